@@ -1,0 +1,96 @@
+"""The `crp` command: one subcommand per DVC stage, plus `crp run` for any folder.
+
+Every subcommand is a thin shell over a stage's `main(layout, params)`; errors caused
+by input or configuration are printed as one line, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from pipeline.errors import PipelineError
+from pipeline.params import read_params
+from pipeline.paths import Layout
+
+log = logging.getLogger("crp")
+app = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="NLP pipeline over UNTOC review-mechanism conference room papers.",
+)
+
+# The stages in the order `crp run` runs them: (CLI subcommand = module = dvc.yaml stage).
+STAGES = ["extract", "segment"]
+
+OutOption = Annotated[
+    Path | None,
+    typer.Option("--out", help="Write outputs under this folder instead of the repository."),
+]
+RawOption = Annotated[
+    Path | None, typer.Option("--raw", help="Folder of PDFs (default: data/raw).")
+]
+ParamsOption = Annotated[
+    Path | None, typer.Option("--params", help="params.yaml to use (default: the repository's).")
+]
+
+
+def _layout(out: Path | None, raw: Path | None) -> Layout:
+    if out is None and raw is None:
+        return Layout.repo()
+    repo = Layout.repo()
+    return Layout.under(out or repo.processed, raw or repo.raw)
+
+
+def _run_stage(name: str, layout: Layout, params: dict[str, Any]) -> Any:
+    module = importlib.import_module(f"pipeline.{name}")
+    log.info("stage %s", name)
+    return module.main(layout, params)
+
+
+def _stage_command(name: str) -> None:
+    def command(out: OutOption = None, raw: RawOption = None, params: ParamsOption = None) -> None:
+        _run_stage(name, _layout(out, raw), read_params(params))
+
+    command.__doc__ = (importlib.import_module(f"pipeline.{name}").main.__doc__ or "").strip()
+    app.command(name=name)(command)
+
+
+for _name in STAGES:
+    _stage_command(_name)
+
+
+@app.command()
+def run(
+    pdf_dir: Annotated[Path, typer.Argument(help="Folder of PDFs to process.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for every output table.")],
+    params: ParamsOption = None,
+) -> None:
+    """Run every stage over PDF_DIR without DVC, writing the same tables into OUT."""
+    layout = Layout.under(out, pdf_dir)
+    settings = read_params(params)
+    for name in STAGES:
+        _run_stage(name, layout, settings)
+    log.info("outputs in %s", layout.processed)
+
+
+def main() -> None:
+    """Console entry point: configures logging and turns PipelineError into one line."""
+    logging.basicConfig(format="%(message)s", level=logging.INFO, stream=sys.stderr)
+    try:
+        app()
+    except PipelineError as exc:
+        print(f"crp: error: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        print("crp: interrupted", file=sys.stderr)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+"""Stage `extract`: every file in data/raw → lines, footnotes and document metadata.
+
+Each document is read on its own (in parallel); a file that cannot be read gets
+`status=failed` and an `error` a person understands, and the rest of the corpus runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pipeline.cache import DocCache, cached_map, code_version, digest
+from pipeline.errors import DocumentError
+from pipeline.hyphenation import Vocabulary, join_lines
+from pipeline.layout import LayoutSettings, body_size, mark_footnotes, mark_furniture
+from pipeline.metadata import read_metadata
+from pipeline.parallel import ParallelSettings, time_limit
+from pipeline.params import as_dict, load_settings
+from pipeline.paths import Layout
+from pipeline.readers import check_pdf_header, get_reader
+from pipeline.readers.lines import Line, page_lines
+from pipeline.schemas import get_table, write_table
+
+log = logging.getLogger("crp")
+SKIPPED_NAMES = {"sources.csv", "readme.md", "readme.txt", ".gitignore", ".gitkeep"}
+
+
+@dataclass(frozen=True)
+class ExtractSettings:
+    backend: str = "pdfplumber"
+    timeout_s: float = 120.0
+    max_pages: int = 2000
+    margin_zone: float = 0.12
+    repeat_min_pages: int = 2
+
+    def __post_init__(self) -> None:
+        if self.backend not in ("pdfplumber", "pdfium"):
+            raise ValueError(f"backend={self.backend!r}: use pdfplumber or pdfium")
+        if self.timeout_s <= 0:
+            raise ValueError(f"timeout_s={self.timeout_s} must be positive")
+        if not 0 < self.margin_zone < 0.5:
+            raise ValueError(f"margin_zone={self.margin_zone} must lie in (0, 0.5)")
+
+    @property
+    def layout(self) -> LayoutSettings:
+        return LayoutSettings(self.margin_zone, self.repeat_min_pages)
+
+
+@dataclass
+class Extracted:
+    """What one file gives: its documents row, its lines and its footnotes."""
+
+    document: dict[str, Any]
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    footnotes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def input_files(raw_dir: Path) -> list[Path]:
+    """The files of a corpus folder, in a stable order (bookkeeping files skipped)."""
+    if not raw_dir.is_dir():
+        raise DocumentError("no input folder", f"{raw_dir} does not exist or is not a folder")
+    return sorted(
+        p
+        for p in raw_dir.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name.lower() not in SKIPPED_NAMES
+        and p.suffix.lower() != ".dvc"
+    )
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def extract_document(path: Path, settings: ExtractSettings, sha: str | None = None) -> Extracted:
+    """Read one file; never raises for a bad file, it reports it in the documents row."""
+    row: dict[str, Any] = {
+        "doc_id": path.stem, "file": path.name, "sha256": sha or sha256_of(path), "n_pages": 0,
+        "status": "ok", "error": None, "symbol": None, "title": None, "working_group": None,
+        "meeting": None, "session_ordinal": None, "date": None, "year": None,
+        "reader": settings.backend,
+    }
+    try:
+        with time_limit(settings.timeout_s, "reading"):
+            return _extract(path, settings, row)
+    except DocumentError as exc:
+        row.update(status="failed", error=str(exc))
+    except MemoryError:
+        row.update(status="failed", error="too large: ran out of memory while reading")
+    return Extracted(document=row)
+
+
+def _extract(path: Path, settings: ExtractSettings, row: dict[str, Any]) -> Extracted:
+    check_pdf_header(path)
+    document = get_reader(settings.backend)(path, settings.timeout_s, settings.max_pages)
+    row["n_pages"] = len(document.pages)
+    if not any(page.chars for page in document.pages):
+        if any(page.n_images for page in document.pages):
+            raise DocumentError("no text layer", "the PDF is scanned; OCR it first")
+        raise DocumentError("no text", "the pages contain no text")
+    pages = [page_lines(page) for page in document.pages]
+    heights = [page.height for page in document.pages]
+    mark_furniture(pages, heights, settings.layout)
+    all_lines = [line for lines in pages for line in lines]
+    size = body_size([ln for ln in all_lines if ln.role == "body"])
+    vocab = Vocabulary.from_lines(ln.text for ln in all_lines if ln.role == "body")
+    notes = mark_footnotes(pages, heights, size, vocab)
+    row.update(read_metadata(pages[0], _intro_text(pages), document.metadata, size))
+    return Extracted(
+        document=row,
+        lines=[_line_row(row["doc_id"], n, line) for lines in pages for n, line in enumerate(lines)],
+        footnotes=[
+            {"doc_id": row["doc_id"], "page": f.page, "marker": f.marker, "text": f.text}
+            for f in _unique_markers(notes)
+        ],
+    )
+
+
+def _intro_text(pages: list[list[Line]]) -> str:
+    """The body text of the first pages, enough for the meeting's ordinal and date."""
+    texts = [ln.text for lines in pages[:2] for ln in lines if ln.role == "body"]
+    return join_lines(texts, Vocabulary.from_lines(texts))
+
+
+def _unique_markers(notes: list) -> list:
+    """Footnotes keyed by (page, marker); a repeated or missing marker gets a suffix."""
+    seen: dict[tuple[int, str], int] = {}
+    out = []
+    for note in notes:
+        key = (note.page, note.marker)
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1 or not note.marker:
+            note = type(note)(note.page, f"{note.marker or '?'}#{seen[key]}", note.text)
+        out.append(note)
+    return out
+
+
+def _line_row(doc_id: str, line_no: int, line: Line) -> dict[str, Any]:
+    return {
+        "doc_id": doc_id, "page": line.page, "line_no": line_no, "x0": line.x0,
+        "x1": line.x1, "top": line.top, "bottom": line.bottom, "text": line.text,
+        "font": line.font, "size": line.size, "bold": line.bold, "italic": line.italic,
+        "markers": list(line.markers), "role": line.role,
+    }
+
+
+CODE = [
+    "extract.py", "layout.py", "metadata.py", "hyphenation.py", "readers/*.py",
+    "taxonomy/working_groups.yaml", "taxonomy/hyphenation.yaml",
+]
+
+
+def _extract_frames(args: tuple[Path, str, ExtractSettings]) -> dict[str, pd.DataFrame]:
+    path, sha, settings = args
+    result = extract_document(path, settings, sha)
+    return {
+        "documents": _frame("documents", [result.document]),
+        "pages": _frame("pages", result.lines),
+        "footnotes": _frame("footnotes", result.footnotes),
+    }
+
+
+def extract(
+    files: list[Path],
+    settings: ExtractSettings,
+    parallel: ParallelSettings,
+    cache_dir: Path | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The documents, pages and footnotes tables of a list of files.
+
+    With `cache_dir`, a file whose content, name, code and settings are unchanged since
+    the last run is not read again.
+    """
+    cache = DocCache(cache_dir, digest(code_version(CODE), as_dict(settings))) if cache_dir else None
+    items = []
+    for path in files:
+        sha = sha256_of(path)
+        items.append((digest(path.name, sha), (path, sha, settings)))
+    results = cached_map(_extract_frames, items, cache, parallel, desc="extract")
+    documents = _dedupe_ids(pd.concat([r["documents"] for r in results], ignore_index=True))
+    ok = set(documents.loc[documents["status"] == "ok", "doc_id"])
+    return {
+        "documents": documents,
+        "pages": _concat("pages", [r["pages"] for r in results], ok),
+        "footnotes": _concat("footnotes", [r["footnotes"] for r in results], ok),
+    }
+
+
+def _dedupe_ids(documents: pd.DataFrame) -> pd.DataFrame:
+    """Two files with one stem ('a.pdf', 'a.PDF') cannot share a doc_id: the later fails."""
+    documents = documents.copy()
+    repeated = documents["doc_id"].duplicated(keep="first")
+    for i in documents.index[repeated]:
+        doc_id, sha = documents.at[i, "doc_id"], documents.at[i, "sha256"]
+        documents.loc[i, ["doc_id", "status", "error"]] = [
+            f"{doc_id}~{sha[:8]}", "failed", f"duplicate doc_id: another file is named {doc_id}.*",
+        ]
+    return documents
+
+
+def _concat(name: str, frames: list[pd.DataFrame], keep: set[str]) -> pd.DataFrame:
+    frames = [f[f["doc_id"].isin(keep)] for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else get_table(name).empty()
+
+
+def _frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    table = get_table(name)
+    return pd.DataFrame(rows, columns=table.columns) if rows else table.empty()
+
+
+def report_failures(documents: pd.DataFrame) -> None:
+    """One line per file that could not be processed, naming the file and the reason."""
+    for row in documents[documents["status"] == "failed"].itertuples():
+        log.warning("skipped %s: %s", row.file, row.error)
+
+
+def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """`crp extract`: data/raw → documents, pages and footnotes tables."""
+    settings = load_settings(ExtractSettings, "extract", params)
+    parallel = load_settings(ParallelSettings, "parallel", params)
+    tables = extract(input_files(layout.raw), settings, parallel, layout.cache / "extract")
+    for name, frame in tables.items():
+        write_table(frame, name, layout.table(name))
+    report_failures(tables["documents"])
+    return tables

@@ -1,0 +1,143 @@
+"""Joining the lines of a paragraph: spaces, line-end hyphens and broken URLs.
+
+A hyphen at a line end is either the typesetter's (manufac- | turing) or the word's own
+(non- | governmental, self- | assessment). The choice is made with evidence, in order:
+how the document itself writes the word elsewhere, then how often English writes the
+joined and the hyphenated form (wordfreq), never by a blanket rule.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import yaml
+from wordfreq import zipf_frequency
+
+from pipeline.paths import TAXONOMY_DIR
+
+WORD_RE = re.compile(r"[^\W\d_]+(?:[-‐][^\W\d_]+)*", re.UNICODE)
+TRAILING_FRAGMENT = re.compile(r"([^\W\d_]+)[-‐]$", re.UNICODE)
+LEADING_WORD = re.compile(r"^([^\W\d_]+)", re.UNICODE)
+URL_TAIL = re.compile(r"(?:https?://|www\.)\S*$", re.IGNORECASE)
+SOFT_HYPHEN = "\u00ad"
+
+
+@lru_cache(maxsize=65536)
+def zipf(word: str) -> float:
+    """How common `word` is in English (0 = unknown, 7 = 'the')."""
+    return zipf_frequency(word, "en")
+
+
+@lru_cache(maxsize=1)
+def keep_prefixes() -> frozenset[str]:
+    """Prefixes whose hyphen stays at a line end (taxonomy/hyphenation.yaml)."""
+    data = yaml.safe_load((TAXONOMY_DIR / "hyphenation.yaml").read_text(encoding="utf-8"))
+    return frozenset(p.lower() for p in data.get("keep_prefixes", []))
+
+
+@lru_cache(maxsize=1)
+def known_names() -> frozenset[str]:
+    """Lower-cased single-word names from the taxonomy's gazetteers ("Europol", "Türkiye")."""
+    names: set[str] = set()
+    for path in sorted((TAXONOMY_DIR / "gazetteers").glob("*.yaml")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            for token in re.findall(r"[^\W\d_]{4,}", line):
+                names.add(token.lower())
+    return frozenset(names)
+
+
+@dataclass
+class Vocabulary:
+    """Word forms a document uses inside lines, where no typesetter touched them."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+
+    @classmethod
+    def from_lines(cls, texts: Iterable[str]) -> Vocabulary:
+        counts: Counter[str] = Counter()
+        for text in texts:
+            words = WORD_RE.findall(text)
+            if text.rstrip().endswith(("-", "‐")) and words:
+                words = words[:-1]  # the fragment before a line-end hyphen is no evidence
+            counts.update(word.lower() for word in words)
+        return cls(counts)
+
+    def count(self, word: str) -> int:
+        return self.counts.get(word.lower(), 0)
+
+    def has_inflection(self, joined: str, left: str) -> bool:
+        """Whether the document writes another form of `joined` unbroken ("typology" for
+        "typo-logies"): a word sharing all but its last three letters, past the hyphen."""
+        stem = joined.lower()[: max(len(joined) - 3, len(left) + 2)]
+        return len(stem) >= 5 and any(
+            w.startswith(stem) and "-" not in w for w in self.counts if len(w) >= len(stem)
+        )
+
+
+def keep_hyphen(
+    left: str, right: str, vocab: Vocabulary, min_zipf: float, names: frozenset[str] = frozenset()
+) -> bool:
+    """Whether `left-` at a line end followed by `right` is a hyphenated word."""
+    if not right or right[0].isupper() or right[0].isdigit():
+        return True
+    joined, hyphenated = f"{left}{right}", f"{left}-{right}"
+    in_doc_joined, in_doc_hyphenated = vocab.count(joined), vocab.count(hyphenated)
+    if in_doc_joined != in_doc_hyphenated:
+        return in_doc_hyphenated > in_doc_joined
+    if left.lower() in keep_prefixes():
+        return True
+    if zipf(joined.lower()) >= min_zipf or joined.lower() in names:
+        return False
+    if vocab.has_inflection(joined, left):
+        return False
+    # The joined form is rare or unknown: a known word before the hyphen and a right
+    # part more common than the joined form read as a compound ("follow-up",
+    # "sex-disaggregated"); anything else is one word split in two ("typo-logies").
+    z_joined = zipf(joined.lower())
+    return zipf(left.lower()) >= 3.0 and zipf(right.lower()) > max(z_joined, 1.5)
+
+
+def join_pair(
+    prev: str, nxt: str, vocab: Vocabulary, min_zipf: float, names: frozenset[str] = frozenset()
+) -> str:
+    """`prev` and `nxt` (two consecutive lines of one paragraph) as one string."""
+    prev, nxt = prev.rstrip(), nxt.lstrip()
+    if not prev:
+        return nxt
+    if not nxt:
+        return prev
+    if prev.endswith(SOFT_HYPHEN):
+        return prev[:-1] + nxt
+    url = URL_TAIL.search(prev)
+    if url and _continues_url(url.group(0), nxt):
+        return prev + nxt
+    fragment = TRAILING_FRAGMENT.search(prev)
+    if fragment and not prev.endswith((" -", " ‐")):
+        leading = LEADING_WORD.match(nxt)
+        right = leading.group(1) if leading else ""
+        if keep_hyphen(fragment.group(1), right, vocab, min_zipf, names):
+            return prev + nxt
+        return prev[:-1] + nxt
+    return f"{prev} {nxt}"
+
+
+def _continues_url(url: str, nxt: str) -> bool:
+    if not nxt[0].isalnum():
+        return False
+    if url.endswith("."):
+        return nxt[0].islower()
+    return url.endswith(("/", "_", "-", "=", "?", "&", "#", "%"))
+
+
+def join_lines(
+    texts: list[str], vocab: Vocabulary, min_zipf: float = 3.0, names: frozenset[str] = frozenset()
+) -> str:
+    """The lines of one paragraph as one clean string (`names`: known single-word names)."""
+    out = ""
+    for text in texts:
+        out = join_pair(out, text, vocab, min_zipf, names) if out else text.strip()
+    return re.sub(r"[ \t]+", " ", out).strip()

@@ -1,0 +1,148 @@
+"""Page furniture and footnotes, told apart from body text by what any page shows.
+
+Running headers and footers are lines at the top or bottom edge of a page that repeat
+on other pages (digits ignored, so "4/7" and "5/7" are the same line) or that consist
+only of furniture tokens: page numbers, job numbers such as "V.23-08912 (E)", document
+symbols, bar codes. Footnotes are the block of smaller-type lines at the foot of a page
+that starts with a marker. Nothing here depends on one producer's fonts or coordinates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from pipeline.hyphenation import Vocabulary, join_lines
+from pipeline.readers.lines import Line
+
+FURNITURE_TOKEN = re.compile(
+    r"""^(
+        [A-Z]\.\d{2}-\d{3,6}            # job number V.23-08912
+      | \([A-Z]{1,2}\)                  # language code (E)
+      | \d{1,8}                         # page number, date stamp 050523
+      | \d{1,4}/\d{1,4}                 # page x/y
+      | page | of | [-–—|]              # "Page 3 of 8", "- 3 -"
+      | \*[0-9A-Z]+\*                   # bar code *2353828*
+      | [A-Z]{1,6}(/[A-Za-z0-9.()-]+){2,}  # document symbol CTOC/COP/WG.6/2023/CRP.1
+    )$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class LayoutSettings:
+    margin_zone: float = 0.12
+    repeat_min_pages: int = 2
+
+
+@dataclass(frozen=True)
+class Footnote:
+    page: int
+    marker: str
+    text: str
+
+
+def body_size(lines: list[Line]) -> float:
+    """The font size of running text: the size carrying the most characters."""
+    weights: Counter[float] = Counter()
+    for line in lines:
+        weights[round(line.size, 1)] += len(line.text)
+    return weights.most_common(1)[0][0] if weights else 10.0
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "#", text.lower())).strip()
+
+
+def is_furniture_text(text: str) -> bool:
+    tokens = text.split()
+    return bool(tokens) and all(FURNITURE_TOKEN.match(t) for t in tokens)
+
+
+def mark_furniture(
+    pages: list[list[Line]], heights: list[float], settings: LayoutSettings
+) -> None:
+    """Set `role='furniture'` on running headers and footers (lines edge-in from each page)."""
+    repeated = _repeated_margin_lines(pages, heights, settings)
+    for lines, height in zip(pages, heights, strict=True):
+        top_zone, bottom_zone = height * settings.margin_zone, height * (1 - settings.margin_zone)
+        ordered = sorted(lines, key=lambda ln: ln.top)
+        for line in ordered:  # peel from the top edge down
+            if line.top > top_zone or not _furniture(line, repeated):
+                break
+            line.role = "furniture"
+        for line in reversed(ordered):  # and from the bottom edge up, over footnotes
+            if line.bottom < bottom_zone:
+                break
+            if _furniture(line, repeated):
+                line.role = "furniture"
+
+
+def _repeated_margin_lines(
+    pages: list[list[Line]], heights: list[float], settings: LayoutSettings
+) -> set[str]:
+    seen: defaultdict[str, set[int]] = defaultdict(set)
+    for lines, height in zip(pages, heights, strict=True):
+        for line in lines:
+            if line.top < height * settings.margin_zone or line.bottom > height * (
+                1 - settings.margin_zone
+            ):
+                seen[_norm(line.text)].add(line.page)
+    needed = max(2, settings.repeat_min_pages)
+    return {text for text, on in seen.items() if len(on) >= needed}
+
+
+def _furniture(line: Line, repeated: set[str]) -> bool:
+    return _norm(line.text) in repeated or is_furniture_text(line.text)
+
+
+def mark_footnotes(
+    pages: list[list[Line]], heights: list[float], size: float, vocab: Vocabulary
+) -> list[Footnote]:
+    """Set `role='footnote'` on footnote lines and return the footnotes of every page."""
+    notes: list[Footnote] = []
+    for lines, height in zip(pages, heights, strict=True):
+        notes.extend(_page_footnotes(lines, height, size, vocab))
+    return notes
+
+
+def _starts_note(line: Line, size: float) -> str | None:
+    """The marker a footnote line starts with, or None."""
+    if line.size > size - 0.4:
+        return None
+    if line.markers and line.marker_offsets and line.marker_offsets[0] == 0:
+        return line.markers[0]
+    match = re.match(r"^([0-9]{1,3}|[*†‡§])\s+\S", line.text)
+    return match.group(1) if match else None
+
+
+def _page_footnotes(
+    lines: list[Line], height: float, size: float, vocab: Vocabulary
+) -> list[Footnote]:
+    candidates = sorted((ln for ln in lines if ln.role == "body"), key=lambda ln: ln.top)
+    start = None
+    for i, line in enumerate(candidates):
+        below = candidates[i:]
+        if (
+            line.top > height * 0.4
+            and _starts_note(line, size) is not None
+            and all(ln.size <= size - 0.4 for ln in below)
+        ):
+            start = i
+            break
+    if start is None:
+        return []
+    notes: list[list] = []
+    for line in candidates[start:]:
+        marker = _starts_note(line, size)
+        text = line.text
+        if marker is not None and not (line.markers and line.marker_offsets[0] == 0):
+            text = text[len(marker):].lstrip()
+        line.role = "footnote"
+        if marker is not None or not notes:
+            notes.append([marker or "", [text]])
+        else:
+            notes[-1][1].append(text)
+    page = candidates[start].page
+    return [Footnote(page, m, join_lines(t, vocab)) for m, t in notes]

@@ -1,0 +1,199 @@
+"""Characters → text lines, the same for every reader.
+
+Lines are built from what any page shows, not from one producer's quirks: glyphs that
+share a baseline form a row; a row splits where a gap is wider than any word space
+(side-by-side columns of a masthead); raised glyphs in a smaller size are superscripts,
+and a superscript made of digits or symbols is a footnote marker, moved out of the text.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+
+from pipeline.readers.base import Char, PageChars, font_flags
+
+SUPERSCRIPT_RATIO = 0.8  # a glyph this much smaller than its line is a super/subscript
+MARKER_RE = re.compile(r"^[0-9*†‡§¶]+$")
+LABEL_RE = re.compile(r"^(\d{1,3}\.|\(?[a-z]\)|[IVXLC]{1,6}\.|[A-Z]\.)$")
+
+
+@dataclass(slots=True)
+class Line:
+    page: int
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    text: str
+    font: str
+    size: float
+    bold: bool
+    italic: bool
+    markers: list[str] = field(default_factory=list)
+    marker_offsets: list[int] = field(default_factory=list)
+    role: str = "body"
+
+
+def page_lines(page: PageChars) -> list[Line]:
+    """The text lines of one page, top to bottom, left to right."""
+    rows = _merge_superscripts(_baseline_rows([c for c in page.chars if c.text]))
+    lines: list[Line] = []
+    for row in rows:
+        for segment in _split_columns(row):
+            line = _build_line(page.number, segment)
+            if line is not None:
+                lines.append(line)
+    lines.sort(key=lambda ln: (round(ln.top, 1), ln.x0))
+    return lines
+
+
+def _baseline_rows(chars: list[Char]) -> list[list[Char]]:
+    """Group glyphs whose baselines (bottoms) lie within a fraction of their size."""
+    rows: list[list[Char]] = []
+    for char in sorted(chars, key=lambda c: (c.bottom, c.x0)):
+        if rows:
+            last = rows[-1]
+            tolerance = max(1.0, 0.2 * max(char.size, last[0].size))
+            if abs(char.bottom - last[-1].bottom) <= tolerance:
+                last.append(char)
+                continue
+        rows.append([char])
+    return rows
+
+
+def _row_size(row: list[Char]) -> float:
+    return statistics.median(c.size for c in row)
+
+
+def _merge_superscripts(rows: list[list[Char]]) -> list[list[Char]]:
+    """Attach rows of small raised (or lowered) glyphs to the row they sit beside."""
+    sizes = [_row_size(r) for r in rows]
+    merged: list[list[Char] | None] = list(rows)
+    for i, row in enumerate(rows):
+        host = _host_row(i, rows, sizes)
+        if host is not None and merged[host] is not None:
+            merged[host].extend(row)  # type: ignore[union-attr]
+            merged[i] = None
+    return [r for r in merged if r]
+
+
+def _host_row(i: int, rows: list[list[Char]], sizes: list[float]) -> int | None:
+    size = sizes[i]
+    mid = sum((c.top + c.bottom) / 2 for c in rows[i]) / len(rows[i])
+    x0, x1 = min(c.x0 for c in rows[i]), max(c.x1 for c in rows[i])
+    for j in (i - 1, i + 1, i - 2, i + 2):
+        if j < 0 or j >= len(rows) or sizes[j] * SUPERSCRIPT_RATIO < size:
+            continue
+        top = min(c.top for c in rows[j])
+        bottom = max(c.bottom for c in rows[j])
+        near = any(c.x0 - 3 * sizes[j] <= x1 and c.x1 + 3 * sizes[j] >= x0 for c in rows[j])
+        if top - 1 <= mid <= bottom + 1 and near:
+            return j
+    return None
+
+
+def _split_columns(row: list[Char]) -> list[list[Char]]:
+    """Split a row where the gap is much wider than a word space (side-by-side blocks)."""
+    row = sorted(row, key=lambda c: c.x0)
+    segments: list[list[Char]] = [[row[0]]]
+    for char in row[1:]:
+        prev = segments[-1][-1]
+        gap = char.x0 - prev.x1
+        if gap > max(2.0 * max(char.size, prev.size), 18.0):
+            segments.append([char])
+        else:
+            segments[-1].append(char)
+    # A hanging label ("12.", "(a)") set off by a tab belongs to the text after it.
+    joined: list[list[Char]] = []
+    for seg in segments:
+        if joined and LABEL_RE.match("".join(c.text for c in joined[-1]).strip()):
+            joined[-1].extend(seg)
+        else:
+            joined.append(seg)
+    return joined
+
+
+def _build_line(page: int, chars: list[Char]) -> Line | None:
+    visible = [c for c in chars if not c.text.isspace()]
+    if not visible:
+        return None
+    main_size = Counter(round(c.size, 1) for c in visible).most_common(1)[0][0]
+    main = [c for c in visible if c.size >= main_size * SUPERSCRIPT_RATIO] or visible
+    baseline = statistics.median(c.bottom for c in main)
+    raw_text, markers, offsets = _line_text(chars, main_size, baseline)
+    text = raw_text.lstrip()
+    offsets = [max(0, o - (len(raw_text) - len(text))) for o in offsets]
+    text = text.rstrip()
+    if not text and not markers:
+        return None
+    font = Counter(c.font for c in main).most_common(1)[0][0]
+    n_bold = sum(font_flags(c.font)[0] for c in main)
+    n_italic = sum(font_flags(c.font)[1] for c in main)
+    return Line(
+        page=page,
+        x0=round(min(c.x0 for c in visible), 2),
+        x1=round(max(c.x1 for c in visible), 2),
+        top=round(min(c.top for c in main), 2),
+        bottom=round(max(c.bottom for c in main), 2),
+        text=text,
+        font=font,
+        size=float(main_size),
+        bold=n_bold * 2 > len(main),
+        italic=n_italic * 2 > len(main),
+        markers=markers,
+        marker_offsets=offsets,
+    )
+
+
+def _is_script(char: Char, main_size: float, baseline: float) -> bool:
+    return (
+        char.size < main_size * SUPERSCRIPT_RATIO
+        and abs(char.bottom - baseline) > 0.12 * main_size
+    )
+
+
+def _line_text(
+    chars: list[Char], main_size: float, baseline: float
+) -> tuple[str, list[str], list[int]]:
+    """The line's text with word spaces restored, and the footnote markers taken out."""
+    parts: list[str] = []
+    markers: list[str] = []
+    offsets: list[int] = []
+    script: list[str] = []
+    prev: Char | None = None
+    space_pending = False
+
+    def flush_script() -> None:
+        run = "".join(script)
+        if MARKER_RE.match(run):
+            markers.append(run)
+            offsets.append(sum(len(p) for p in parts))
+        elif run:
+            parts.append(run)
+        script.clear()
+
+    for char in sorted(chars, key=lambda c: c.x0):
+        if char.text.isspace():
+            space_pending = True
+            continue
+        gap = char.x0 - prev.x1 if prev is not None else 0.0
+        if prev is not None and gap > 0.2 * min(char.size, prev.size) * (
+            1.0 if char.size >= main_size * SUPERSCRIPT_RATIO else 2.0
+        ):
+            space_pending = True
+        scripted = _is_script(char, main_size, baseline)
+        if script and (not scripted or space_pending):
+            flush_script()
+        if space_pending and parts and not parts[-1].endswith(" "):
+            parts.append(" ")
+        space_pending = False
+        if scripted:
+            script.append(char.text)
+        else:
+            parts.append(char.text)
+        prev = char
+    flush_script()
+    return "".join(parts), markers, offsets

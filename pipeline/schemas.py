@@ -1,0 +1,140 @@
+"""The one declared schema of every table the pipeline writes.
+
+A table's columns, their Arrow types, its key columns and a one-line description live
+here and nowhere else; `write_table` checks a frame against its schema before writing,
+so a stage that drifts from the contract fails loudly instead of feeding bad data on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.errors import SchemaError
+
+STR = pa.string()
+INT = pa.int64()
+FLOAT = pa.float64()
+BOOL = pa.bool_()
+STR_LIST = pa.list_(pa.string())
+INT_LIST = pa.list_(pa.int64())
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    schema: pa.Schema
+    keys: tuple[str, ...]
+    description: str
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.schema.names)
+
+    def empty(self) -> pd.DataFrame:
+        """A frame with this table's columns and no rows."""
+        return self.schema.empty_table().to_pandas()
+
+
+def _table(name: str, keys: tuple[str, ...], description: str, **cols: pa.DataType) -> Table:
+    return Table(name, pa.schema(list(cols.items())), keys, description)
+
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in [
+        _table(
+            "documents",
+            ("doc_id",),
+            "One row per input file: checksum, status (ok/failed), error, and metadata "
+            "read from the document.",
+            doc_id=STR, file=STR, sha256=STR, n_pages=INT, status=STR, error=STR,
+            symbol=STR, title=STR, working_group=STR, meeting=STR, session_ordinal=INT,
+            date=STR, year=INT, reader=STR,
+        ),
+        _table(
+            "pages",
+            ("doc_id", "page", "line_no"),
+            "Every text line of every page with its position, font and role (body, "
+            "furniture, footnote); footnote markers are moved from `text` to `markers`.",
+            doc_id=STR, page=INT, line_no=INT, x0=FLOAT, x1=FLOAT, top=FLOAT, bottom=FLOAT,
+            text=STR, font=STR, size=FLOAT, bold=BOOL, italic=BOOL, markers=STR_LIST,
+            role=STR,
+        ),
+        _table(
+            "footnotes",
+            ("doc_id", "page", "marker"),
+            "Footnote bodies, kept out of the paragraphs.",
+            doc_id=STR, page=INT, marker=STR, text=STR,
+        ),
+        _table(
+            "paragraphs",
+            ("doc_id", "para_no"),
+            "Numbered paragraphs as a reader reads them, with their section and "
+            "italic sub-heading.",
+            doc_id=STR, para_no=INT, section=STR, subsection=STR, text=STR,
+            page_start=INT, page_end=INT,
+        ),
+    ]
+}
+
+
+def get_table(name: str) -> Table:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise SchemaError(f"unknown table {name!r}; known tables: {', '.join(TABLES)}") from None
+
+
+def conform(df: pd.DataFrame, name: str) -> pa.Table:
+    """Check `df` against the schema of table `name` and return it as an Arrow table.
+
+    Rows are sorted by the key columns so that the same content always gives the same
+    bytes, whatever order the rows were produced in.
+    """
+    table = get_table(name)
+    missing = [c for c in table.columns if c not in df.columns]
+    extra = [c for c in df.columns if c not in table.columns]
+    if missing or extra:
+        raise SchemaError(
+            f"table {name}: columns do not match the schema "
+            f"(missing: {missing or 'none'}; unexpected: {extra or 'none'})"
+        )
+    df = df[table.columns]
+    if len(df) and df.duplicated(list(table.keys)).any():
+        dup = df[df.duplicated(list(table.keys), keep=False)][list(table.keys)].head(3)
+        raise SchemaError(f"table {name}: duplicate keys {dup.to_dict('records')}")
+    df = df.sort_values(list(table.keys), kind="stable").reset_index(drop=True)
+    try:
+        return pa.Table.from_pandas(df, schema=table.schema, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        raise SchemaError(f"table {name}: a column does not fit its declared type: {exc}") from exc
+
+
+def write_table(df: pd.DataFrame, name: str, path: Path) -> Path:
+    """Validate `df` as table `name` and write it to `path` as parquet."""
+    arrow = conform(df, name).replace_schema_metadata(None)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    pq.write_table(arrow, tmp, compression="zstd")
+    tmp.replace(path)
+    return path
+
+
+def read_table(name: str, path: Path) -> pd.DataFrame:
+    """Read table `name` from `path`, with nullable dtypes for integer columns."""
+    get_table(name)
+    arrow = pq.read_table(path)
+    return arrow.to_pandas(types_mapper=nullable_types)
+
+
+def nullable_types(arrow_type: pa.DataType) -> object | None:
+    if pa.types.is_integer(arrow_type):
+        return pd.Int64Dtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    return None
