@@ -78,7 +78,9 @@ class DocCache:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         for name, frame in frames.items():
-            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), folder / f"{name}.parquet")
+            pq.write_table(
+                pa.Table.from_pandas(frame, preserve_index=False), folder / f"{name}.parquet"
+            )
         (folder / "DONE").write_text(json.dumps(sorted(frames)), encoding="utf-8")
         self.used.add(folder.name)
 

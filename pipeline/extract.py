@@ -67,7 +67,9 @@ def input_files(raw_dir: Path) -> list[Path]:
     return sorted(
         p
         for p in raw_dir.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name.lower() not in SKIPPED_NAMES
+        if p.is_file()
+        and not p.name.startswith(".")
+        and p.name.lower() not in SKIPPED_NAMES
         and p.suffix.lower() != ".dvc"
     )
 
@@ -83,9 +85,19 @@ def sha256_of(path: Path) -> str:
 def extract_document(path: Path, settings: ExtractSettings, sha: str | None = None) -> Extracted:
     """Read one file; never raises for a bad file, it reports it in the documents row."""
     row: dict[str, Any] = {
-        "doc_id": path.stem, "file": path.name, "sha256": sha or sha256_of(path), "n_pages": 0,
-        "status": "ok", "error": None, "symbol": None, "title": None, "working_group": None,
-        "meeting": None, "session_ordinal": None, "date": None, "year": None,
+        "doc_id": path.stem,
+        "file": path.name,
+        "sha256": sha or sha256_of(path),
+        "n_pages": 0,
+        "status": "ok",
+        "error": None,
+        "symbol": None,
+        "title": None,
+        "working_group": None,
+        "meeting": None,
+        "session_ordinal": None,
+        "date": None,
+        "year": None,
         "reader": settings.backend,
     }
     try:
@@ -116,7 +128,9 @@ def _extract(path: Path, settings: ExtractSettings, row: dict[str, Any]) -> Extr
     row.update(read_metadata(pages[0], _intro_text(pages), document.metadata, size))
     return Extracted(
         document=row,
-        lines=[_line_row(row["doc_id"], n, line) for lines in pages for n, line in enumerate(lines)],
+        lines=[
+            _line_row(row["doc_id"], n, line) for lines in pages for n, line in enumerate(lines)
+        ],
         footnotes=[
             {"doc_id": row["doc_id"], "page": f.page, "marker": f.marker, "text": f.text}
             for f in _unique_markers(notes)
@@ -145,16 +159,31 @@ def _unique_markers(notes: list) -> list:
 
 def _line_row(doc_id: str, line_no: int, line: Line) -> dict[str, Any]:
     return {
-        "doc_id": doc_id, "page": line.page, "line_no": line_no, "x0": line.x0,
-        "x1": line.x1, "top": line.top, "bottom": line.bottom, "text": line.text,
-        "font": line.font, "size": line.size, "bold": line.bold, "italic": line.italic,
-        "markers": list(line.markers), "role": line.role,
+        "doc_id": doc_id,
+        "page": line.page,
+        "line_no": line_no,
+        "x0": line.x0,
+        "x1": line.x1,
+        "top": line.top,
+        "bottom": line.bottom,
+        "text": line.text,
+        "font": line.font,
+        "size": line.size,
+        "bold": line.bold,
+        "italic": line.italic,
+        "markers": list(line.markers),
+        "role": line.role,
     }
 
 
 CODE = [
-    "extract.py", "layout.py", "metadata.py", "hyphenation.py", "readers/*.py",
-    "taxonomy/working_groups.yaml", "taxonomy/hyphenation.yaml",
+    "extract.py",
+    "layout.py",
+    "metadata.py",
+    "hyphenation.py",
+    "readers/*.py",
+    "taxonomy/working_groups.yaml",
+    "taxonomy/hyphenation.yaml",
 ]
 
 
@@ -179,7 +208,9 @@ def extract(
     With `cache_dir`, a file whose content, name, code and settings are unchanged since
     the last run is not read again.
     """
-    cache = DocCache(cache_dir, digest(code_version(CODE), as_dict(settings))) if cache_dir else None
+    cache = (
+        DocCache(cache_dir, digest(code_version(CODE), as_dict(settings))) if cache_dir else None
+    )
     items = []
     for path in files:
         sha = sha256_of(path)
@@ -201,7 +232,9 @@ def _dedupe_ids(documents: pd.DataFrame) -> pd.DataFrame:
     for i in documents.index[repeated]:
         doc_id, sha = documents.at[i, "doc_id"], documents.at[i, "sha256"]
         documents.loc[i, ["doc_id", "status", "error"]] = [
-            f"{doc_id}~{sha[:8]}", "failed", f"duplicate doc_id: another file is named {doc_id}.*",
+            f"{doc_id}~{sha[:8]}",
+            "failed",
+            f"duplicate doc_id: another file is named {doc_id}.*",
         ]
     return documents
 

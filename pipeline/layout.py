@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline.hyphenation import Vocabulary, join_lines
@@ -60,11 +61,20 @@ def is_furniture_text(text: str) -> bool:
     return bool(tokens) and all(FURNITURE_TOKEN.match(t) for t in tokens)
 
 
-def mark_furniture(
-    pages: list[list[Line]], heights: list[float], settings: LayoutSettings
-) -> None:
-    """Set `role='furniture'` on running headers and footers (lines edge-in from each page)."""
-    repeated = _repeated_margin_lines(pages, heights, settings)
+def mark_furniture(pages: list[list[Line]], heights: list[float], settings: LayoutSettings) -> None:
+    """Set `role='furniture'` on running headers and footers (lines edge-in from each page).
+
+    A margin line counts as repeated if its exact text recurs on other pages, or if it
+    recurs with other digits ("4/7", "5/7") and is not set in the body's type size.
+    """
+    size = body_size([line for lines in pages for line in lines])
+    exact, numbered = _repeated_margin_lines(pages, heights, settings)
+
+    def repeated(line: Line) -> bool:
+        if line.text in exact:
+            return True
+        return _norm(line.text) in numbered and abs(line.size - size) >= 0.5
+
     for lines, height in zip(pages, heights, strict=True):
         top_zone, bottom_zone = height * settings.margin_zone, height * (1 - settings.margin_zone)
         ordered = sorted(lines, key=lambda ln: ln.top)
@@ -81,20 +91,27 @@ def mark_furniture(
 
 def _repeated_margin_lines(
     pages: list[list[Line]], heights: list[float], settings: LayoutSettings
-) -> set[str]:
-    seen: defaultdict[str, set[int]] = defaultdict(set)
+) -> tuple[set[str], set[str]]:
+    """Margin-line texts found on several pages: exactly, and with digits ignored."""
+    exact: defaultdict[str, set[int]] = defaultdict(set)
+    numbered: defaultdict[str, set[int]] = defaultdict(set)
     for lines, height in zip(pages, heights, strict=True):
         for line in lines:
-            if line.top < height * settings.margin_zone or line.bottom > height * (
+            in_margin = line.top < height * settings.margin_zone or line.bottom > height * (
                 1 - settings.margin_zone
-            ):
-                seen[_norm(line.text)].add(line.page)
+            )
+            if in_margin:
+                exact[line.text].add(line.page)
+                numbered[_norm(line.text)].add(line.page)
     needed = max(2, settings.repeat_min_pages)
-    return {text for text, on in seen.items() if len(on) >= needed}
+    return (
+        {text for text, on in exact.items() if len(on) >= needed},
+        {text for text, on in numbered.items() if len(on) >= needed},
+    )
 
 
-def _furniture(line: Line, repeated: set[str]) -> bool:
-    return _norm(line.text) in repeated or is_furniture_text(line.text)
+def _furniture(line: Line, repeated: Callable[[Line], bool]) -> bool:
+    return repeated(line) or is_furniture_text(line.text)
 
 
 def mark_footnotes(
@@ -138,7 +155,7 @@ def _page_footnotes(
         marker = _starts_note(line, size)
         text = line.text
         if marker is not None and not (line.markers and line.marker_offsets[0] == 0):
-            text = text[len(marker):].lstrip()
+            text = text[len(marker) :].lstrip()
         line.role = "footnote"
         if marker is not None or not notes:
             notes.append([marker or "", [text]])

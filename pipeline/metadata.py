@@ -23,12 +23,27 @@ SYMBOL_RE = re.compile(r"\b[A-Z]{2,}(?:/[A-Z0-9][A-Za-z0-9.]*){2,}\b")
 MONTHS = {
     m: i
     for i, m in enumerate(
-        "january february march april may june july august september october november december".split(),
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
         start=1,
     )
 }
 _MONTH = r"(January|February|March|April|May|June|July|August|September|October|November|December)"
-DATE_DMY = re.compile(rf"\b(\d{{1,2}})(?:\s*(?:and|to|-|–)\s*\d{{1,2}})?\s+{_MONTH}(?:\s+(\d{{4}}))?")
+DATE_DMY = re.compile(
+    rf"\b(\d{{1,2}})(?:\s*(?:and|to|-|–)\s*\d{{1,2}})?\s+{_MONTH}(?:\s+(\d{{4}}))?"
+)
 DATE_MDY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})")
 
 

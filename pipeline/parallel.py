@@ -34,9 +34,7 @@ class ParallelSettings:
 
     def __post_init__(self) -> None:
         if self.backend not in ("loky", "threading", "sequential", "dask"):
-            raise ValueError(
-                f"backend={self.backend!r}: use loky, threading, sequential or dask"
-            )
+            raise ValueError(f"backend={self.backend!r}: use loky, threading, sequential or dask")
         if self.backend == "dask" and not self.scheduler:
             raise ValueError("backend=dask needs scheduler: tcp://host:8786")
         if self.n_jobs == 0:
@@ -98,8 +96,9 @@ def time_limit(seconds: float | None, what: str) -> Iterator[None]:
         return
 
     def _expired(signum: int, frame: Any) -> None:
-        raise DocumentError("timed out", f"{what} took longer than {seconds:g} s "
-                            "(params.yaml extract.timeout_s)")
+        raise DocumentError(
+            "timed out", f"{what} took longer than {seconds:g} s (params.yaml extract.timeout_s)"
+        )
 
     previous = signal.signal(signal.SIGALRM, _expired)
     signal.setitimer(signal.ITIMER_REAL, float(seconds))

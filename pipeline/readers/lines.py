@@ -150,8 +150,7 @@ def _build_line(page: int, chars: list[Char]) -> Line | None:
 
 def _is_script(char: Char, main_size: float, baseline: float) -> bool:
     return (
-        char.size < main_size * SUPERSCRIPT_RATIO
-        and abs(char.bottom - baseline) > 0.12 * main_size
+        char.size < main_size * SUPERSCRIPT_RATIO and abs(char.bottom - baseline) > 0.12 * main_size
     )
 
 

@@ -28,7 +28,9 @@ def read_pdf(path: Path, timeout_s: float | None = None, max_pages: int = 2000) 
     except PdfminerException as exc:
         raise _explain(exc.args[0] if exc.args else exc) from None
     except RecursionError:
-        raise DocumentError("too deeply nested", "the PDF's object tree exceeds Python's recursion limit") from None
+        raise DocumentError(
+            "too deeply nested", "the PDF's object tree exceeds Python's recursion limit"
+        ) from None
     except Exception as exc:  # pdfminer raises many unrelated types on damaged files
         raise _explain(exc) from None
     return Document(pages=pages, metadata=metadata)
@@ -62,9 +64,13 @@ def _explain(exc: BaseException) -> DocumentError:
     if "Password" in name or "Encrypt" in name:
         return DocumentError("encrypted", "a password is required to open it")
     if isinstance(exc, RecursionError):
-        return DocumentError("too deeply nested", "the PDF's object tree exceeds Python's recursion limit")
+        return DocumentError(
+            "too deeply nested", "the PDF's object tree exceeds Python's recursion limit"
+        )
     if name in ("PSEOF",):
-        return DocumentError("truncated", "the file ends before the PDF does (incomplete download?)")
+        return DocumentError(
+            "truncated", "the file ends before the PDF does (incomplete download?)"
+        )
     detail = str(exc).strip() or name
     return DocumentError("corrupt", f"the PDF structure cannot be read ({name}: {detail[:120]})")
 

@@ -1,0 +1,54 @@
+"""Shared fixtures: the sample corpus, its layout variants, and their extracted tables."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.extract import ExtractSettings, extract, input_files
+from pipeline.parallel import ParallelSettings
+from pipeline.segment import SegmentSettings, segment_corpus
+
+REPO = Path(__file__).resolve().parents[1]
+RAW = REPO / "data" / "raw"
+GOLD = REPO / "data" / "gold"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOLDEN = FIXTURES / "golden"
+LAYOUTS = {
+    "un": RAW,
+    "un-narrow": FIXTURES / "pdf" / "un-narrow",
+    "letter": FIXTURES / "pdf" / "letter",
+}
+DOC_IDS = sorted(p.stem for p in RAW.glob("*.pdf"))
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def golden(doc_id: str) -> list[dict]:
+    return read_jsonl(GOLDEN / f"{doc_id}.expected.jsonl")
+
+
+def run_extract_segment(folder: Path, backend: str = "pdfplumber") -> dict[str, pd.DataFrame]:
+    tables = extract(
+        input_files(folder), ExtractSettings(backend=backend), ParallelSettings(n_jobs=2)
+    )
+    tables["paragraphs"] = segment_corpus(
+        tables["pages"], SegmentSettings(), ParallelSettings(backend="sequential")
+    )
+    return tables
+
+
+@pytest.fixture(scope="session")
+def layout_tables() -> dict[str, dict[str, pd.DataFrame]]:
+    """extract + segment over the sample corpus in each of its three layouts."""
+    return {name: run_extract_segment(folder) for name, folder in LAYOUTS.items()}
+
+
+@pytest.fixture(scope="session")
+def sample_tables(layout_tables: dict) -> dict[str, pd.DataFrame]:
+    return layout_tables["un"]

@@ -1,0 +1,69 @@
+"""Joining lines: line-end hyphens undone or kept by evidence, URLs rejoined."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.hyphenation import Vocabulary, join_lines, keep_hyphen
+
+EMPTY = Vocabulary()
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["the manufac-", "turing of arms"], "the manufacturing of arms"),
+        (["non-", "governmental organizations"], "non-governmental organizations"),
+        (["the self-", "assessment checklist"], "the self-assessment checklist"),
+        (["the so-", "called receivers"], "the so-called receivers"),
+        (["their well-", "being"], "their well-being"),
+        (["the follow-", "up to"], "the follow-up to"),
+        (["sex-", "disaggregated data"], "sex-disaggregated data"),
+        (["shared typo-", "logies"], "shared typologies"),
+        (["the COVID-", "19 pandemic"], "the COVID-19 pandemic"),
+        (["forums –", "not only"], "forums – not only"),
+        (["a soft\u00ad", "hyphen"], "a softhyphen"),
+    ],
+)
+def test_join_lines_hyphenation(lines, expected):
+    assert join_lines(lines, EMPTY) == expected
+
+
+def test_document_evidence_beats_the_word_list():
+    # English prefers "co-operation" to "cooperation", but this document writes "cooperation"
+    vocab = Vocabulary.from_lines(["international cooperation was stressed", "more cooperation"])
+    assert join_lines(["regional co-", "operation"], vocab) == "regional cooperation"
+    hyphenated = Vocabulary.from_lines(["co-operation matters"])
+    assert join_lines(["regional co-", "operation"], hyphenated) == "regional co-operation"
+
+
+def test_a_fragment_at_a_line_end_is_not_evidence():
+    vocab = Vocabulary.from_lines(["the manufac-", "turing"])
+    assert vocab.count("manufac") == 0
+
+
+def test_known_names_join_a_split_name():
+    assert not keep_hyphen("Euro", "pol", EMPTY, 3.0, frozenset({"europol"}))
+    assert keep_hyphen("Euro", "pol", EMPTY, 3.0)
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["see https://www.", "unodc.org/page.html"], "see https://www.unodc.org/page.html"),
+        (
+            ["https://www.unodc.org/intro/review-", "mechanism-untoc/x.html"],
+            "https://www.unodc.org/intro/review-mechanism-untoc/x.html",
+        ),
+        (
+            ["https://www.unodc.org/constructive_", "dialogues/fa.html"],
+            "https://www.unodc.org/constructive_dialogues/fa.html",
+        ),
+        (
+            ["at https://www.unodc.org/page.html.", "The next"],
+            "at https://www.unodc.org/page.html. The next",
+        ),
+    ],
+)
+def test_join_lines_keeps_urls_whole(lines, expected):
+    assert join_lines(lines, EMPTY) == expected

@@ -1,0 +1,63 @@
+"""Furniture and footnotes from what a page shows."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.hyphenation import Vocabulary
+from pipeline.layout import LayoutSettings, is_furniture_text, mark_footnotes, mark_furniture
+from pipeline.readers.lines import Line
+
+
+def line(page: int, top: float, text: str, size: float = 10.0, **kw) -> Line:
+    return Line(page, 70, 500, top, top + size, text, "Times", size, False, False, **kw)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "V.23-08912 (E) 050523 080523",
+        "4/7 V.23-53828",
+        "Page 3 of 8",
+        "*2353828*",
+        "12",
+        "CTOC/COP/WG.6/2023/CRP.1",
+        "- 3 -",
+    ],
+)
+def test_furniture_tokens(text):
+    assert is_furniture_text(text)
+
+
+@pytest.mark.parametrize("text", ["2023.", "Firearms Protocol", "article 8 (1)", ""])
+def test_not_furniture_tokens(text):
+    assert not is_furniture_text(text)
+
+
+def test_running_header_repeated_on_pages_is_furniture_but_body_is_not():
+    pages = [
+        [
+            line(p, 36, "Working Group on Firearms", 8.5),
+            line(p, 80, f"Body text line {p} of a long paragraph that runs on and on."),
+            line(p, 800, f"{p}/3", 8.0),
+        ]
+        for p in (1, 2, 3)
+    ]
+    mark_furniture(pages, [842.0] * 3, LayoutSettings())
+    roles = [[ln.role for ln in lines] for lines in pages]
+    assert roles == [["furniture", "body", "furniture"]] * 3
+
+
+def test_footnote_block_is_separated_with_markers():
+    lines = [
+        line(1, 100, "Body text with a marker.", markers=["1"], marker_offsets=[23]),
+        line(1, 740, "Hereinafter: the mechanism, which", 8.5, markers=["1"], marker_offsets=[0]),
+        line(1, 750, "is reviewed.", 8.5),
+        line(1, 760, "2 Second note.", 8.5),
+    ]
+    notes = mark_footnotes([lines], [842.0], 10.0, Vocabulary())
+    assert [(n.marker, n.text) for n in notes] == [
+        ("1", "Hereinafter: the mechanism, which is reviewed."),
+        ("2", "Second note."),
+    ]
+    assert [ln.role for ln in lines] == ["body", "footnote", "footnote", "footnote"]

@@ -1,0 +1,177 @@
+"""Segmentation against the golden paragraphs of every bundled layout."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import DOC_IDS, GOLD, LAYOUTS, golden, read_jsonl
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.segment import SegmentSettings, segment
+
+
+def similarity(a: str, b: str) -> float:
+    return Levenshtein.normalized_similarity(" ".join(a.split()), " ".join(b.split()))
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("doc_id", DOC_IDS)
+def test_segment_paragraph_numbers_and_text_match_golden(layout_tables, layout, doc_id):
+    paragraphs = layout_tables[layout]["paragraphs"]
+    got = paragraphs[paragraphs["doc_id"] == doc_id]
+    expected = golden(doc_id)
+    assert list(got["para_no"]) == [e["para_no"] for e in expected]
+    sims = [similarity(e["text"], t) for e, t in zip(expected, got["text"], strict=True)]
+    worst = min(range(len(sims)), key=sims.__getitem__)
+    assert sims[worst] >= 0.99, f"paragraph {expected[worst]['para_no']}: {sims[worst]:.4f}"
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_segment_corpus_mean_similarity(layout_tables, layout):
+    paragraphs = layout_tables[layout]["paragraphs"].set_index(["doc_id", "para_no"])
+    sims = [
+        similarity(e["text"], paragraphs.loc[(doc_id, e["para_no"]), "text"])
+        for doc_id in DOC_IDS
+        for e in golden(doc_id)
+    ]
+    assert sum(sims) / len(sims) >= 0.995
+
+
+@pytest.mark.parametrize("layout", list(LAYOUTS))
+def test_segment_sections_and_subsections_match_gold(layout_tables, layout):
+    paragraphs = layout_tables[layout]["paragraphs"].set_index(["doc_id", "para_no"])
+    wrong = []
+    for doc_id in DOC_IDS:
+        for g in read_jsonl(GOLD / f"{doc_id}.paragraphs.jsonl"):
+            row = paragraphs.loc[(doc_id, g["para_no"])]
+            subsection = None if pd.isna(row["subsection"]) else row["subsection"]
+            if row["section"] != g["section"] or subsection != g["subsection"]:
+                wrong.append((doc_id, g["para_no"]))
+    assert wrong == []
+
+
+def test_segment_layouts_give_the_same_paragraphs(layout_tables):
+    texts = {
+        name: tables["paragraphs"].set_index(["doc_id", "para_no"])["text"]
+        for name, tables in layout_tables.items()
+    }
+    base = texts.pop("un")
+    for name, other in texts.items():
+        assert list(other.index) == list(base.index), name
+        assert (other == base).mean() >= 0.99, name
+
+
+def test_segment_page_furniture_and_footnote_markers_never_reach_text(sample_tables):
+    text = " ".join(sample_tables["paragraphs"]["text"])
+    assert "V.2" not in text  # job numbers
+    assert "CRP.1" not in text  # running-header symbol
+    assert "Distr.:" not in text  # first-page masthead
+    assert "thereto through Conference" in text  # marker "1" removed, words kept
+
+
+def test_segment_paragraph_across_page_break_is_one_paragraph(sample_tables):
+    paragraphs = sample_tables["paragraphs"]
+    spanning = paragraphs[paragraphs["page_start"] < paragraphs["page_end"]]
+    assert len(spanning) >= 5
+    for row in spanning.itertuples():
+        assert row.text.rstrip().endswith((".", ")", "html")), row.para_no
+
+
+def _lines(rows: list[tuple]) -> pd.DataFrame:
+    """A pages table from (page, top, x0, text, bold, italic) tuples."""
+    return pd.DataFrame(
+        [
+            {
+                "doc_id": "d",
+                "page": p,
+                "line_no": i,
+                "x0": x0,
+                "x1": 500.0,
+                "top": top,
+                "bottom": top + 10,
+                "text": text,
+                "font": "Times",
+                "size": 10.0,
+                "bold": bold,
+                "italic": italic,
+                "markers": [],
+                "role": "body",
+            }
+            for i, (p, top, x0, text, bold, italic) in enumerate(rows)
+        ]
+    )
+
+
+def test_segment_sub_items_stay_inside_their_paragraph():
+    lines = _lines(
+        [
+            (1, 100, 70, "I. Introduction", True, False),
+            (1, 120, 70, "1. The meeting focused on:", False, False),
+            (1, 132, 90, "(a) marking of firearms;", False, False),
+            (1, 144, 90, "(b) record-keeping.", False, False),
+            (1, 162, 70, "2. Next paragraph.", False, False),
+        ]
+    )
+    got = segment(lines, SegmentSettings())
+    assert list(got["para_no"]) == [1, 2]
+    assert (
+        got.iloc[0]["text"]
+        == "The meeting focused on: (a) marking of firearms; (b) record-keeping."
+    )
+    assert got.iloc[0]["section"] == "I. Introduction"
+
+
+def test_segment_number_inside_text_does_not_start_a_paragraph():
+    lines = _lines(
+        [
+            (1, 120, 70, "1. States parties should keep records for", False, False),
+            (1, 132, 70, "2. years at least, and more.", False, False),  # wrapped text, no gap
+            (1, 150, 70, "2. A real second paragraph.", False, False),
+        ]
+    )
+    got = segment(lines, SegmentSettings())
+    assert list(got["para_no"]) == [1, 2]
+    assert got.iloc[0]["text"].endswith("2. years at least, and more.")
+
+
+def test_segment_italic_heading_sets_subsection_until_next_section():
+    lines = _lines(
+        [
+            (1, 100, 70, "II. Topics", True, False),
+            (1, 120, 70, "1. First paragraph, which", False, False),
+            (1, 132, 70, "runs over two lines.", False, False),
+            (1, 152, 70, "Gender dimensions", False, True),
+            (1, 172, 70, "2. Second paragraph, which", False, False),
+            (1, 184, 70, "also runs over two lines.", False, False),
+            (1, 204, 70, "III. Closing", True, False),
+            (1, 224, 70, "3. Third.", False, False),
+        ]
+    )
+    got = segment(lines, SegmentSettings()).set_index("para_no")
+    assert pd.isna(got.loc[1, "subsection"])
+    assert got.loc[2, "subsection"] == "Gender dimensions"
+    assert pd.isna(got.loc[3, "subsection"]) and got.loc[3, "section"] == "III. Closing"
+
+
+def test_segment_italic_line_inside_a_paragraph_is_text_not_a_heading():
+    lines = _lines(
+        [
+            (1, 120, 70, "1. She cited the report", False, False),
+            (1, 132, 70, "Gender and Small Arms Control", False, True),
+            (1, 144, 70, "published last year.", False, False),
+        ]
+    )
+    got = segment(lines, SegmentSettings())
+    assert (
+        got.iloc[0]["text"]
+        == "She cited the report Gender and Small Arms Control published last year."
+    )
+    assert pd.isna(got.iloc[0]["subsection"])
+
+
+def test_segment_empty_input_gives_empty_table():
+    got = segment(
+        _lines([]).reindex(columns=_lines([(1, 1, 1, "x", False, False)]).columns),
+        SegmentSettings(),
+    )
+    assert got.empty and "para_no" in got.columns
