@@ -66,7 +66,7 @@ def test_params_unknown_key_is_named():
 
 
 def test_params_wrong_type_is_named():
-    with pytest.raises(ParamsError, match="segment.hyphen_min_zipf"):
+    with pytest.raises(ParamsError, match=r"segment\.hyphen_min_zipf"):
         build_settings(SegmentSettings, "segment", {"hyphen_min_zipf": "high"})
 
 
