@@ -23,10 +23,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     help="NLP pipeline over UNTOC review-mechanism conference room papers.",
+    pretty_exceptions_show_locals=False,
 )
 
 # The stages in the order `crp run` runs them: (CLI subcommand = module = dvc.yaml stage).
-STAGES = ["extract", "segment"]
+STAGES = ["extract", "segment", "build_tagger", "tag"]
 
 OutOption = Annotated[
     Path | None,

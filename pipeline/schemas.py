@@ -109,6 +109,38 @@ TABLES: dict[str, Table] = {
             page_start=INT,
             page_end=INT,
         ),
+        _table(
+            "tags",
+            ("doc_id", "para_no", "kind", "label", "start", "end"),
+            "Long-format tags of every paragraph: articles, actor and speaker types, named "
+            "organizations and States, themes; each with its evidence span and the rule "
+            "that produced it.",
+            doc_id=STR,
+            para_no=INT,
+            kind=STR,
+            label=STR,
+            explicit=BOOL,
+            start=INT,
+            end=INT,
+            evidence=STR,
+            rule=STR,
+        ),
+        _table(
+            "recommendations",
+            ("doc_id", "para_no", "rec_no"),
+            "One row per recommendation sentence: who recommends (by), to whom (to), the "
+            "themes inside it, its character offsets in the paragraph and the cue rule.",
+            doc_id=STR,
+            para_no=INT,
+            rec_no=INT,
+            text=STR,
+            start=INT,
+            end=INT,
+            by=STR,
+            to=STR,
+            themes=STR_LIST,
+            rule=STR,
+        ),
     ]
 }
 

@@ -1,0 +1,169 @@
+"""Stage `build_tagger`: the taxonomy compiled into a spaCy pipeline saved to models/tagger.
+
+Blank English, a rule-based sentence splitter, two span rulers (case-insensitive phrases
+and token patterns; case-sensitive acronyms and names), the article tagger and the
+resolver. Saved with `nlp.to_disk`, loadable with `spacy.load("models/tagger")`.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import spacy
+from spacy.attrs import ORTH
+from spacy.language import Language
+
+import pipeline.tagging.components  # noqa: F401  (registers the factories)
+from pipeline.metadata import vocab as working_group_vocab
+from pipeline.params import load_settings
+from pipeline.paths import TAXONOMY_DIR, Layout
+from pipeline.tagging.taxonomy import Taxonomy, Term, load_taxonomy
+from pipeline.tagging.taxonomy_files import _is_acronym
+
+log = logging.getLogger("crp")
+MAX_TERM_WORDS = 12
+
+
+@dataclass(frozen=True)
+class BuildTaggerSettings:
+    taxonomy_dir: str | None = None  # default: the package's pipeline/taxonomy
+
+
+def _plural_forms(phrase: str) -> list[str]:
+    """The phrase and, for a final lower-case noun, its regular plural."""
+    words = phrase.split()
+    last = words[-1] if words else ""
+    if not last.isalpha() or not last.islower() or len(last) < 3 or last.endswith("s"):
+        return [phrase]
+    plural = last[:-1] + "ies" if last.endswith("y") and last[-2] not in "aeiou" else last + "s"
+    return [phrase, " ".join([*words[:-1], plural])]
+
+
+def _patterns(terms: list[Term], kind: str, case_sensitive: set[str]) -> tuple[list, list]:
+    """(case-insensitive patterns, case-sensitive patterns) of span-ruler dicts."""
+    lower, exact = [], []
+    listed = {(t.label, t.phrase.lower()) for t in terms if t.phrase}
+    for term in terms:
+        label = f"{kind}|{term.label}"
+        if term.pattern is not None:
+            lower.append({"label": label, "pattern": term.pattern, "id": term.rule})
+            continue
+        assert term.phrase is not None
+        if _is_acronym(term.phrase) or term.phrase in case_sensitive:
+            exact.append({"label": label, "pattern": term.phrase, "id": term.rule})
+            continue
+        for i, form in enumerate(_plural_forms(term.phrase)):
+            if i == 0 or (term.label, form.lower()) not in listed:  # "definitions" listed too
+                lower.append({"label": label, "pattern": form, "id": term.rule})
+    return lower, exact
+
+
+def _name_terms(taxonomy: Taxonomy) -> list[tuple[str, Term]]:
+    terms = []
+    for org in taxonomy.organizations:
+        rule = f"gazetteer/organizations/{org.name}"
+        terms += [("org", Term(rule, org.type, phrase=f)) for f in [org.name, *org.aliases]]
+    for country, aliases in taxonomy.countries.items():
+        rule = f"gazetteer/countries/{country}"
+        terms += [("country", Term(rule, "member_state", phrase=f)) for f in [country, *aliases]]
+    return terms
+
+
+def compile_patterns(taxonomy: Taxonomy) -> tuple[list, list]:
+    """Every span-ruler pattern of the taxonomy, split by case sensitivity."""
+    case_sensitive = set(taxonomy.case_sensitive)
+    groups: list[tuple[str, list[Term]]] = [
+        ("theme", [t for th in taxonomy.themes.values() for t in th.terms]),
+        ("neg", [t for th in taxonomy.themes.values() for t in th.negatives]),
+        ("actor", taxonomy.actor_terms),
+        ("to", taxonomy.addressees),
+        ("subject", [t for ts in taxonomy.article_subjects.values() for t in ts]),
+    ]
+    lower, exact = [], []
+    for kind, terms in groups:
+        if kind == "subject":
+            terms = [Term(t.rule, t.label.split(":")[1], t.phrase, t.pattern) for t in terms]
+        lo, ex = _patterns(terms, kind, case_sensitive)
+        lower += lo
+        exact += ex
+    for kind, term in _name_terms(taxonomy):
+        lo, ex = _patterns([term], kind, set())
+        if _is_acronym(term.phrase or "") or len((term.phrase or "").split()) == 1:
+            exact += [dict(p, pattern=term.phrase) for p in lo[:1]] + ex
+        else:
+            lower += lo + ex
+    for item in taxonomy.organization_patterns:
+        lower.append(
+            {
+                "label": f"org|{item['type']}",
+                "pattern": item["pattern"],
+                "id": f"pattern/organizations/{item['id']}",
+            }
+        )
+    return lower, exact
+
+
+def build_nlp(taxonomy: Taxonomy) -> Language:
+    """The tagger as a spaCy pipeline, built from a loaded taxonomy."""
+    nlp = spacy.blank("en")
+    for abbreviation in taxonomy.abbreviations:
+        nlp.tokenizer.add_special_case(abbreviation, [{ORTH: abbreviation}])
+        if abbreviation[0].isalpha():
+            capital = abbreviation[0].upper() + abbreviation[1:]
+            nlp.tokenizer.add_special_case(capital, [{ORTH: capital}])
+    nlp.add_pipe("crp_sentences", config={"abbreviations": taxonomy.abbreviations})
+    lower, exact = compile_patterns(taxonomy)
+    ruler = nlp.add_pipe(
+        "span_ruler",
+        name="crp_terms",
+        config={"spans_key": "crp_terms", "phrase_matcher_attr": "LOWER"},
+    )
+    ruler.add_patterns(lower)
+    ruler = nlp.add_pipe(
+        "span_ruler",
+        name="crp_exact",
+        config={"spans_key": "crp_exact", "phrase_matcher_attr": "ORTH"},
+    )
+    ruler.add_patterns(exact)
+    protocols = {wg: spec["protocol"] for wg, spec in working_group_vocab().working_groups.items()}
+    nlp.add_pipe(
+        "crp_articles", config={"instruments": taxonomy.instruments, "protocols": protocols}
+    )
+    speaker = {
+        k: v
+        for k, v in taxonomy.speaker.items()
+        if k in ("reporting_verbs", "role_nouns", "pronouns", "impersonal", "impersonal_type")
+    }
+    nlp.add_pipe(
+        "crp_resolver",
+        config={
+            "speaker": speaker,
+            "recommendation": {k: v for k, v in taxonomy.recommendation.items()},
+            "subject_working_groups": ["firearms"],
+        },
+    )
+    nlp.meta["name"] = "crp_tagger"
+    nlp.meta["description"] = "Rule-based tagger compiled from pipeline/taxonomy (see README)"
+    return nlp
+
+
+def build_tagger(taxonomy_dir: Path | None = None) -> Language:
+    return build_nlp(load_taxonomy(taxonomy_dir))
+
+
+def main(layout: Layout, params: dict[str, Any]) -> Path:
+    """`crp build_tagger`: compile pipeline/taxonomy into models/tagger (nlp.to_disk)."""
+    settings = load_settings(BuildTaggerSettings, "build_tagger", params)
+    folder = Path(settings.taxonomy_dir) if settings.taxonomy_dir else TAXONOMY_DIR
+    nlp = build_tagger(folder)
+    target = layout.models / "tagger"
+    shutil.rmtree(target, ignore_errors=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(target)
+    n_patterns = sum(len(nlp.get_pipe(n).patterns) for n in ("crp_terms", "crp_exact"))
+    log.info("tagger: %d patterns from %s → %s", n_patterns, folder, target)
+    return target

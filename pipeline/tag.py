@@ -1,0 +1,199 @@
+"""Stage `tag`: paragraphs → tags and recommendations, with the tagger of models/tagger.
+
+Each paragraph becomes a spaCy Doc carrying its document's working group (so "the
+Protocol" resolves), runs through the pipeline with `nlp.pipe`, and its spans become rows
+of the long-format tags table and of the recommendations table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+import pipeline.tagging.components  # noqa: F401  (registers the factories)
+from pipeline.cache import DocCache, cached_map, code_version, digest, frame_digest
+from pipeline.parallel import ParallelSettings
+from pipeline.params import as_dict, load_settings
+from pipeline.paths import Layout
+from pipeline.schemas import get_table, read_table, write_table
+
+CODE = ["tag.py", "tagging/*.py"]
+CONTROL = dict.fromkeys(range(32), " ") | {9: "\t", 10: "\n"}
+SPAN_KINDS = {
+    "actors": "actor_type",
+    "speakers": "speaker_type",
+    "orgs": "org",
+    "countries": "country",
+    "themes": "theme",
+}
+
+
+@dataclass(frozen=True)
+class TagSettings:
+    batch_size: int = 64
+    max_chars: int = 100_000  # longer paragraphs are tagged on their first max_chars
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size={self.batch_size} must be at least 1")
+        if self.max_chars < 1000:
+            raise ValueError(f"max_chars={self.max_chars} must be at least 1000")
+
+
+@lru_cache(maxsize=2)
+def load_tagger(path: str) -> Language:
+    """The saved tagger (cached per process: worker processes load it once)."""
+    return spacy.load(path)
+
+
+def clean_text(text: str, max_chars: int) -> str:
+    """Control characters become spaces (offsets stay valid); very long text is cut."""
+    return (text or "")[:max_chars].translate(CONTROL)
+
+
+def make_docs(
+    nlp: Language, paragraphs: pd.DataFrame, working_groups: dict[str, str], max_chars: int
+) -> Iterator[Doc]:
+    for row in paragraphs.itertuples(index=False):
+        doc = nlp.make_doc(clean_text(row.text, max_chars))
+        doc._.working_group = working_groups.get(row.doc_id)
+        yield doc
+
+
+def doc_rows(doc_id: str, para_no: int, doc: Doc) -> tuple[list[dict], list[dict]]:
+    """The tags rows and recommendation rows of one tagged paragraph."""
+    tags: list[dict[str, Any]] = []
+    seen: set[tuple] = set()
+
+    def add(kind: str, label: str, span: Any, explicit: bool | None) -> None:
+        key = (kind, label, span.start_char, span.end_char)
+        if key in seen:
+            return
+        seen.add(key)
+        tags.append(
+            {
+                "doc_id": doc_id,
+                "para_no": para_no,
+                "kind": kind,
+                "label": label,
+                "explicit": explicit,
+                "start": span.start_char,
+                "end": span.end_char,
+                "evidence": span.text,
+                "rule": span.id_,
+            }
+        )
+
+    for span in doc.spans.get("articles", []):
+        add("article", span.label_, span, True)
+    for span in doc.spans.get("articles_related", []):
+        add("article", span.label_, span, False)
+    for key, kind in SPAN_KINDS.items():
+        for span in doc.spans.get(key, []):
+            label = span.text if kind in ("org", "country") else span.label_
+            add(kind, label, span, None)
+    recs = [
+        {
+            "doc_id": doc_id,
+            "para_no": para_no,
+            "rec_no": n,
+            "text": doc.text[r["start"] : r["end"]],
+            "start": r["start"],
+            "end": r["end"],
+            "by": r["by"],
+            "to": r["to"],
+            "themes": list(r["themes"]),
+            "rule": r["rule"],
+        }
+        for n, r in enumerate(doc._.recommendations or [], start=1)
+    ]
+    return tags, recs
+
+
+def tag(
+    paragraphs: pd.DataFrame, working_groups: dict[str, str], nlp: Language, settings: TagSettings
+) -> dict[str, pd.DataFrame]:
+    """The tags and recommendations tables of a paragraphs table (pure: no I/O)."""
+    docs = nlp.pipe(
+        make_docs(nlp, paragraphs, working_groups, settings.max_chars),
+        batch_size=settings.batch_size,
+    )
+    tags: list[dict] = []
+    recs: list[dict] = []
+    keys = zip(paragraphs["doc_id"], paragraphs["para_no"], strict=True)
+    for (doc_id, para_no), doc in zip(keys, docs, strict=True):
+        t, r = doc_rows(doc_id, int(para_no), doc)
+        tags += t
+        recs += r
+    return {"tags": _frame("tags", tags), "recommendations": _frame("recommendations", recs)}
+
+
+def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
+    table = get_table(name)
+    return pd.DataFrame(rows, columns=table.columns) if rows else table.empty()
+
+
+def model_digest(path: Path) -> str:
+    """A digest of the saved tagger's files (the taxonomy as compiled)."""
+    hasher = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        hasher.update(file.relative_to(path).as_posix().encode())
+        hasher.update(file.read_bytes())
+    return hasher.hexdigest()
+
+
+def _tag_document(
+    args: tuple[str, pd.DataFrame, str | None, TagSettings],
+) -> dict[str, pd.DataFrame]:
+    model, paragraphs, working_group, settings = args
+    groups = dict.fromkeys(paragraphs["doc_id"], working_group)
+    return tag(paragraphs, groups, load_tagger(model), settings)
+
+
+def tag_corpus(
+    paragraphs: pd.DataFrame,
+    documents: pd.DataFrame,
+    model: Path,
+    settings: TagSettings,
+    parallel: ParallelSettings,
+    cache_dir: Path | None = None,
+) -> dict[str, pd.DataFrame]:
+    """`tag` document by document, reusing cached results of unchanged documents."""
+    fingerprint = digest(code_version(CODE), model_digest(model), as_dict(settings))
+    cache = DocCache(cache_dir, fingerprint) if cache_dir else None
+    groups = dict(zip(documents["doc_id"], documents["working_group"], strict=True))
+    items = []
+    for doc_id, group in paragraphs.groupby("doc_id", sort=True):
+        wg = groups.get(doc_id)
+        wg = None if pd.isna(wg) else str(wg)
+        items.append((digest(frame_digest(group), wg), (str(model), group, wg, settings)))
+    results = cached_map(_tag_document, items, cache, parallel, desc="tag")
+    return {name: _concat(name, [r[name] for r in results]) for name in ("tags", "recommendations")}
+
+
+def _concat(name: str, frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else get_table(name).empty()
+
+
+def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """`crp tag`: paragraphs → tags and recommendations tables."""
+    settings = load_settings(TagSettings, "tag", params)
+    parallel = load_settings(ParallelSettings, "parallel", params)
+    paragraphs = read_table("paragraphs", layout.table("paragraphs"))
+    documents = read_table("documents", layout.table("documents"))
+    tables = tag_corpus(
+        paragraphs, documents, layout.models / "tagger", settings, parallel, layout.cache / "tag"
+    )
+    for name, frame in tables.items():
+        write_table(frame, name, layout.table(name))
+    return tables

@@ -1,0 +1,243 @@
+"""spaCy components of the tagger, registered so `spacy.load("models/tagger")` works.
+
+The factories are exposed through the `spacy_factories` entry point of this package, so a
+notebook can load the saved pipeline without importing anything first. Each component's
+data (abbreviations, instrument names, speaker and recommendation rules) is part of its
+config and is saved with the pipeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from pipeline.tagging.actors import Mention, SpeakerRules, paragraph_speakers
+from pipeline.tagging.articles import InstrumentNames, find_articles
+from pipeline.tagging.recommendations import RecommendationRules, addressee, first_cue
+
+TERM_KEYS = ("crp_terms", "crp_exact")
+OPENERS = {'"', "“", "‘", "'", "("}
+CLOSERS = {'"', "”", "’", "'", ")"}
+
+if not Doc.has_extension("working_group"):
+    Doc.set_extension("working_group", default=None)
+if not Doc.has_extension("recommendations"):
+    Doc.set_extension("recommendations", default=None)
+
+
+class SentenceSplitter:
+    """Sentence starts after . ! ? when the next word opens like a sentence.
+
+    Abbreviations ("art.", "para.", "U.S.") are single tokens (tokenizer special cases),
+    so their full stop never ends a sentence; "(a)"-style sub-items never start one.
+    """
+
+    def __init__(self, abbreviations: list[str]) -> None:
+        self.abbreviations = set(abbreviations)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if len(doc) == 0:
+            return doc
+        doc[0].is_sent_start = True
+        for i in range(1, len(doc)):
+            doc[i].is_sent_start = self._starts(doc, i)
+        return doc
+
+    def _starts(self, doc: Doc, i: int) -> bool:
+        prev = doc[i - 1]
+        j = i - 1
+        while j > 0 and doc[j].text in CLOSERS:
+            j -= 1
+        end = doc[j]
+        if doc[i].text in CLOSERS:
+            return False
+        if not (
+            end.text in (".", "!", "?")
+            or (
+                end.text.endswith(".")
+                and len(end.text) > 1
+                and end.text not in self.abbreviations
+                and not end.like_num
+            )
+        ):
+            return False
+        if prev.whitespace_ == "" and prev.text not in CLOSERS:
+            return False
+        nxt = doc[i]
+        if nxt.text in OPENERS and i + 1 < len(doc):
+            nxt = doc[i + 1]
+        return nxt.text[:1].isupper() or nxt.text[:1].isdigit()
+
+
+@Language.factory("crp_sentences", default_config={"abbreviations": []})
+def make_sentences(nlp: Language, name: str, abbreviations: list[str]) -> SentenceSplitter:
+    return SentenceSplitter(abbreviations)
+
+
+class ArticleTagger:
+    """Article references → `doc.spans["articles"]`, labelled `instrument:number`."""
+
+    def __init__(self, instruments: dict[str, list[str]], protocols: dict[str, str]) -> None:
+        self.names = InstrumentNames(instruments)
+        self.protocols = protocols
+
+    def __call__(self, doc: Doc) -> Doc:
+        protocol = self.protocols.get(doc._.working_group or "")
+        spans = []
+        for ref in find_articles(doc.text, self.names, protocol):
+            span = doc.char_span(
+                ref.start, ref.end, label=ref.label, span_id=ref.rule, alignment_mode="expand"
+            )
+            if span is not None:
+                spans.append(span)
+        doc.spans["articles"] = spans
+        return doc
+
+
+@Language.factory("crp_articles", default_config={"instruments": {}, "protocols": {}})
+def make_articles(
+    nlp: Language, name: str, instruments: dict[str, list[str]], protocols: dict[str, str]
+) -> ArticleTagger:
+    return ArticleTagger(instruments, protocols)
+
+
+class Resolver:
+    """Turns the term matches into the final tags of a paragraph.
+
+    Writes `doc.spans` keys: themes, actors, orgs, countries, speakers, articles_related,
+    recommendations; and `doc._.recommendations` (by, to, themes, rule per sentence).
+    """
+
+    def __init__(
+        self,
+        speaker: dict[str, Any],
+        recommendation: dict[str, Any],
+        subject_working_groups: list[str],
+    ) -> None:
+        self.speaker = SpeakerRules.from_config(speaker)
+        self.recommendation = RecommendationRules.from_config(recommendation)
+        self.subject_working_groups = set(subject_working_groups)
+
+    def __call__(self, doc: Doc) -> Doc:
+        terms = [s for key in TERM_KEYS if key in doc.spans for s in doc.spans[key]]
+        by_kind: dict[str, list[Span]] = {}
+        for span in terms:
+            by_kind.setdefault(span.label_.split("|", 1)[0], []).append(span)
+        names = filter_spans(by_kind.get("org", []) + by_kind.get("country", []))
+        doc.spans["orgs"] = [_relabel(s) for s in names if s.label_.startswith("org|")]
+        doc.spans["countries"] = [_relabel(s) for s in names if s.label_.startswith("country|")]
+        actor_terms = [
+            _relabel(s) for s in filter_spans(by_kind.get("actor", [])) if not _overlaps(s, names)
+        ]
+        doc.spans["actors"] = list(doc.spans["orgs"]) + list(doc.spans["countries"]) + actor_terms
+        doc.spans["themes"] = self._themes(by_kind, names)
+        doc.spans["articles_related"] = self._related(doc, by_kind, names)
+        self._speakers_and_recommendations(doc, by_kind, actor_terms)
+        return doc
+
+    def _themes(self, by_kind: dict[str, list[Span]], names: list[Span]) -> list[Span]:
+        negatives = by_kind.get("neg", [])
+        kept = []
+        for span in by_kind.get("theme", []):
+            theme = span.label_.split("|", 1)[1]
+            vetoed = any(n.label_ == f"neg|{theme}" and _overlap(span, n) for n in negatives)
+            if not vetoed and not _overlaps(span, names):
+                kept.append(_relabel(span))
+        return kept
+
+    def _related(self, doc: Doc, by_kind: dict[str, list[Span]], names: list[Span]) -> list[Span]:
+        if (doc._.working_group or "") not in self.subject_working_groups:
+            return []
+        cited = {s.label_ for s in doc.spans["articles"]} if "articles" in doc.spans else set()
+        related = []
+        for span in by_kind.get("subject", []):
+            label = "firearms_protocol:" + span.label_.split("|", 1)[1]
+            if label not in cited and not _overlaps(span, names):
+                related.append(Span(doc, span.start, span.end, label=label, span_id=span.id_))
+        return related
+
+    def _speakers_and_recommendations(
+        self, doc: Doc, by_kind: dict[str, list[Span]], actor_terms: list[Span]
+    ) -> None:
+        mentions = [
+            Mention(s.start, s.end, s.label_, kind, s.id_)
+            for kind, spans in (
+                ("org", doc.spans["orgs"]),
+                ("country", doc.spans["countries"]),
+                ("term", actor_terms),
+            )
+            for s in spans
+        ]
+        addressees = [_relabel(s) for s in filter_spans(by_kind.get("to", []))]
+        speakers, recs, records = [], [], []
+        last: str | None = None
+        for sent, found in paragraph_speakers(doc, mentions, self.speaker):
+            for sp in found:
+                speakers.append(Span(doc, sp.start, sp.end, label=sp.type, span_id=sp.rule))
+            last = found[-1].type if found else last
+            cue = first_cue(sent.text, self.recommendation)
+            if cue is None:
+                continue
+            themes = sorted(
+                {
+                    t.label_
+                    for t in doc.spans["themes"]
+                    if sent.start <= t.start and t.end <= sent.end
+                }
+            )
+            to = addressee(sent, cue[0], cue[1], addressees, self.recommendation)
+            by = found[0].type if found else (last or self.speaker.impersonal_type)
+            recs.append(
+                Span(
+                    doc,
+                    sent.start,
+                    sent.end,
+                    label=f"{by}>{to}",
+                    span_id=f"recommendation/{cue[0].id}",
+                )
+            )
+            records.append(
+                {
+                    "start": sent.start_char,
+                    "end": sent.end_char,
+                    "by": by,
+                    "to": to,
+                    "themes": themes,
+                    "rule": f"recommendation/{cue[0].id}",
+                }
+            )
+        doc.spans["speakers"] = speakers
+        doc.spans["recommendations"] = recs
+        doc._.recommendations = records
+
+
+@Language.factory(
+    "crp_resolver",
+    default_config={"speaker": {}, "recommendation": {}, "subject_working_groups": ["firearms"]},
+)
+def make_resolver(
+    nlp: Language,
+    name: str,
+    speaker: dict[str, Any],
+    recommendation: dict[str, Any],
+    subject_working_groups: list[str],
+) -> Resolver:
+    return Resolver(speaker, recommendation, subject_working_groups)
+
+
+def _relabel(span: Span) -> Span:
+    """A term span with its kind prefix ("theme|", "org|") dropped from the label."""
+    return Span(
+        span.doc, span.start, span.end, label=span.label_.split("|", 1)[-1], span_id=span.id_
+    )
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _overlaps(span: Span, others: list[Span]) -> bool:
+    return any(_overlap(span, other) for other in others)

@@ -1,0 +1,84 @@
+"""Recommendation sentences: someone proposes an action that someone should take.
+
+A sentence is one when a cue of `taxonomy/recommendations.yaml` matches it ("recommended",
+"called on", "urged", "stressed the need", "should") and no exclusion does. `by` is the
+sentence's speaker (a pronoun resolved to the speaker named earlier in the paragraph);
+`to` is the first addressee named after the cue, or, for "should", the one before it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from spacy.tokens import Span
+
+
+@dataclass(frozen=True)
+class Cue:
+    id: str
+    regex: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class RecommendationRules:
+    cues: tuple[Cue, ...]
+    exclusions: tuple[Cue, ...]
+    addressee_default: str
+    unspecified_cues: frozenset[str]
+
+    @classmethod
+    def from_config(cls, cfg: dict) -> RecommendationRules:
+        def compile_all(items: list[dict]) -> tuple[Cue, ...]:
+            return tuple(Cue(i["id"], re.compile(i["regex"], re.IGNORECASE)) for i in items)
+
+        return cls(
+            cues=compile_all(cfg.get("cues", [])),
+            exclusions=compile_all(cfg.get("exclusions", [])),
+            addressee_default=cfg.get("addressee_default", "states"),
+            unspecified_cues=frozenset(cfg.get("unspecified_cues", [])),
+        )
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    start: int  # character offsets in the paragraph
+    end: int
+    by: str
+    to: str
+    rule: str
+    themes: tuple[str, ...]
+
+
+def first_cue(sentence: str, rules: RecommendationRules) -> tuple[Cue, int] | None:
+    """The cue that marks `sentence` as a recommendation, with its offset, or None."""
+    if any(ex.regex.search(sentence) for ex in rules.exclusions):
+        return None
+    found = [(c, m.start()) for c in rules.cues if (m := c.regex.search(sentence))]
+    if not found:
+        return None
+    return min(found, key=lambda item: item[1])
+
+
+def addressee(
+    sent: Span, cue: Cue, cue_offset: int, addressees: list[Span], rules: RecommendationRules
+) -> str:
+    """Whom the recommendation addresses: named after the cue, or before a 'should'."""
+    cue_char = sent.start_char + cue_offset
+    inside = [
+        a for a in addressees if sent.start_char <= a.start_char and a.end_char <= sent.end_char
+    ]
+    after = [a for a in inside if a.start_char >= cue_char]
+    before = [a for a in inside if a.end_char <= cue_char]
+    if cue.id == "should" and before:
+        return before[-1].label_
+    if after and _near(sent, cue_char, after[0]):
+        return after[0].label_
+    if cue.id in rules.unspecified_cues:
+        return "unspecified"
+    return rules.addressee_default
+
+
+def _near(sent: Span, cue_char: int, span: Span, max_tokens: int = 12) -> bool:
+    cue_token = next((t.i for t in sent if t.idx >= cue_char), sent.end)
+    return span.start - cue_token <= max_tokens
