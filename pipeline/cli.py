@@ -28,6 +28,7 @@ app = typer.Typer(
 
 # The stages in the order `crp run` runs them: (CLI subcommand = module = dvc.yaml stage).
 STAGES = ["extract", "segment", "build_tagger", "tag"]
+SCORED = ["evaluate"]  # run by `crp run` only where gold is given
 
 OutOption = Annotated[
     Path | None,
@@ -67,16 +68,46 @@ for _name in STAGES:
 
 
 @app.command()
+def evaluate(
+    out_dir: Annotated[
+        Path | None, typer.Argument(help="Folder of output tables (default: data/processed).")
+    ] = None,
+    gold_dir: Annotated[
+        Path | None, typer.Argument(help="Folder of gold files (default: data/gold).")
+    ] = None,
+) -> None:
+    """Score the tables of OUT_DIR against the gold files of GOLD_DIR; writes metrics/."""
+    from pipeline import evaluate as evaluate_stage
+
+    repo = Layout.repo()
+    if out_dir is None:
+        layout = repo
+    else:
+        layout = Layout.under(out_dir, repo.raw, gold_dir or repo.gold)
+    metrics = evaluate_stage.main_dirs(
+        layout.processed, gold_dir or layout.gold, layout.metrics
+    )
+    for line in evaluate_stage.summary_lines(metrics):
+        typer.echo(line)
+    typer.echo(f"metrics written to {layout.metrics}")
+
+
+@app.command()
 def run(
     pdf_dir: Annotated[Path, typer.Argument(help="Folder of PDFs to process.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for every output table.")],
     params: ParamsOption = None,
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="Also score the outputs against this gold folder.")
+    ] = None,
 ) -> None:
     """Run every stage over PDF_DIR without DVC, writing the same tables into OUT."""
-    layout = Layout.under(out, pdf_dir)
+    layout = Layout.under(out, pdf_dir, gold)
     settings = read_params(params)
     for name in STAGES:
         _run_stage(name, layout, settings)
+    if gold is not None:
+        evaluate(layout.processed, gold)
     log.info("outputs in %s", layout.processed)
 
 
