@@ -133,11 +133,7 @@ def build_nlp(taxonomy: Taxonomy) -> Language:
     nlp.add_pipe(
         "crp_articles", config={"instruments": taxonomy.instruments, "protocols": protocols}
     )
-    speaker = {
-        k: v
-        for k, v in taxonomy.speaker.items()
-        if k in ("reporting_verbs", "role_nouns", "pronouns", "impersonal", "impersonal_type")
-    }
+    speaker = dict(taxonomy.speaker)
     nlp.add_pipe(
         "crp_resolver",
         config={

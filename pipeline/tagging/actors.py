@@ -2,9 +2,15 @@
 
 Actors are every typed mention: a named organization or State, or a word that names an
 actor type ("non-governmental organizations", "States parties"). Speakers are the actors
-whose statement a sentence reports: the subject of its reporting verb ("The
-representative of Small Arms Survey referred to ..." → academia). A role noun takes the
-type of the actor named after it; a pronoun takes the last speaker of the paragraph.
+whose statement a sentence reports:
+
+* a role construction names one wherever it stands before the report, or after a verb
+  of presenting: "The representative of Small Arms Survey referred to ..." → academia,
+  "... introduced by a researcher from Monash University" → academia;
+* otherwise the subject of a reporting verb, at the start of its clause: "Several
+  speakers noted" → participant, "The Chair opened" → chair, "INTERPOL presented" → igo;
+* "He"/"She"/"They" and "the panellist" take the last speaker of the paragraph;
+* "It was noted that", "Reference was made to" report the floor (participant).
 """
 
 from __future__ import annotations
@@ -13,8 +19,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span
 
-CLAUSE_BREAKS = {",", ";", ":", "(", ")"}
-LINKS = {"of", "from", "for", "at", "with"}
+CLAUSE_BREAKS = {",", ";", ":"}
 
 
 @dataclass(frozen=True)
@@ -39,132 +44,195 @@ class Speaker:
 @dataclass(frozen=True)
 class SpeakerRules:
     reporting_verbs: frozenset[str]
+    presenting_verbs: frozenset[str]
+    passive_verbs: frozenset[str]
     role_nouns: dict[str, str]  # role noun → the type it has when no actor follows
+    links: tuple[tuple[str, ...], ...]
     pronouns: frozenset[str]
+    subject_prefix: frozenset[str]
+    verb_gap: frozenset[str]
     impersonal: tuple[tuple[str, ...], ...]
     impersonal_type: str
 
     @classmethod
     def from_config(cls, cfg: dict) -> SpeakerRules:
-        defaults = {"researcher": "academia", "researchers": "academia"}
+        def words(key: str) -> frozenset[str]:
+            return frozenset(w.lower() for w in cfg.get(key, []))
+
+        role_types = {k.lower(): v for k, v in (cfg.get("role_types") or {}).items()}
         return cls(
-            reporting_verbs=frozenset(v.lower() for v in cfg.get("reporting_verbs", [])),
-            role_nouns={
-                r.lower(): defaults.get(r.lower(), "participant") for r in cfg.get("role_nouns", [])
-            },
-            pronouns=frozenset(p.lower() for p in cfg.get("pronouns", [])),
+            reporting_verbs=words("reporting_verbs"),
+            presenting_verbs=words("presenting_verbs"),
+            passive_verbs=words("passive_verbs"),
+            role_nouns={r.lower(): role_types.get(r.lower(), "participant")
+                        for r in cfg.get("role_nouns", [])},
+            links=tuple(sorted((tuple(p.lower().split()) for p in cfg.get("links", ["of"])),
+                               key=len, reverse=True)),
+            pronouns=words("pronouns"),
+            subject_prefix=words("subject_prefix"),
+            verb_gap=words("verb_gap"),
             impersonal=tuple(tuple(p.lower().split()) for p in cfg.get("impersonal", [])),
             impersonal_type=cfg.get("impersonal_type", "participant"),
         )
 
 
-def sentence_speakers(
-    sent: Span, mentions: list[Mention], rules: SpeakerRules, last: str | None
-) -> list[Speaker]:
-    """The speakers a sentence reports (usually one), given the paragraph's last speaker."""
-    words = [t.lower_ for t in sent[:4]]
-    for phrase in rules.impersonal:
-        if tuple(words[: len(phrase)]) == phrase:
-            return [
-                Speaker(
-                    sent.start,
-                    sent.start + len(phrase),
-                    rules.impersonal_type,
-                    "speaker/impersonal",
-                )
-            ]
-    verb = next((t for t in sent if t.lower_ in rules.reporting_verbs and t.i > sent.start), None)
-    if verb is None:
-        return []
-    window = [m for m in mentions if sent.start <= m.start and m.end <= verb.i]
-    window += _roles_and_pronouns(sent.doc, sent.start, verb.i, rules, window)
-    if not window:
-        return []
-    window.sort(key=lambda m: m.start)
-    head = _subject_head(sent.doc, sent.start, verb.i, window)
-    speakers = []
-    for mention in _coordinated(sent.doc, head, window, verb.i):
-        typed = _resolve(sent.doc, mention, window, rules, last)
-        if typed is not None:
-            speakers.append(typed)
-    return speakers
-
-
-def _roles_and_pronouns(
-    doc: Doc, start: int, end: int, rules: SpeakerRules, typed: list[Mention]
-) -> list[Mention]:
-    covered = {i for m in typed for i in range(m.start, m.end)}
+def _roles_and_pronouns(doc: Doc, sent: Span, rules: SpeakerRules,
+                        typed: list[Mention]) -> list[Mention]:
+    covered = {i for m in typed if m.kind in ("org", "country") for i in range(m.start, m.end)}
     found = []
-    for token in doc[start:end]:
+    for token in sent:
         if token.i in covered:
             continue
         if token.lower_ in rules.role_nouns:
-            found.append(
-                Mention(
-                    token.i,
-                    token.i + 1,
-                    rules.role_nouns[token.lower_],
-                    "role",
-                    f"speaker/role/{token.lower_}",
-                )
-            )
+            found.append(Mention(token.i, token.i + 1, rules.role_nouns[token.lower_], "role",
+                                 f"speaker/role/{token.lower_}"))
         elif token.lower_ in rules.pronouns:
             found.append(Mention(token.i, token.i + 1, "", "pronoun", "speaker/pronoun"))
     return found
 
 
-def _subject_head(doc: Doc, start: int, verb: int, window: list[Mention]) -> Mention:
-    """The first mention after the last clause break that still has a mention after it."""
-    breaks = [t.i for t in doc[start:verb] if t.text in CLAUSE_BREAKS]
-    for cut in reversed(breaks):
-        after = [m for m in window if m.start > cut]
-        if after and not _inside_parenthesis(doc, cut, verb):
-            return after[0]
-    return window[0]
+def _link_end(doc: Doc, i: int, rules: SpeakerRules) -> int | None:
+    """The token after a link ("of", "from", "speaking on behalf of") starting at i."""
+    for link in rules.links:
+        if tuple(t.lower_ for t in doc[i : i + len(link)]) == link:
+            return i + len(link)
+    return None
 
 
-def _inside_parenthesis(doc: Doc, cut: int, verb: int) -> bool:
-    return doc[cut].text == "(" and all(t.text != ")" for t in doc[cut:verb])
+def role_owner(doc: Doc, role: Mention, typed: list[Mention], rules: SpeakerRules) -> Mention | None:
+    """The typed actor a role noun belongs to: "representative of [INTERPOL]"."""
+    j = role.end
+    while j < len(doc) and doc[j].lower_ in ("leader", "speaking", "representing") and j - role.end < 2:
+        j += 1
+    after = _link_end(doc, j, rules)
+    if after is None:
+        return None
+    stop = next((t.i for t in doc[after : after + 6] if t.lower_ in rules.reporting_verbs), len(doc))
+    return next((m for m in typed if after <= m.start <= after + 4 and m.end <= stop), None)
 
 
-def _coordinated(doc: Doc, head: Mention, window: list[Mention], verb: int) -> list[Mention]:
-    """The head and the mentions joined to it by 'and' ("The representatives of X and of Y")."""
-    out = [head]
-    for mention in window:
-        if mention.start <= head.start or mention.kind == "pronoun":
+def _impersonal(sent: Span, rules: SpeakerRules) -> Speaker | None:
+    words = [t.lower_ for t in sent[:6]]
+    for phrase in rules.impersonal:
+        if tuple(words[: len(phrase)]) == phrase:
+            rest = words[len(phrase) : len(phrase) + 2]
+            if phrase[-1] in ("was", "were", "been") and not any(
+                w in rules.reporting_verbs for w in rest
+            ):
+                continue
+            return Speaker(sent.start, sent.start + len(phrase), rules.impersonal_type,
+                           "speaker/impersonal")
+    return None
+
+
+def _passive_report(sent: Span, typed: list[Mention], rules: SpeakerRules) -> Speaker | None:
+    """'<something> was stressed/noted' with no agent: the floor's view."""
+    for token in sent[1:]:
+        if token.lower_ in rules.passive_verbs and token.nbor(-1).lower_ in ("was", "were"):
+            agent = token.i + 1 < sent.end and token.nbor(1).lower_ == "by"
+            subject_typed = any(m.start < token.i and m.kind in ("org", "country") for m in typed)
+            if not agent and not subject_typed:
+                return Speaker(token.i - 1, token.i + 1, rules.impersonal_type,
+                               "speaker/passive")
+            return None
+    return None
+
+
+def _clause_start(doc: Doc, sent: Span, i: int) -> int:
+    for j in range(i - 1, sent.start - 1, -1):
+        if doc[j].text in CLAUSE_BREAKS:
+            return j + 1
+    return sent.start
+
+
+def _subject_ok(doc: Doc, sent: Span, mention: Mention, end: int, verb: int,
+                rules: SpeakerRules, typed: list[Mention]) -> bool:
+    """A mention is the verb's subject if only determiners precede it in its clause and
+    only adverbs, further mentions or a comma-enclosed apposition stand before the verb."""
+    start = _clause_start(doc, sent, mention.start)
+    if any(doc[k].lower_ not in rules.subject_prefix for k in range(start, mention.start)):
+        return False
+    if end < verb and doc[end].text == "," and doc[verb - 1].text == ",":
+        return True
+    covered = {k for m in typed for k in range(m.start, m.end)}
+    depth = 0
+    for k in range(end, verb):
+        text = doc[k].text
+        depth += (text == "(") - (text == ")")
+        if depth > 0 or text == ")" or k in covered or doc[k].lower_ in rules.verb_gap:
             continue
-        between = [t.lower_ for t in doc[out[-1].end : mention.start]]
-        if between and between[0] in ("and", "as") and mention.kind in ("role",):
-            out.append(mention)
-    return out
+        return False
+    return True
 
 
-def _resolve(
-    doc: Doc, mention: Mention, window: list[Mention], rules: SpeakerRules, last: str | None
-) -> Speaker | None:
+def _resolve(mention: Mention, owner: Mention | None, doc: Doc, last: str | None) -> Speaker | None:
+    if owner is not None:
+        return Speaker(mention.start, owner.end, owner.type, f"{mention.rule}+{owner.rule}")
     if mention.kind == "pronoun":
         return Speaker(mention.start, mention.end, last, "speaker/pronoun") if last else None
-    if mention.kind == "role":
-        nxt = mention.end
-        while nxt < len(doc) and doc[nxt].lower_ in ("of", "from", "the", "a", "an", "one"):
-            nxt += 1
-        if nxt > mention.end and doc[mention.end].lower_ in LINKS:
-            owner = next(
-                (
-                    m
-                    for m in window
-                    if m.kind != "role" and m.kind != "pronoun" and nxt <= m.start <= nxt + 3
-                ),
-                None,
-            )
-            if owner is not None:
-                return Speaker(mention.start, owner.end, owner.type, f"{mention.rule}+{owner.rule}")
+    if mention.kind == "role" and mention.start > 0 and doc[mention.start - 1].lower_ == "the" \
+            and last and not doc[mention.start].text.endswith("s"):
+        return Speaker(mention.start - 1, mention.end, last, "speaker/coreference")
     return Speaker(mention.start, mention.end, mention.type, mention.rule)
 
 
-def paragraph_speakers(
-    doc: Doc, mentions: list[Mention], rules: SpeakerRules
-) -> list[tuple[Span, list[Speaker]]]:
+def sentence_speakers(sent: Span, typed: list[Mention], rules: SpeakerRules,
+                      last: str | None) -> list[Speaker]:
+    """The speakers a sentence reports, given the last speaker of the paragraph."""
+    doc = sent.doc
+    typed = [m for m in typed if sent.start <= m.start and m.end <= sent.end]
+    special = _impersonal(sent, rules)
+    if special is not None:
+        return [special]
+    roles = _roles_and_pronouns(doc, sent, rules, typed)
+    verbs = [t.i for t in sent if t.lower_ in rules.reporting_verbs and t.i > sent.start]
+    presenting = [t.i for t in sent if t.lower_ in rules.presenting_verbs]
+    first_verb = verbs[0] if verbs else sent.end
+    speakers: list[Speaker] = []
+    for role in (r for r in roles if r.kind == "role"):
+        owner = role_owner(doc, role, typed, rules)
+        if owner is None:
+            continue
+        introduced = any(p < role.start for p in presenting) or (
+            role.start > 0 and doc[role.start - 1].lower_ in ("by", "from", ":", "with")
+        ) or (role.start > 1 and doc[role.start - 2].lower_ in ("by", "from", ":", "with"))
+        if role.start < first_verb or introduced:
+            speakers.append(_resolve(role, owner, doc, last))  # type: ignore[arg-type]
+    if speakers:
+        return speakers
+    candidates = sorted(typed + roles, key=lambda m: m.start)
+    for verb in verbs:
+        for mention in (m for m in candidates if m.end <= verb):
+            owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
+            end = owner.end if owner else mention.end
+            if not _subject_ok(doc, sent, mention, end, verb, rules, typed + roles):
+                continue
+            speaker = _resolve(mention, owner, doc, last)
+            if speaker is not None:
+                return [speaker, *_conjoined(doc, mention, end, verb, candidates, typed, rules, last)]
+    passive = _passive_report(sent, typed, rules)
+    return [passive] if passive else []
+
+
+def _conjoined(doc: Doc, head: Mention, end: int, verb: int, candidates: list[Mention],
+               typed: list[Mention], rules: SpeakerRules, last: str | None) -> list[Speaker]:
+    """Further subjects joined by 'and': "Several panellists and representatives of X"."""
+    out = []
+    for mention in candidates:
+        if mention.start < end or mention.end > verb:
+            continue
+        if doc[mention.start - 1].lower_ in ("and", "as") or (
+            doc[mention.start - 1].lower_ == "of" and doc[mention.start - 2].lower_ == "and"
+        ):
+            owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
+            speaker = _resolve(mention, owner, doc, last)
+            if speaker is not None and mention.kind != "pronoun":
+                out.append(speaker)
+    return out
+
+
+def paragraph_speakers(doc: Doc, mentions: list[Mention],
+                       rules: SpeakerRules) -> list[tuple[Span, list[Speaker]]]:
     """Each sentence with the speakers it reports, resolving pronouns along the way."""
     out: list[tuple[Span, list[Speaker]]] = []
     last: str | None = None
