@@ -26,6 +26,7 @@ class RecommendationRules:
     exclusions: tuple[Cue, ...]
     addressee_default: str
     unspecified_cues: frozenset[str]
+    passive_should_default: str
 
     @classmethod
     def from_config(cls, cfg: dict) -> RecommendationRules:
@@ -37,6 +38,7 @@ class RecommendationRules:
             exclusions=compile_all(cfg.get("exclusions", [])),
             addressee_default=cfg.get("addressee_default", "states"),
             unspecified_cues=frozenset(cfg.get("unspecified_cues", [])),
+            passive_should_default=cfg.get("passive_should_default", "states"),
         )
 
 
@@ -54,10 +56,11 @@ def first_cue(sentence: str, rules: RecommendationRules) -> tuple[Cue, int] | No
     """The cue that marks `sentence` as a recommendation, with its offset, or None."""
     if any(ex.regex.search(sentence) for ex in rules.exclusions):
         return None
-    found = [(c, m.start()) for c in rules.cues if (m := c.regex.search(sentence))]
-    if not found:
-        return None
-    return min(found, key=lambda item: item[1])
+    for cue in rules.cues:  # in priority order: directive verbs before "need"/"should"
+        match = cue.regex.search(sentence)
+        if match:
+            return cue, match.start()
+    return None
 
 
 def addressee(
@@ -70,8 +73,12 @@ def addressee(
     ]
     after = [a for a in inside if a.start_char >= cue_char]
     before = [a for a in inside if a.end_char <= cue_char]
-    if cue.id == "should" and before:
-        return before[-1].label_
+    if cue.id == "should":
+        passive = re.search(r"\bshould\s+(?:\w+\s+)?be\s+\w+ed\b", sent.text[cue_offset:])
+        if passive:
+            return rules.passive_should_default
+        if before:
+            return before[-1].label_
     if after and _near(sent, cue_char, after[0]):
         return after[0].label_
     if cue.id in rules.unspecified_cues:
