@@ -52,3 +52,27 @@ def layout_tables() -> dict[str, dict[str, pd.DataFrame]]:
 @pytest.fixture(scope="session")
 def sample_tables(layout_tables: dict) -> dict[str, pd.DataFrame]:
     return layout_tables["un"]
+
+
+@pytest.fixture(scope="session")
+def tagger_dir(tmp_path_factory) -> Path:
+    """The tagger compiled from the package's taxonomy and saved with nlp.to_disk."""
+    from pipeline.build_tagger import build_tagger
+
+    path = tmp_path_factory.mktemp("models") / "tagger"
+    build_tagger().to_disk(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def nlp(tagger_dir: Path):
+    import spacy
+
+    return spacy.load(tagger_dir)
+
+
+def tag_text(nlp, text: str, working_group: str | None = "firearms"):
+    """One paragraph through the tagger, as the tag stage runs it."""
+    doc = nlp.make_doc(text)
+    doc._.working_group = working_group
+    return nlp(doc)

@@ -189,7 +189,8 @@ def sentence_speakers(sent: Span, typed: list[Mention], rules: SpeakerRules,
     presenting = [t.i for t in sent if t.lower_ in rules.presenting_verbs]
     first_verb = verbs[0] if verbs else sent.end
     speakers: list[Speaker] = []
-    for role in (r for r in roles if r.kind == "role"):
+    reported = bool(verbs or presenting)  # "representatives of 27 States took part": no report
+    for role in (r for r in roles if r.kind == "role" and reported):
         owner = role_owner(doc, role, typed, rules)
         if owner is None:
             continue
@@ -200,7 +201,9 @@ def sentence_speakers(sent: Span, typed: list[Mention], rules: SpeakerRules,
             speakers.append(_resolve(role, owner, doc, last))  # type: ignore[arg-type]
     if speakers:
         return speakers
-    candidates = sorted(typed + roles, key=lambda m: m.start)
+    role_starts = {r.start for r in roles}
+    candidates = sorted([m for m in typed if m.start not in role_starts or m.kind != "term"]
+                        + roles, key=lambda m: m.start)
     for verb in verbs:
         for mention in (m for m in candidates if m.end <= verb):
             owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
