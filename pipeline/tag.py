@@ -69,8 +69,15 @@ def make_docs(
         yield doc
 
 
-def doc_rows(doc_id: str, para_no: int, doc: Doc) -> tuple[list[dict], list[dict]]:
-    """The tags rows and recommendation rows of one tagged paragraph."""
+def doc_rows(
+    doc_id: str, para_no: int, doc: Doc, text: str | None = None
+) -> tuple[list[dict], list[dict]]:
+    """The tags rows and recommendation rows of one tagged paragraph.
+
+    Evidence and recommendation text are sliced from the paragraph's own `text` (before
+    control characters were blanked), so `text[start:end] == evidence` always holds.
+    """
+    source = text if isinstance(text, str) else doc.text
     tags: list[dict[str, Any]] = []
     seen: set[tuple] = set()
 
@@ -88,7 +95,7 @@ def doc_rows(doc_id: str, para_no: int, doc: Doc) -> tuple[list[dict], list[dict
                 "explicit": explicit,
                 "start": span.start_char,
                 "end": span.end_char,
-                "evidence": span.text,
+                "evidence": source[span.start_char : span.end_char],
                 "rule": span.id_,
             }
         )
@@ -99,14 +106,18 @@ def doc_rows(doc_id: str, para_no: int, doc: Doc) -> tuple[list[dict], list[dict
         add("article", span.label_, span, False)
     for key, kind in SPAN_KINDS.items():
         for span in doc.spans.get(key, []):
-            label = span.text if kind in ("org", "country") else span.label_
+            label = (
+                source[span.start_char : span.end_char]
+                if kind in ("org", "country")
+                else span.label_
+            )
             add(kind, label, span, None)
     recs = [
         {
             "doc_id": doc_id,
             "para_no": para_no,
             "rec_no": n,
-            "text": doc.text[r["start"] : r["end"]],
+            "text": source[r["start"] : r["end"]],
             "start": r["start"],
             "end": r["end"],
             "by": r["by"],
@@ -130,8 +141,8 @@ def tag(
     tags: list[dict] = []
     recs: list[dict] = []
     keys = zip(paragraphs["doc_id"], paragraphs["para_no"], strict=True)
-    for (doc_id, para_no), doc in zip(keys, docs, strict=True):
-        t, r = doc_rows(doc_id, int(para_no), doc)
+    for (doc_id, para_no), text, doc in zip(keys, paragraphs["text"], docs, strict=True):
+        t, r = doc_rows(doc_id, int(para_no), doc, text)
         tags += t
         recs += r
     return {"tags": _frame("tags", tags), "recommendations": _frame("recommendations", recs)}

@@ -33,7 +33,9 @@ def test_speaker_pronoun_resolves_to_the_speaker_named_earlier(nlp):
 
 
 def test_mentioned_actors_are_actors_not_speakers(nlp):
-    doc = tag_text(nlp, "One speaker encouraged UNODC to cooperate with INTERPOL and civil society.")
+    doc = tag_text(
+        nlp, "One speaker encouraged UNODC to cooperate with INTERPOL and civil society."
+    )
     assert speakers(doc) == ["participant"]
     actor_types = {s.label_ for s in doc.spans["actors"]}
     assert {"participant", "secretariat", "igo", "ngo"} <= actor_types
@@ -51,27 +53,41 @@ def test_impersonal_report_is_the_floors(nlp):
 
 
 def test_definite_panellist_refers_back_to_the_last_speaker(nlp):
-    doc = tag_text(nlp, "The representative of Small Arms Survey spoke first. The panellist "
-                        "further focused on illicit manufacture.")
+    doc = tag_text(
+        nlp,
+        "The representative of Small Arms Survey spoke first. The panellist "
+        "further focused on illicit manufacture.",
+    )
     assert speakers(doc) == ["academia", "academia"]
 
 
 def test_recommendation_to_unodc_and_working_group(nlp):
-    doc = tag_text(nlp, "She proposed that the Working Group devote a meeting to craft production. "
-                        "One participant encouraged UNODC to develop a typology of diversion.")
+    doc = tag_text(
+        nlp,
+        "She proposed that the Working Group devote a meeting to craft production. "
+        "One participant encouraged UNODC to develop a typology of diversion.",
+    )
     assert [(r["by"], r["to"]) for r in doc._.recommendations] == [
-        ("participant", "working_group"), ("participant", "unodc")]
+        ("participant", "working_group"),
+        ("participant", "unodc"),
+    ]
 
 
 def test_description_and_appreciation_are_not_recommendations(nlp):
-    doc = tag_text(nlp, "The Chair thanked participants for their engagement. The representative "
-                        "of Brazil described the national registry.")
+    doc = tag_text(
+        nlp,
+        "The Chair thanked participants for their engagement. The representative "
+        "of Brazil described the national registry.",
+    )
     assert doc._.recommendations == []
 
 
 def test_recommendation_themes_are_those_inside_the_sentence(nlp):
-    doc = tag_text(nlp, "Ghost guns were discussed. He recommended that States mark essential "
-                        "parts and components.")
+    doc = tag_text(
+        nlp,
+        "Ghost guns were discussed. He recommended that States mark essential "
+        "parts and components.",
+    )
     [rec] = doc._.recommendations
     assert "parts_components" in rec["themes"] and "ghost_guns" not in rec["themes"]
 

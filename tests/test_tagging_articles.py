@@ -20,16 +20,24 @@ def labels(text: str, protocol: str | None = "firearms_protocol") -> list[str]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("as required by article 8, paragraph 1 (a), of the Firearms Protocol, was",
-         ["firearms_protocol:8"]),
-        ("in accordance with articles 7 and 8 of the Firearms Protocol", ["firearms_protocol:7",
-                                                                          "firearms_protocol:8"]),
-        ("articles 10 to 12 of the Protocol", ["firearms_protocol:10", "firearms_protocol:11",
-                                               "firearms_protocol:12"]),
+        (
+            "as required by article 8, paragraph 1 (a), of the Firearms Protocol, was",
+            ["firearms_protocol:8"],
+        ),
+        (
+            "in accordance with articles 7 and 8 of the Firearms Protocol",
+            ["firearms_protocol:7", "firearms_protocol:8"],
+        ),
+        (
+            "articles 10 to 12 of the Protocol",
+            ["firearms_protocol:10", "firearms_protocol:11", "firearms_protocol:12"],
+        ),
         ("the provisions on marking (art. 8) were", ["firearms_protocol:8"]),
         ("article 5, paragraph 1 (b), of the Protocol", ["firearms_protocol:5"]),
-        ("articles 3 (use of terms) and 4 (scope of application) of the Firearms Protocol",
-         ["firearms_protocol:3", "firearms_protocol:4"]),
+        (
+            "articles 3 (use of terms) and 4 (scope of application) of the Firearms Protocol",
+            ["firearms_protocol:3", "firearms_protocol:4"],
+        ),
         ("article 16, paragraphs 2 and 4, of the Protocol", ["firearms_protocol:16"]),
         ("article 3 (d) of the Protocol", ["firearms_protocol:3"]),
     ],
@@ -45,20 +53,26 @@ def test_articles_the_protocol_means_the_documents_protocol():
 
 
 def test_articles_att_and_convention_are_never_firearms_protocol():
-    text = ("article 11 of the Protocol. She recalled that article 11 of the Arms Trade Treaty "
-            "obliges exporters, and article 32, paragraph 3 (c), of the Organized Crime Convention")
+    text = (
+        "article 11 of the Protocol. She recalled that article 11 of the Arms Trade Treaty "
+        "obliges exporters, and article 32, paragraph 3 (c), of the Organized Crime Convention"
+    )
     assert labels(text) == ["firearms_protocol:11", "other:11", "convention:32"]
 
 
 def test_articles_instrument_named_before():
     assert labels("under UNTOC art. 24 and TIP Protocol art. 6 (6)") == [
-        "convention:24", "tip_protocol:6"]
+        "convention:24",
+        "tip_protocol:6",
+    ]
 
 
 def test_articles_other_conventions_are_other():
     assert labels("article 3 of the Convention on the Rights of the Child") == ["other:3"]
     assert labels("articles 6 and 7 of the Convention on the criminalization of laundering") == [
-        "convention:6", "convention:7"]
+        "convention:6",
+        "convention:7",
+    ]
 
 
 def test_articles_without_working_group_default_to_the_convention():

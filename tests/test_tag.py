@@ -1,0 +1,102 @@
+"""The tag stage: tables with offsets into the text, robust to hostile text, loadable model."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pandas as pd
+import pytest
+
+from pipeline.parallel import ParallelSettings
+from pipeline.schemas import conform
+from pipeline.tag import TagSettings, tag, tag_corpus
+
+HOSTILE = {
+    "empty": "",
+    "long": ("The representative of Brazil urged States to mark firearms. " * 900)[:50_000],
+    "control": "Ghost guns\x00and\x07 \x1b[31m 3D-printed\x0cfirearms were\x08 discussed.",
+    "rtl": "ممثل البرازيل دعا الدول إلى وسم الأسلحة النارية. The Chair thanked them.",
+    "cjk": "代表发言。He recommended that States destroy seized weapons (art. 6).",
+    "emoji": "🔫🔫 ghost guns 🔫 " * 50,
+    "markup": "<script>alert(1)</script> He urged States to act.",
+}
+
+
+def paragraphs(texts: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "doc_id": "d",
+                "para_no": i,
+                "section": "I. A",
+                "subsection": None,
+                "text": t,
+                "page_start": 1,
+                "page_end": 1,
+            }
+            for i, t in enumerate(texts.values(), start=1)
+        ]
+    )
+
+
+def test_tag_never_crashes_and_offsets_point_into_the_text(nlp):
+    paras = paragraphs(HOSTILE)
+    tables = tag(paras, {"d": "firearms"}, nlp, TagSettings())
+    texts = dict(zip(paras["para_no"], paras["text"], strict=True))
+    for table in ("tags", "recommendations"):
+        conform(tables[table], table)  # the declared schema holds
+        for row in tables[table].itertuples():
+            text = texts[row.para_no]
+            assert 0 <= row.start < row.end <= len(text)
+    tags = tables["tags"]
+    for row in tags.itertuples():
+        assert texts[row.para_no][row.start : row.end] == row.evidence
+    assert {"ghost_guns", "3d_printing"} <= set(tags[tags["para_no"] == 3]["label"])
+    assert (tables["recommendations"]["para_no"] == 5).any()  # CJK before an English sentence
+
+
+def test_tag_rules_name_what_produced_each_tag(nlp):
+    tables = tag(
+        paragraphs({"x": "The representative of INTERPOL urged States to use iARMS."}),
+        {"d": "firearms"},
+        nlp,
+        TagSettings(),
+    )
+    tags = tables["tags"].set_index("kind")
+    assert tags.loc["org", "rule"] == "gazetteer/organizations/INTERPOL"
+    assert tables["recommendations"].iloc[0]["rule"] == "recommendation/urge"
+
+
+def test_tag_corpus_reuses_cached_documents(nlp, tagger_dir, tmp_path):
+    paras = pd.concat(
+        [
+            paragraphs({"a": "He urged States to act."}).assign(doc_id="a"),
+            paragraphs({"b": "Ghost guns."}).assign(doc_id="b"),
+        ]
+    )
+    docs = pd.DataFrame({"doc_id": ["a", "b"], "working_group": ["firearms", None]})
+    settings, parallel = TagSettings(), ParallelSettings(backend="sequential")
+    first = tag_corpus(paras, docs, tagger_dir, settings, parallel, tmp_path / "cache")
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+    again = tag_corpus(paras, docs, tagger_dir, settings, parallel, tmp_path / "cache")
+    pd.testing.assert_frame_equal(first["tags"], again["tags"], check_dtype=False)
+
+
+def test_spacy_load_works_without_importing_the_pipeline(tagger_dir):
+    code = textwrap.dedent(f"""
+        import spacy
+        nlp = spacy.load({str(tagger_dir)!r})
+        doc = nlp("One speaker encouraged UNODC to develop a typology of diversion.")
+        print(nlp.pipe_names, [s.label_ for s in doc.spans["speakers"]])
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "crp_resolver" in proc.stdout and "'participant'" in proc.stdout
+
+
+@pytest.mark.parametrize("bad", [{"batch_size": 0}, {"max_chars": 10}])
+def test_tag_settings_validate_themselves(bad):
+    with pytest.raises(ValueError):
+        TagSettings(**bad)

@@ -1,0 +1,124 @@
+"""The taxonomy: its examples hold, and a broken file fails with its file and line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import tag_text
+
+from pipeline.paths import TAXONOMY_DIR
+from pipeline.tagging.taxonomy import TaxonomyError, load_taxonomy
+
+TAXONOMY = load_taxonomy()
+LABELS = yaml.safe_load((TAXONOMY_DIR / "labels.yaml").read_text(encoding="utf-8"))
+
+
+def theme_cases() -> list[tuple[str, str, bool]]:
+    cases = []
+    for theme in TAXONOMY.themes.values():
+        cases += [(theme.id, s, True) for s in theme.examples_match]
+        cases += [(theme.id, s, False) for s in theme.examples_no_match]
+    return cases
+
+
+@pytest.mark.parametrize(("theme", "sentence", "matches"), theme_cases())
+def test_taxonomy_theme_examples(nlp, theme, sentence, matches):
+    doc = tag_text(nlp, sentence)
+    found = {span.label_ for span in doc.spans["themes"]}
+    assert (theme in found) == matches, (theme, sentence, found)
+
+
+def test_taxonomy_every_theme_has_examples_both_ways():
+    for theme in TAXONOMY.themes.values():
+        assert theme.examples_match and theme.examples_no_match, theme.id
+
+
+def test_taxonomy_uses_the_label_contract():
+    assert set(LABELS["themes"]) <= set(TAXONOMY.themes)
+    assert {o.type for o in TAXONOMY.organizations} <= set(LABELS["actor_types"])
+    assert {t.label for t in TAXONOMY.addressees} <= set(LABELS["addressee_types"])
+    assert set(TAXONOMY.instruments) <= set(LABELS["instruments"])
+    assert set(TAXONOMY.article_subjects) <= set(LABELS["firearms_protocol_articles"])
+
+
+def test_gazetteer_has_every_un_member_and_observer_state():
+    assert len(TAXONOMY.countries) == 195
+    assert "Türkiye" in TAXONOMY.countries and "Turkey" in TAXONOMY.countries["Türkiye"]
+
+
+@pytest.fixture
+def taxonomy_copy(tmp_path: Path) -> Path:
+    folder = tmp_path / "taxonomy"
+    shutil.copytree(TAXONOMY_DIR, folder)
+    return folder
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_taxonomy_yaml_syntax_error_names_file_and_line(taxonomy_copy):
+    edit(taxonomy_copy / "themes.yaml", "  ghost_guns:", "  ghost_guns: [unclosed")
+    with pytest.raises(TaxonomyError, match=r"themes\.yaml:\d+: YAML syntax error"):
+        load_taxonomy(taxonomy_copy)
+
+
+def test_taxonomy_unknown_actor_type_names_the_entry(taxonomy_copy):
+    edit(taxonomy_copy / "gazetteers" / "organizations.yaml", "type: academia", "type: academy")
+    with pytest.raises(
+        TaxonomyError, match=r"organizations\.yaml:\d+: .*unknown actor type 'academy'"
+    ):
+        load_taxonomy(taxonomy_copy)
+
+
+def test_taxonomy_unknown_instrument_is_refused(taxonomy_copy):
+    edit(taxonomy_copy / "articles.yaml", "  som_protocol:", "  smuggling_protocol:")
+    with pytest.raises(TaxonomyError, match="unknown instrument id 'smuggling_protocol'"):
+        load_taxonomy(taxonomy_copy)
+
+
+def test_taxonomy_negative_label_equal_to_a_positive_one_is_refused(taxonomy_copy):
+    edit(
+        taxonomy_copy / "themes.yaml", "negative_labels: [ghost town", "negative_labels: [ghost gun"
+    )
+    with pytest.raises(TaxonomyError, match="negative label 'ghost gun' is also a positive one"):
+        load_taxonomy(taxonomy_copy)
+
+
+def test_taxonomy_duplicate_pattern_is_refused(taxonomy_copy):
+    edit(
+        taxonomy_copy / "themes.yaml",
+        "alt_labels: [ghost gun,",
+        "alt_labels: [ghost gun, Ghost gun,",
+    )
+    with pytest.raises(TaxonomyError, match=r"themes\.yaml:\d+: ghost_guns: duplicate pattern"):
+        load_taxonomy(taxonomy_copy)
+
+
+def test_taxonomy_missing_contract_theme_is_refused(taxonomy_copy):
+    path = taxonomy_copy / "themes.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    del data["themes"]["youth"]
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match="without an entry: youth"):
+        load_taxonomy(taxonomy_copy)
+
+
+def test_analyst_adds_a_synonym_without_code(taxonomy_copy):
+    from pipeline.build_tagger import build_tagger
+
+    edit(
+        taxonomy_copy / "themes.yaml",
+        "alt_labels: [ghost gun,",
+        "alt_labels: [spectre rifle, ghost gun,",
+    )
+    nlp = build_tagger(taxonomy_copy)
+    doc = tag_text(nlp, "Spectre rifles were seized.")
+    assert [(s.label_, s.id_) for s in doc.spans["themes"]] == [
+        ("ghost_guns", "theme/ghost_guns/spectre rifle")
+    ]
