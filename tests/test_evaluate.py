@@ -1,0 +1,102 @@
+"""Scoring exactly as GOLD_FORMAT.md says."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from pipeline.evaluate import evaluate, match_recommendations, name_key, score_tags
+from pipeline.schemas import write_table
+
+TEXT = "One speaker urged States to act. She also thanked the Chair. UNODC should help."
+
+
+def gold_row(**over) -> dict:
+    row = {"doc_id": "d", "para_no": 1, "section": "I", "subsection": None, "text": TEXT,
+           "articles": [{"instrument": "firearms_protocol", "article": "8", "explicit": True},
+                        {"instrument": "firearms_protocol", "article": "7", "explicit": False}],
+           "actor_types": ["participant"], "speaker_types": ["participant"], "orgs": ["UNODC"],
+           "countries": [], "themes": ["marking_tracing"],
+           "recommendations": [{"text": "One speaker urged States to act.", "by": "participant",
+                                "to": "states", "cluster": "c1"}]}
+    row.update(over)
+    return row
+
+
+def tags(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame([{"doc_id": "d", "para_no": 1, "kind": k, "label": lab, "explicit": e,
+                          "start": 0, "end": 1, "evidence": "x", "rule": "r"}
+                         for k, lab, e in rows])
+
+
+def test_score_tags_explicit_and_all_articles():
+    gold = {("d", 1): gold_row()}
+    scores, per_label = score_tags(tags([("article", "firearms_protocol:8", True),
+                                         ("article", "other:11", True)]), gold)
+    assert scores["articles_explicit"]["precision"] == 0.5
+    assert scores["articles_explicit"]["recall"] == 1.0
+    assert scores["articles_all"]["recall"] == 0.5
+    assert set(per_label["field"]) >= {"articles_all"}
+
+
+def test_orgs_compare_as_written_but_case_and_spacing_folded():
+    assert name_key("Global Action on Gun  violence") == name_key("Global Action on Gun Violence")
+    gold = {("d", 1): gold_row()}
+    scores, _ = score_tags(tags([("org", "UNODC", None)]), gold)
+    assert scores["orgs"]["f1"] == 1.0
+
+
+def test_recommendation_matches_at_80_percent_of_the_shorter_text():
+    gold = {("d", 1): gold_row()}
+    sentence = "One speaker urged States to act."
+    start = TEXT.index(sentence)
+    recs = pd.DataFrame([
+        {"doc_id": "d", "para_no": 1, "rec_no": 1, "start": start + 2, "end": start + 30},
+        {"doc_id": "d", "para_no": 1, "rec_no": 2, "start": TEXT.index("UNODC"), "end": len(TEXT)},
+    ])
+    [(g, p, _)] = match_recommendations(recs, gold)
+    assert p is not None and p["rec_no"] == 1
+    straddling = recs.assign(start=start + 20, end=len(TEXT)).head(1)  # 12 of 32 chars shared
+    [(g, p, _)] = match_recommendations(straddling, gold)
+    assert p is None
+
+
+def test_evaluate_a_folder(tmp_path):
+    gold_dir, out = tmp_path / "gold", tmp_path / "out"
+    gold_dir.mkdir()
+    (gold_dir / "d.doc.json").write_text(json.dumps(
+        {"doc_id": "d", "working_group": "firearms", "date": "2023-05-05", "year": 2023,
+         "session_ordinal": 2, "n_paragraphs": 1}), encoding="utf-8")
+    (gold_dir / "d.paragraphs.jsonl").write_text(json.dumps(gold_row()) + "\n", encoding="utf-8")
+    write_table(pd.DataFrame([{"doc_id": "d", "file": "d.pdf", "sha256": "0" * 64, "n_pages": 1,
+                               "status": "ok", "error": None, "symbol": None, "title": None,
+                               "working_group": "firearms", "meeting": None, "session_ordinal": 2,
+                               "date": "2023-05-05", "year": 2023, "reader": "pdfplumber"}]),
+                "documents", out / "documents.parquet")
+    write_table(pd.DataFrame([{"doc_id": "d", "para_no": 1, "section": "I", "subsection": None,
+                               "text": TEXT, "page_start": 1, "page_end": 1}]),
+                "paragraphs", out / "paragraphs.parquet")
+    tag_rows = tags([("article", "firearms_protocol:8", True), ("theme", "marking_tracing", None)])
+    write_table(tag_rows.assign(start=[0, 1], end=[1, 2]), "tags", out / "tags.parquet")
+    write_table(pd.DataFrame([{"doc_id": "d", "para_no": 1, "rec_no": 1,
+                               "text": "One speaker urged States to act.", "start": 0, "end": 32,
+                               "by": "participant", "to": "unodc", "themes": [], "rule": "r"}]),
+                "recommendations", out / "recommendations.parquet")
+    metrics, per_label = evaluate(out, gold_dir)
+    assert metrics["extraction"]["text_similarity_mean"] == 1.0
+    assert metrics["extraction"]["metadata_exact"] == 1.0
+    assert metrics["themes"]["f1"] == 1.0
+    assert metrics["recommendations"]["f1"] == 1.0
+    assert metrics["recommendations"]["by_accuracy"] == 1.0
+    assert metrics["recommendations"]["to_accuracy"] == 0.0
+
+
+def test_evaluate_missing_outputs_is_a_clear_error(tmp_path):
+    from pipeline.errors import PipelineError
+
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "d.paragraphs.jsonl").write_text(json.dumps(gold_row()) + "\n")
+    with pytest.raises(PipelineError, match="missing: run the pipeline first"):
+        evaluate(tmp_path / "out", tmp_path / "gold")
