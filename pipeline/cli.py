@@ -84,9 +84,7 @@ def evaluate(
         layout = repo
     else:
         layout = Layout.under(out_dir, repo.raw, gold_dir or repo.gold)
-    metrics = evaluate_stage.main_dirs(
-        layout.processed, gold_dir or layout.gold, layout.metrics
-    )
+    metrics = evaluate_stage.main_dirs(layout.processed, gold_dir or layout.gold, layout.metrics)
     for line in evaluate_stage.summary_lines(metrics):
         typer.echo(line)
     typer.echo(f"metrics written to {layout.metrics}")

@@ -64,10 +64,17 @@ class SpeakerRules:
             reporting_verbs=words("reporting_verbs"),
             presenting_verbs=words("presenting_verbs"),
             passive_verbs=words("passive_verbs"),
-            role_nouns={r.lower(): role_types.get(r.lower(), "participant")
-                        for r in cfg.get("role_nouns", [])},
-            links=tuple(sorted((tuple(p.lower().split()) for p in cfg.get("links", ["of"])),
-                               key=len, reverse=True)),
+            role_nouns={
+                r.lower(): role_types.get(r.lower(), "participant")
+                for r in cfg.get("role_nouns", [])
+            },
+            links=tuple(
+                sorted(
+                    (tuple(p.lower().split()) for p in cfg.get("links", ["of"])),
+                    key=len,
+                    reverse=True,
+                )
+            ),
             pronouns=words("pronouns"),
             subject_prefix=words("subject_prefix"),
             verb_gap=words("verb_gap"),
@@ -76,16 +83,24 @@ class SpeakerRules:
         )
 
 
-def _roles_and_pronouns(doc: Doc, sent: Span, rules: SpeakerRules,
-                        typed: list[Mention]) -> list[Mention]:
+def _roles_and_pronouns(
+    doc: Doc, sent: Span, rules: SpeakerRules, typed: list[Mention]
+) -> list[Mention]:
     covered = {i for m in typed if m.kind in ("org", "country") for i in range(m.start, m.end)}
     found = []
     for token in sent:
         if token.i in covered:
             continue
         if token.lower_ in rules.role_nouns:
-            found.append(Mention(token.i, token.i + 1, rules.role_nouns[token.lower_], "role",
-                                 f"speaker/role/{token.lower_}"))
+            found.append(
+                Mention(
+                    token.i,
+                    token.i + 1,
+                    rules.role_nouns[token.lower_],
+                    "role",
+                    f"speaker/role/{token.lower_}",
+                )
+            )
         elif token.lower_ in rules.pronouns:
             found.append(Mention(token.i, token.i + 1, "", "pronoun", "speaker/pronoun"))
     return found
@@ -99,15 +114,23 @@ def _link_end(doc: Doc, i: int, rules: SpeakerRules) -> int | None:
     return None
 
 
-def role_owner(doc: Doc, role: Mention, typed: list[Mention], rules: SpeakerRules) -> Mention | None:
+def role_owner(
+    doc: Doc, role: Mention, typed: list[Mention], rules: SpeakerRules
+) -> Mention | None:
     """The typed actor a role noun belongs to: "representative of [INTERPOL]"."""
     j = role.end
-    while j < len(doc) and doc[j].lower_ in ("leader", "speaking", "representing") and j - role.end < 2:
+    while (
+        j < len(doc)
+        and doc[j].lower_ in ("leader", "speaking", "representing")
+        and j - role.end < 2
+    ):
         j += 1
     after = _link_end(doc, j, rules)
     if after is None:
         return None
-    stop = next((t.i for t in doc[after : after + 6] if t.lower_ in rules.reporting_verbs), len(doc))
+    stop = next(
+        (t.i for t in doc[after : after + 6] if t.lower_ in rules.reporting_verbs), len(doc)
+    )
     return next((m for m in typed if after <= m.start <= after + 4 and m.end <= stop), None)
 
 
@@ -120,8 +143,9 @@ def _impersonal(sent: Span, rules: SpeakerRules) -> Speaker | None:
                 w in rules.reporting_verbs for w in rest
             ):
                 continue
-            return Speaker(sent.start, sent.start + len(phrase), rules.impersonal_type,
-                           "speaker/impersonal")
+            return Speaker(
+                sent.start, sent.start + len(phrase), rules.impersonal_type, "speaker/impersonal"
+            )
     return None
 
 
@@ -132,8 +156,7 @@ def _passive_report(sent: Span, typed: list[Mention], rules: SpeakerRules) -> Sp
             agent = token.i + 1 < sent.end and token.nbor(1).lower_ == "by"
             subject_typed = any(m.start < token.i and m.kind in ("org", "country") for m in typed)
             if not agent and not subject_typed:
-                return Speaker(token.i - 1, token.i + 1, rules.impersonal_type,
-                               "speaker/passive")
+                return Speaker(token.i - 1, token.i + 1, rules.impersonal_type, "speaker/passive")
             return None
     return None
 
@@ -145,8 +168,15 @@ def _clause_start(doc: Doc, sent: Span, i: int) -> int:
     return sent.start
 
 
-def _subject_ok(doc: Doc, sent: Span, mention: Mention, end: int, verb: int,
-                rules: SpeakerRules, typed: list[Mention]) -> bool:
+def _subject_ok(
+    doc: Doc,
+    sent: Span,
+    mention: Mention,
+    end: int,
+    verb: int,
+    rules: SpeakerRules,
+    typed: list[Mention],
+) -> bool:
     """A mention is the verb's subject if only determiners precede it in its clause and
     only adverbs, further mentions or a comma-enclosed apposition stand before the verb."""
     start = _clause_start(doc, sent, mention.start)
@@ -170,14 +200,20 @@ def _resolve(mention: Mention, owner: Mention | None, doc: Doc, last: str | None
         return Speaker(mention.start, owner.end, owner.type, f"{mention.rule}+{owner.rule}")
     if mention.kind == "pronoun":
         return Speaker(mention.start, mention.end, last, "speaker/pronoun") if last else None
-    if mention.kind == "role" and mention.start > 0 and doc[mention.start - 1].lower_ == "the" \
-            and last and not doc[mention.start].text.endswith("s"):
+    if (
+        mention.kind == "role"
+        and mention.start > 0
+        and doc[mention.start - 1].lower_ == "the"
+        and last
+        and not doc[mention.start].text.endswith("s")
+    ):
         return Speaker(mention.start - 1, mention.end, last, "speaker/coreference")
     return Speaker(mention.start, mention.end, mention.type, mention.rule)
 
 
-def sentence_speakers(sent: Span, typed: list[Mention], rules: SpeakerRules,
-                      last: str | None) -> list[Speaker]:
+def sentence_speakers(
+    sent: Span, typed: list[Mention], rules: SpeakerRules, last: str | None
+) -> list[Speaker]:
     """The speakers a sentence reports, given the last speaker of the paragraph."""
     doc = sent.doc
     typed = [m for m in typed if sent.start <= m.start and m.end <= sent.end]
@@ -194,16 +230,20 @@ def sentence_speakers(sent: Span, typed: list[Mention], rules: SpeakerRules,
         owner = role_owner(doc, role, typed, rules)
         if owner is None:
             continue
-        introduced = any(p < role.start for p in presenting) or (
-            role.start > 0 and doc[role.start - 1].lower_ in ("by", "from", ":", "with")
-        ) or (role.start > 1 and doc[role.start - 2].lower_ in ("by", "from", ":", "with"))
+        introduced = (
+            any(p < role.start for p in presenting)
+            or (role.start > 0 and doc[role.start - 1].lower_ in ("by", "from", ":", "with"))
+            or (role.start > 1 and doc[role.start - 2].lower_ in ("by", "from", ":", "with"))
+        )
         if role.start < first_verb or introduced:
             speakers.append(_resolve(role, owner, doc, last))  # type: ignore[arg-type]
     if speakers:
         return speakers
     role_starts = {r.start for r in roles}
-    candidates = sorted([m for m in typed if m.start not in role_starts or m.kind != "term"]
-                        + roles, key=lambda m: m.start)
+    candidates = sorted(
+        [m for m in typed if m.start not in role_starts or m.kind != "term"] + roles,
+        key=lambda m: m.start,
+    )
     for verb in verbs:
         for mention in (m for m in candidates if m.end <= verb):
             owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
@@ -212,13 +252,24 @@ def sentence_speakers(sent: Span, typed: list[Mention], rules: SpeakerRules,
                 continue
             speaker = _resolve(mention, owner, doc, last)
             if speaker is not None:
-                return [speaker, *_conjoined(doc, mention, end, verb, candidates, typed, rules, last)]
+                return [
+                    speaker,
+                    *_conjoined(doc, mention, end, verb, candidates, typed, rules, last),
+                ]
     passive = _passive_report(sent, typed, rules)
     return [passive] if passive else []
 
 
-def _conjoined(doc: Doc, head: Mention, end: int, verb: int, candidates: list[Mention],
-               typed: list[Mention], rules: SpeakerRules, last: str | None) -> list[Speaker]:
+def _conjoined(
+    doc: Doc,
+    head: Mention,
+    end: int,
+    verb: int,
+    candidates: list[Mention],
+    typed: list[Mention],
+    rules: SpeakerRules,
+    last: str | None,
+) -> list[Speaker]:
     """Further subjects joined by 'and': "Several panellists and representatives of X"."""
     out = []
     for mention in candidates:
@@ -234,8 +285,9 @@ def _conjoined(doc: Doc, head: Mention, end: int, verb: int, candidates: list[Me
     return out
 
 
-def paragraph_speakers(doc: Doc, mentions: list[Mention],
-                       rules: SpeakerRules) -> list[tuple[Span, list[Speaker]]]:
+def paragraph_speakers(
+    doc: Doc, mentions: list[Mention], rules: SpeakerRules
+) -> list[tuple[Span, list[Speaker]]]:
     """Each sentence with the speakers it reports, resolving pronouns along the way."""
     out: list[tuple[Span, list[Speaker]]] = []
     last: str | None = None
