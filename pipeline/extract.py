@@ -32,7 +32,7 @@ SKIPPED_NAMES = {"sources.csv", "readme.md", "readme.txt", ".gitignore", ".gitke
 
 @dataclass(frozen=True)
 class ExtractSettings:
-    backend: str = "pdfplumber"
+    backend: str = "pdfium"
     timeout_s: float = 120.0
     max_pages: int = 2000
     margin_zone: float = 0.12

@@ -23,6 +23,8 @@ LAYOUTS = {
     "letter": FIXTURES / "pdf" / "letter",
 }
 DOC_IDS = sorted(p.stem for p in RAW.glob("*.pdf"))
+BACKENDS = ["pdfium", "pdfplumber"]
+CASES = [(backend, layout) for backend in BACKENDS for layout in LAYOUTS]
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -33,7 +35,7 @@ def golden(doc_id: str) -> list[dict]:
     return read_jsonl(GOLDEN / f"{doc_id}.expected.jsonl")
 
 
-def run_extract_segment(folder: Path, backend: str = "pdfplumber") -> dict[str, pd.DataFrame]:
+def run_extract_segment(folder: Path, backend: str = "pdfium") -> dict[str, pd.DataFrame]:
     tables = extract(
         input_files(folder), ExtractSettings(backend=backend), ParallelSettings(n_jobs=2)
     )
@@ -44,14 +46,18 @@ def run_extract_segment(folder: Path, backend: str = "pdfplumber") -> dict[str, 
 
 
 @pytest.fixture(scope="session")
-def layout_tables() -> dict[str, dict[str, pd.DataFrame]]:
-    """extract + segment over the sample corpus in each of its three layouts."""
-    return {name: run_extract_segment(folder) for name, folder in LAYOUTS.items()}
+def layout_tables() -> dict[tuple[str, str], dict[str, pd.DataFrame]]:
+    """extract + segment over the sample corpus, with each reader, in each of its layouts."""
+    return {
+        (backend, name): run_extract_segment(folder, backend)
+        for backend, name in CASES
+        for folder in [LAYOUTS[name]]
+    }
 
 
 @pytest.fixture(scope="session")
 def sample_tables(layout_tables: dict) -> dict[str, pd.DataFrame]:
-    return layout_tables["un"]
+    return layout_tables[("pdfium", "un")]
 
 
 @pytest.fixture(scope="session")

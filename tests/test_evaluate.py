@@ -14,27 +14,58 @@ TEXT = "One speaker urged States to act. She also thanked the Chair. UNODC shoul
 
 
 def gold_row(**over) -> dict:
-    row = {"doc_id": "d", "para_no": 1, "section": "I", "subsection": None, "text": TEXT,
-           "articles": [{"instrument": "firearms_protocol", "article": "8", "explicit": True},
-                        {"instrument": "firearms_protocol", "article": "7", "explicit": False}],
-           "actor_types": ["participant"], "speaker_types": ["participant"], "orgs": ["UNODC"],
-           "countries": [], "themes": ["marking_tracing"],
-           "recommendations": [{"text": "One speaker urged States to act.", "by": "participant",
-                                "to": "states", "cluster": "c1"}]}
+    row = {
+        "doc_id": "d",
+        "para_no": 1,
+        "section": "I",
+        "subsection": None,
+        "text": TEXT,
+        "articles": [
+            {"instrument": "firearms_protocol", "article": "8", "explicit": True},
+            {"instrument": "firearms_protocol", "article": "7", "explicit": False},
+        ],
+        "actor_types": ["participant"],
+        "speaker_types": ["participant"],
+        "orgs": ["UNODC"],
+        "countries": [],
+        "themes": ["marking_tracing"],
+        "recommendations": [
+            {
+                "text": "One speaker urged States to act.",
+                "by": "participant",
+                "to": "states",
+                "cluster": "c1",
+            }
+        ],
+    }
     row.update(over)
     return row
 
 
 def tags(rows: list[tuple]) -> pd.DataFrame:
-    return pd.DataFrame([{"doc_id": "d", "para_no": 1, "kind": k, "label": lab, "explicit": e,
-                          "start": 0, "end": 1, "evidence": "x", "rule": "r"}
-                         for k, lab, e in rows])
+    return pd.DataFrame(
+        [
+            {
+                "doc_id": "d",
+                "para_no": 1,
+                "kind": k,
+                "label": lab,
+                "explicit": e,
+                "start": 0,
+                "end": 1,
+                "evidence": "x",
+                "rule": "r",
+            }
+            for k, lab, e in rows
+        ]
+    )
 
 
 def test_score_tags_explicit_and_all_articles():
     gold = {("d", 1): gold_row()}
-    scores, per_label = score_tags(tags([("article", "firearms_protocol:8", True),
-                                         ("article", "other:11", True)]), gold)
+    scores, per_label = score_tags(
+        tags([("article", "firearms_protocol:8", True), ("article", "other:11", True)]), gold
+    )
     assert scores["articles_explicit"]["precision"] == 0.5
     assert scores["articles_explicit"]["recall"] == 1.0
     assert scores["articles_all"]["recall"] == 0.5
@@ -52,10 +83,18 @@ def test_recommendation_matches_at_80_percent_of_the_shorter_text():
     gold = {("d", 1): gold_row()}
     sentence = "One speaker urged States to act."
     start = TEXT.index(sentence)
-    recs = pd.DataFrame([
-        {"doc_id": "d", "para_no": 1, "rec_no": 1, "start": start + 2, "end": start + 30},
-        {"doc_id": "d", "para_no": 1, "rec_no": 2, "start": TEXT.index("UNODC"), "end": len(TEXT)},
-    ])
+    recs = pd.DataFrame(
+        [
+            {"doc_id": "d", "para_no": 1, "rec_no": 1, "start": start + 2, "end": start + 30},
+            {
+                "doc_id": "d",
+                "para_no": 1,
+                "rec_no": 2,
+                "start": TEXT.index("UNODC"),
+                "end": len(TEXT),
+            },
+        ]
+    )
     [(g, p, _)] = match_recommendations(recs, gold)
     assert p is not None and p["rec_no"] == 1
     straddling = recs.assign(start=start + 20, end=len(TEXT)).head(1)  # 12 of 32 chars shared
@@ -66,24 +105,83 @@ def test_recommendation_matches_at_80_percent_of_the_shorter_text():
 def test_evaluate_a_folder(tmp_path):
     gold_dir, out = tmp_path / "gold", tmp_path / "out"
     gold_dir.mkdir()
-    (gold_dir / "d.doc.json").write_text(json.dumps(
-        {"doc_id": "d", "working_group": "firearms", "date": "2023-05-05", "year": 2023,
-         "session_ordinal": 2, "n_paragraphs": 1}), encoding="utf-8")
+    (gold_dir / "d.doc.json").write_text(
+        json.dumps(
+            {
+                "doc_id": "d",
+                "working_group": "firearms",
+                "date": "2023-05-05",
+                "year": 2023,
+                "session_ordinal": 2,
+                "n_paragraphs": 1,
+            }
+        ),
+        encoding="utf-8",
+    )
     (gold_dir / "d.paragraphs.jsonl").write_text(json.dumps(gold_row()) + "\n", encoding="utf-8")
-    write_table(pd.DataFrame([{"doc_id": "d", "file": "d.pdf", "sha256": "0" * 64, "n_pages": 1,
-                               "status": "ok", "error": None, "symbol": None, "title": None,
-                               "working_group": "firearms", "meeting": None, "session_ordinal": 2,
-                               "date": "2023-05-05", "year": 2023, "reader": "pdfplumber"}]),
-                "documents", out / "documents.parquet")
-    write_table(pd.DataFrame([{"doc_id": "d", "para_no": 1, "section": "I", "subsection": None,
-                               "text": TEXT, "page_start": 1, "page_end": 1}]),
-                "paragraphs", out / "paragraphs.parquet")
+    write_table(
+        pd.DataFrame(
+            [
+                {
+                    "doc_id": "d",
+                    "file": "d.pdf",
+                    "sha256": "0" * 64,
+                    "n_pages": 1,
+                    "status": "ok",
+                    "error": None,
+                    "symbol": None,
+                    "title": None,
+                    "working_group": "firearms",
+                    "meeting": None,
+                    "session_ordinal": 2,
+                    "date": "2023-05-05",
+                    "year": 2023,
+                    "reader": "pdfplumber",
+                }
+            ]
+        ),
+        "documents",
+        out / "documents.parquet",
+    )
+    write_table(
+        pd.DataFrame(
+            [
+                {
+                    "doc_id": "d",
+                    "para_no": 1,
+                    "section": "I",
+                    "subsection": None,
+                    "text": TEXT,
+                    "page_start": 1,
+                    "page_end": 1,
+                }
+            ]
+        ),
+        "paragraphs",
+        out / "paragraphs.parquet",
+    )
     tag_rows = tags([("article", "firearms_protocol:8", True), ("theme", "marking_tracing", None)])
     write_table(tag_rows.assign(start=[0, 1], end=[1, 2]), "tags", out / "tags.parquet")
-    write_table(pd.DataFrame([{"doc_id": "d", "para_no": 1, "rec_no": 1,
-                               "text": "One speaker urged States to act.", "start": 0, "end": 32,
-                               "by": "participant", "to": "unodc", "themes": [], "rule": "r"}]),
-                "recommendations", out / "recommendations.parquet")
+    write_table(
+        pd.DataFrame(
+            [
+                {
+                    "doc_id": "d",
+                    "para_no": 1,
+                    "rec_no": 1,
+                    "text": "One speaker urged States to act.",
+                    "start": 0,
+                    "end": 32,
+                    "by": "participant",
+                    "to": "unodc",
+                    "themes": [],
+                    "rule": "r",
+                }
+            ]
+        ),
+        "recommendations",
+        out / "recommendations.parquet",
+    )
     metrics, per_label = evaluate(out, gold_dir)
     assert metrics["extraction"]["text_similarity_mean"] == 1.0
     assert metrics["extraction"]["metadata_exact"] == 1.0

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from badfiles import copy_good, make_all
-from conftest import DOC_IDS, GOLD, LAYOUTS, RAW
+from conftest import BACKENDS, CASES, DOC_IDS, GOLD, RAW
 
 from pipeline.extract import ExtractSettings, extract, extract_document, input_files
 from pipeline.parallel import ParallelSettings
@@ -27,9 +27,9 @@ EXPECTED_ERRORS = {
 }
 
 
-@pytest.mark.parametrize("layout", list(LAYOUTS))
-def test_extract_metadata_matches_gold(layout_tables, layout):
-    documents = layout_tables[layout]["documents"].set_index("doc_id")
+@pytest.mark.parametrize("case", CASES, ids=["/".join(c) for c in CASES])
+def test_extract_metadata_matches_gold(layout_tables, case):
+    documents = layout_tables[case]["documents"].set_index("doc_id")
     for doc_id in DOC_IDS:
         gold = json.loads((GOLD / f"{doc_id}.doc.json").read_text(encoding="utf-8"))
         row = documents.loc[doc_id]
@@ -75,8 +75,10 @@ def bad_corpus(tmp_path_factory) -> Path:
     return folder
 
 
-def test_extract_bad_files_fail_with_a_reason_and_the_rest_runs(bad_corpus):
-    tables = extract(input_files(bad_corpus), ExtractSettings(), ParallelSettings(n_jobs=2))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_extract_bad_files_fail_with_a_reason_and_the_rest_runs(bad_corpus, backend):
+    settings = ExtractSettings(backend=backend)
+    tables = extract(input_files(bad_corpus), settings, ParallelSettings(n_jobs=2))
     documents = tables["documents"].set_index("doc_id")
     for kind, expected in EXPECTED_ERRORS.items():
         assert documents.loc[kind, "status"] == "failed", kind
@@ -85,8 +87,10 @@ def test_extract_bad_files_fail_with_a_reason_and_the_rest_runs(bad_corpus):
     assert set(tables["pages"]["doc_id"]) == {"som_2022_cd1", "tip_2022_cd1"}
 
 
-def test_extract_a_slow_document_is_stopped_by_the_time_limit():
-    result = extract_document(RAW / "fa_2023_cd2.pdf", ExtractSettings(timeout_s=0.001))
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_extract_a_slow_document_is_stopped_by_the_time_limit(backend):
+    settings = ExtractSettings(backend=backend, timeout_s=0.001)
+    result = extract_document(RAW / "fa_2023_cd2.pdf", settings)
     assert result.document["status"] == "failed"
     assert result.document["error"].startswith("timed out")
     assert "extract.timeout_s" in result.document["error"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import DOC_IDS, GOLD, LAYOUTS, golden, read_jsonl
+from conftest import CASES, DOC_IDS, GOLD, golden, read_jsonl
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.segment import SegmentSettings, segment
@@ -14,10 +14,10 @@ def similarity(a: str, b: str) -> float:
     return Levenshtein.normalized_similarity(" ".join(a.split()), " ".join(b.split()))
 
 
-@pytest.mark.parametrize("layout", list(LAYOUTS))
+@pytest.mark.parametrize("case", CASES, ids=["/".join(c) for c in CASES])
 @pytest.mark.parametrize("doc_id", DOC_IDS)
-def test_segment_paragraph_numbers_and_text_match_golden(layout_tables, layout, doc_id):
-    paragraphs = layout_tables[layout]["paragraphs"]
+def test_segment_paragraph_numbers_and_text_match_golden(layout_tables, case, doc_id):
+    paragraphs = layout_tables[case]["paragraphs"]
     got = paragraphs[paragraphs["doc_id"] == doc_id]
     expected = golden(doc_id)
     assert list(got["para_no"]) == [e["para_no"] for e in expected]
@@ -26,9 +26,9 @@ def test_segment_paragraph_numbers_and_text_match_golden(layout_tables, layout, 
     assert sims[worst] >= 0.99, f"paragraph {expected[worst]['para_no']}: {sims[worst]:.4f}"
 
 
-@pytest.mark.parametrize("layout", list(LAYOUTS))
-def test_segment_corpus_mean_similarity(layout_tables, layout):
-    paragraphs = layout_tables[layout]["paragraphs"].set_index(["doc_id", "para_no"])
+@pytest.mark.parametrize("case", CASES, ids=["/".join(c) for c in CASES])
+def test_segment_corpus_mean_similarity(layout_tables, case):
+    paragraphs = layout_tables[case]["paragraphs"].set_index(["doc_id", "para_no"])
     sims = [
         similarity(e["text"], paragraphs.loc[(doc_id, e["para_no"]), "text"])
         for doc_id in DOC_IDS
@@ -37,9 +37,9 @@ def test_segment_corpus_mean_similarity(layout_tables, layout):
     assert sum(sims) / len(sims) >= 0.995
 
 
-@pytest.mark.parametrize("layout", list(LAYOUTS))
-def test_segment_sections_and_subsections_match_gold(layout_tables, layout):
-    paragraphs = layout_tables[layout]["paragraphs"].set_index(["doc_id", "para_no"])
+@pytest.mark.parametrize("case", CASES, ids=["/".join(c) for c in CASES])
+def test_segment_sections_and_subsections_match_gold(layout_tables, case):
+    paragraphs = layout_tables[case]["paragraphs"].set_index(["doc_id", "para_no"])
     wrong = []
     for doc_id in DOC_IDS:
         for g in read_jsonl(GOLD / f"{doc_id}.paragraphs.jsonl"):
@@ -50,15 +50,15 @@ def test_segment_sections_and_subsections_match_gold(layout_tables, layout):
     assert wrong == []
 
 
-def test_segment_layouts_give_the_same_paragraphs(layout_tables):
+def test_segment_layouts_and_readers_give_the_same_paragraphs(layout_tables):
     texts = {
-        name: tables["paragraphs"].set_index(["doc_id", "para_no"])["text"]
-        for name, tables in layout_tables.items()
+        case: tables["paragraphs"].set_index(["doc_id", "para_no"])["text"]
+        for case, tables in layout_tables.items()
     }
-    base = texts.pop("un")
-    for name, other in texts.items():
-        assert list(other.index) == list(base.index), name
-        assert (other == base).mean() >= 0.99, name
+    base = texts.pop(("pdfium", "un"))
+    for case, other in texts.items():
+        assert list(other.index) == list(base.index), case
+        assert (other == base).mean() >= 0.99, case
 
 
 def test_segment_page_furniture_and_footnote_markers_never_reach_text(sample_tables):

@@ -82,8 +82,11 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
         size = get_size(textpage, i)
         get_box(textpage, i, rect)
         x0, bottom = rect.left, height - rect.bottom
-        if run and run[5] == size and abs(run[4] - bottom) < 0.5 and (
-            ch == " " or 0 <= x0 - run[2] < 0.2 * size
+        if (
+            run
+            and run[5] == size
+            and abs(run[4] - bottom) < 0.5
+            and (ch == " " or 0 <= x0 - run[2] < 0.2 * size)
         ):
             run[0] += ch
             run[2] = max(run[2], rect.right)
