@@ -24,6 +24,7 @@ TRAILING_FRAGMENT = re.compile(r"([^\W\d_]+)[-‐]$", re.UNICODE)
 LEADING_WORD = re.compile(r"^([^\W\d_]+)", re.UNICODE)
 URL_TAIL = re.compile(r"(?:https?://|www\.)\S*$", re.IGNORECASE)
 SOFT_HYPHEN = "\u00ad"
+SPACES = re.compile(r"[ \t]+")
 
 
 @lru_cache(maxsize=65536)
@@ -112,10 +113,11 @@ def join_pair(
         return prev
     if prev.endswith(SOFT_HYPHEN):
         return prev[:-1] + nxt
-    url = URL_TAIL.search(prev)
+    tail = prev[-300:]  # the regexes look at the end only; never rescan a long paragraph
+    url = URL_TAIL.search(tail.rsplit(None, 1)[-1])
     if url and _continues_url(url.group(0), nxt):
         return prev + nxt
-    fragment = TRAILING_FRAGMENT.search(prev)
+    fragment = TRAILING_FRAGMENT.search(tail[-80:])
     if fragment and not prev.endswith((" -", " ‐")):
         leading = LEADING_WORD.match(nxt)
         right = leading.group(1) if leading else ""
@@ -140,4 +142,4 @@ def join_lines(
     out = ""
     for text in texts:
         out = join_pair(out, text, vocab, min_zipf, names) if out else text.strip()
-    return re.sub(r"[ \t]+", " ", out).strip()
+    return SPACES.sub(" ", out).strip()

@@ -28,6 +28,7 @@ PARA_RE = re.compile(r"^(\d{1,3})\.(?:\s+|$)(.*)$", re.DOTALL)
 SECTION_RE = re.compile(r"^[IVXLC]{1,7}\.\s+\S")
 LETTERED_RE = re.compile(r"^[A-Z]\.\s+\S")
 SEPARATOR_RE = re.compile(r"^[\W_]+$")
+Line = dict[str, Any]  # one row of the pages table
 SENTENCE_END = (".", ":", ";", "!", "?", ")", "”", '"', "’")
 
 
@@ -53,7 +54,7 @@ class _Para:
 class _Heading:
     kind: str  # "section" | "subsection"
     texts: list[str]
-    last: pd.Series
+    last: Line
 
 
 def segment(lines: pd.DataFrame, settings: SegmentSettings) -> pd.DataFrame:
@@ -112,8 +113,8 @@ def _paragraphs(lines: pd.DataFrame, join: Callable[[list[str]], str]) -> Iterat
     heading: _Heading | None = None
     para: _Para | None = None
     start_x: float | None = None
-    prev: pd.Series | None = None
-    rows = [row for _, row in lines.iterrows()]
+    prev: Line | None = None
+    rows = lines.to_dict("records")
     for i, line in enumerate(rows):
         text = str(line["text"]).strip()
         wide_gap = (
@@ -164,7 +165,7 @@ def _apply(
 
 
 def _paragraph_number(
-    text: str, line: pd.Series, para: _Para | None, start_x: float | None, wide_gap: bool
+    text: str, line: Line, para: _Para | None, start_x: float | None, wide_gap: bool
 ) -> int | None:
     match = PARA_RE.match(text)
     if not match:
@@ -181,11 +182,11 @@ def _paragraph_number(
     return None
 
 
-def _is_section(line: pd.Series, text: str) -> bool:
+def _is_section(line: Line, text: str) -> bool:
     return bool(line["bold"]) and bool(SECTION_RE.match(text))
 
 
-def _continues_heading(heading: _Heading, line: pd.Series, pitch: float) -> bool:
+def _continues_heading(heading: _Heading, line: Line, pitch: float) -> bool:
     styled = bool(line["bold"]) if heading.kind == "section" else bool(line["italic"])
     same_page = line["page"] == heading.last["page"]
     close = line["top"] - heading.last["top"] <= 1.6 * max(pitch, float(line["size"]))
@@ -193,9 +194,9 @@ def _continues_heading(heading: _Heading, line: pd.Series, pitch: float) -> bool
 
 
 def _is_subsection(
-    rows: list[pd.Series],
+    rows: list[Line],
     i: int,
-    line: pd.Series,
+    line: Line,
     text: str,
     para: _Para | None,
     wide_gap: bool,

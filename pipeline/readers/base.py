@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +41,7 @@ class Document:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=4096)
 def font_flags(font: str) -> tuple[bool, bool]:
     """(bold, italic) read from a font name such as 'ABCDEF+TimesNewRomanPS-BoldItalicMT'."""
     name = font.split("+", 1)[-1].lower()

@@ -59,9 +59,13 @@ def _read_page(pdf: pdfium.PdfDocument, index: int) -> PageChars:
 
 
 def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
-    """The page's characters, consecutive ones of one font and size on one baseline merged
-    into runs (one `Char` per run): far fewer Python objects, the same lines. The font
-    name is read at the start of each run, which is where a style can change."""
+    """The page's characters, merged into runs (one `Char` per run): consecutive characters
+    of one size on one line with no gap wider than a space between them.
+
+    Fewer Python objects and fewer calls: a character's box is read only where a run could
+    break (after a space or a line end, at a change of size) and at the end of a run; the
+    font name is read at the start of each run, where a style can change.
+    """
     count = raw.FPDFText_CountChars(textpage)
     if count <= 0:
         return []
@@ -73,36 +77,59 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
     flags = ctypes.c_int()
     get_size, get_box = raw.FPDFText_GetFontSize, raw.FPDFText_GetLooseCharBox
     runs: list[Char] = []
-    run: list = []  # [text, x0, x1, top, bottom, size, font]
+    run: list = []  # [text, x0, x1, top, bottom, size, font, index of last char]
+    boundary = True  # the previous character was a space or a line end
+
+    def close() -> None:
+        get_box(textpage, run[7], rect)
+        run[2] = max(run[2], rect.right)
+        runs.append(Char(run[0], run[1], run[2], run[3], run[4], run[5], run[6]))
+
     for i, ch in enumerate(text):
         if ch in SKIP:
+            boundary = True
             continue
-        if ch == LINE_END_HYPHEN:
+        line_end = ch == LINE_END_HYPHEN  # PDFium puts it instead of the line break
+        if line_end:
             ch = "-"
         size = get_size(textpage, i)
-        get_box(textpage, i, rect)
-        x0, bottom = rect.left, height - rect.bottom
-        if (
-            run
-            and run[5] == size
-            and abs(run[4] - bottom) < 0.5
-            and (ch == " " or 0 <= x0 - run[2] < 0.2 * size)
-        ):
+        if run and not boundary and run[5] == size:
             run[0] += ch
-            run[2] = max(run[2], rect.right)
+            run[7] = i
+            boundary = ch == " " or line_end
             continue
+        get_box(textpage, i, rect)
+        left, right, bottom = rect.left, rect.right, height - rect.bottom
+        if run and run[5] == size and abs(run[4] - bottom) < 0.5:
+            last_right = run[2]
+            if run[7] != i - 1 or boundary:
+                get_box(textpage, run[7], rect)
+                last_right = max(last_right, rect.right)
+            if ch == " " or 0 <= left - last_right < 0.2 * size:
+                run[0] += ch
+                run[2] = max(last_right, right)
+                run[7] = i
+                boundary = ch == " " or line_end
+                continue
         if run:
-            runs.append(_run_char(run))
+            close()
         length = raw.FPDFText_GetFontInfo(textpage, i, name_buffer, 256, flags)
         name = name_buffer.raw[: max(0, length - 1)].decode("utf-8", "replace")
-        run = [ch, x0, rect.right, height - rect.top, bottom, float(size), name]
+        get_box(textpage, i, rect)
+        run = [
+            ch,
+            rect.left,
+            rect.right,
+            height - rect.top,
+            height - rect.bottom,
+            float(size),
+            name,
+            i,
+        ]
+        boundary = ch == " " or line_end
     if run:
-        runs.append(_run_char(run))
+        close()
     return runs
-
-
-def _run_char(run: list) -> Char:
-    return Char(run[0], run[1], run[2], run[3], run[4], run[5], run[6])
 
 
 def _diagnose(path: Path, message: str) -> DocumentError:
