@@ -57,6 +57,9 @@ def main() -> None:
             figures[f"{backend}_extract_segment_pages_per_s"] = round(pages / t["seconds"], 1)
             figures[f"{backend}_seconds"] = round(t["seconds"], 2)
             figures[f"{backend}_paragraphs"] = len(paragraphs)
+        from joblib.externals.loky import get_reusable_executor
+
+        get_reusable_executor().shutdown(wait=True)  # reap workers: their peak joins RUSAGE_CHILDREN
         figures["peak_memory"] = peak_rss_mb()
     record("extract", figures)
 
