@@ -27,7 +27,7 @@ app = typer.Typer(
 )
 
 # The stages in the order `crp run` runs them: (CLI subcommand = module = dvc.yaml stage).
-STAGES = ["extract", "segment", "build_tagger", "tag"]
+STAGES = ["extract", "segment", "build_tagger", "tag", "embed", "cluster"]
 SCORED = ["evaluate"]  # run by `crp run` only where gold is given
 
 OutOption = Annotated[
@@ -64,7 +64,39 @@ def _stage_command(name: str) -> None:
 
 
 for _name in STAGES:
-    _stage_command(_name)
+    if _name != "cluster":
+        _stage_command(_name)
+
+
+@app.command(name="cluster")
+def cluster_command(
+    out: OutOption = None,
+    raw: RawOption = None,
+    params: ParamsOption = None,
+    sweep: Annotated[
+        bool,
+        typer.Option("--sweep", help="Score thresholds against gold → metrics/cluster_sweep.csv."),
+    ] = False,
+    gold: Annotated[
+        Path | None, typer.Option("--gold", help="Gold folder for --sweep (default: data/gold).")
+    ] = None,
+) -> None:
+    """Cluster the recommendations (or, with --sweep, score a range of thresholds)."""
+    from dataclasses import replace
+
+    from pipeline import cluster as cluster_stage
+
+    layout, settings = _layout(out, raw), read_params(params)
+    layout = (
+        replace(layout, gold=gold.resolve())
+        if gold
+        else (replace(layout, gold=Layout.repo().gold) if out else layout)
+    )
+    if sweep:
+        table = cluster_stage.run_sweep(layout, settings)
+        typer.echo(table.to_string(index=False))
+    else:
+        cluster_stage.main(layout, settings)
 
 
 @app.command()

@@ -196,6 +196,34 @@ def score_recommendations(recs: pd.DataFrame, gold: dict[tuple[str, int], dict])
     }
 
 
+def score_clusters(
+    recs: pd.DataFrame, rec_clusters: pd.DataFrame, gold: dict[tuple[str, int], dict]
+) -> dict[str, float]:
+    """ARI and V-measure over the gold recommendations: each gets the cluster of the
+    prediction it matches; an unmatched one is a cluster of its own."""
+    from sklearn.metrics import adjusted_rand_score, v_measure_score
+
+    recs = recs[recs["doc_id"].isin({k[0] for k in gold})]
+    ids = {
+        (r.doc_id, int(r.para_no), int(r.rec_no)): int(r.cluster_id)
+        for r in rec_clusters.itertuples(index=False)
+    }
+    truth, predicted = [], []
+    for n, (g, p, _) in enumerate(match_recommendations(recs, gold)):
+        truth.append(g["cluster"])
+        key = (p["doc_id"], int(p["para_no"]), int(p["rec_no"])) if p is not None else None
+        predicted.append(ids.get(key, -1 - n) if key else -1 - n)
+    if not truth:
+        return {"ari": 0.0, "v_measure": 0.0, "n_gold": 0}
+    return {
+        "ari": round(float(adjusted_rand_score(truth, predicted)), 4),
+        "v_measure": round(float(v_measure_score(truth, predicted)), 4),
+        "n_gold": len(truth),
+        "n_gold_clusters": len(set(truth)),
+        "n_predicted_clusters": len(set(predicted)),
+    }
+
+
 def score_extraction(
     paragraphs: pd.DataFrame,
     documents: pd.DataFrame,
@@ -246,6 +274,7 @@ def evaluate(out_dir: Path, gold_dir: Path) -> tuple[dict[str, Any], pd.DataFram
         if not path.exists():
             raise PipelineError(f"{path} is missing: run the pipeline first (crp run / dvc repro)")
         tables[name] = read_table(name, path)
+    clusters_path = out_dir / "rec_clusters.parquet"
     tag_scores, per_label = score_tags(tables["tags"], gold)
     theme_f1 = per_label[(per_label["field"] == "themes") & (per_label["support"] > 0)]
     metrics = {
@@ -254,6 +283,10 @@ def evaluate(out_dir: Path, gold_dir: Path) -> tuple[dict[str, Any], pd.DataFram
         "themes_min_f1": round(float(theme_f1["f1"].min()), 4) if len(theme_f1) else 0.0,
         "recommendations": score_recommendations(tables["recommendations"], gold),
     }
+    if clusters_path.exists():
+        metrics["clustering"] = score_clusters(
+            tables["recommendations"], read_table("rec_clusters", clusters_path), gold
+        )
     return metrics, per_label
 
 
@@ -275,6 +308,9 @@ def summary_lines(metrics: dict) -> Iterable[str]:
         f"by={r['by_accuracy']:.3f} to={r['to_accuracy']:.3f}"
     )
     yield f"{'themes_min_f1':18s} {metrics['themes_min_f1']:.3f}"
+    if "clustering" in metrics:
+        c = metrics["clustering"]
+        yield f"{'clustering':18s} ARI={c['ari']:.3f} V-measure={c['v_measure']:.3f}"
 
 
 def main_dirs(out_dir: Path, gold_dir: Path, metrics_dir: Path) -> dict[str, Any]:

