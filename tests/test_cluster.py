@@ -1,0 +1,105 @@
+"""Clustering: deterministic, readable labels, exemplars from the cluster, scalable path."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.cluster import ClusterSettings, cluster, ctfidf_labels
+from pipeline.embed import asks_table, tfidf_vectors
+
+TEXTS = [
+    "He urged States to mark firearms at the time of import.",
+    "She recommended that States mark imported firearms.",
+    "They called on UNODC to train prosecutors and judges.",
+    "One speaker invited UNODC to provide training for judges and prosecutors.",
+    "He proposed that the Working Group hold a session on corruption.",
+]
+DOCS = pd.DataFrame({"doc_id": ["a", "b"], "working_group": ["firearms", "firearms"],
+                     "year": [2022, 2023], "session_ordinal": [1, 2],
+                     "date": ["2022-05-06", "2023-05-05"]})
+
+
+def recs(texts: list[str]) -> pd.DataFrame:
+    n = len(texts)
+    return pd.DataFrame({
+        "doc_id": ["a" if i % 2 == 0 else "b" for i in range(n)], "para_no": range(1, n + 1),
+        "rec_no": 1, "text": texts, "start": 0, "end": 1, "by": "participant",
+        "to": ["states", "states", "unodc", "unodc", "working_group"][:n] + ["states"] * max(0, n - 5),
+        "themes": [["marking_tracing"], ["marking_tracing"], ["capacity_building"],
+                   ["capacity_building"], []][:n] + [[]] * max(0, n - 5),
+        "rule": "r",
+    })
+
+
+def run(texts: list[str], settings: ClusterSettings | None = None) -> dict[str, pd.DataFrame]:
+    table = recs(texts)
+    asks = asks_table(table)
+    return cluster(table, asks, tfidf_vectors(list(asks["ask"]), 32), DOCS,
+                   settings or ClusterSettings(threshold=0.6))
+
+
+def test_cluster_groups_the_same_ask_and_keeps_singletons():
+    out = run(TEXTS)
+    ids = out["rec_clusters"].set_index("para_no")["cluster_id"]
+    assert ids[1] == ids[2] and ids[3] == ids[4]
+    assert len({ids[1], ids[3], ids[5]}) == 3
+    assert out["clusters"]["size"].sum() == len(TEXTS)
+
+
+def test_cluster_is_deterministic_and_ids_follow_time():
+    a, b = run(TEXTS), run(TEXTS)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+    assert a["rec_clusters"].set_index("para_no").loc[1, "cluster_id"] == 1
+
+
+def test_cluster_labels_are_words_and_exemplars_are_members():
+    out = run(TEXTS)
+    for row in out["clusters"].itertuples():
+        words = row.label.split(" · ")
+        assert words and all(w.isalpha() or "-" in w for w in words), row.label
+        assert not {"the", "and", "to", "of"} & set(words)
+        members = out["rec_clusters"][out["rec_clusters"]["cluster_id"] == row.cluster_id]
+        assert row.exemplar in set(recs(TEXTS).set_index("para_no").loc[members["para_no"], "text"])
+
+
+def test_recurrence_marks_the_first_session_as_new():
+    out = run(TEXTS)
+    recurrence = out["recurrence"]
+    marking = out["rec_clusters"].set_index("para_no").loc[1, "cluster_id"]
+    rows = recurrence[recurrence["cluster_id"] == marking].set_index("doc_id")
+    assert bool(rows.loc["a", "new"]) and not bool(rows.loc["b", "new"])
+    clusters = out["clusters"].set_index("cluster_id")
+    assert clusters.loc[marking, "first_seen"] == "2022-05-06"
+    assert clusters.loc[marking, "last_seen"] == "2023-05-05"
+
+
+@pytest.mark.parametrize("texts", [[], TEXTS[:1], [TEXTS[0]] * 4])
+def test_cluster_degenerate_inputs_give_valid_tables(texts):
+    out = run(texts)
+    assert len(out["rec_clusters"]) == len(texts)
+    if texts:
+        assert out["rec_clusters"]["cluster_id"].nunique() == 1
+        assert out["clusters"].iloc[0]["size"] == len(texts)
+
+
+def test_cluster_beyond_max_exact_uses_a_neighbour_graph_with_the_same_result():
+    settings = ClusterSettings(threshold=0.6)
+    exact = run(TEXTS * 4, settings)["rec_clusters"]["cluster_id"]
+    graph = run(TEXTS * 4, replace(settings, max_exact=5, n_neighbors=6))["rec_clusters"]["cluster_id"]
+    assert (exact == graph).all()
+
+
+def test_ctfidf_prefers_words_distinctive_of_the_cluster():
+    labels = ctfidf_labels(["mark firearms", "mark imported firearms", "train judges"],
+                           np.array([1, 1, 2]), 2)
+    assert "firearms" in labels[1] and "judges" in labels[2]
+
+
+def test_cluster_settings_validate_themselves():
+    with pytest.raises(ValueError, match="weights"):
+        ClusterSettings(weights={"colour": 1.0})
