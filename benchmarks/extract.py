@@ -59,7 +59,9 @@ def main() -> None:
             figures[f"{backend}_paragraphs"] = len(paragraphs)
         from joblib.externals.loky import get_reusable_executor
 
-        get_reusable_executor().shutdown(wait=True)  # reap workers: their peak joins RUSAGE_CHILDREN
+        get_reusable_executor().shutdown(
+            wait=True
+        )  # reap workers: their peak joins RUSAGE_CHILDREN
         figures["peak_memory"] = peak_rss_mb()
     record("extract", figures)
 

@@ -38,8 +38,9 @@ def main() -> None:
     )
     groups = {
         f"{d}_{i}": wg
-        for d, wg in zip(tables["documents"]["doc_id"], tables["documents"]["working_group"],
-                         strict=True)
+        for d, wg in zip(
+            tables["documents"]["doc_id"], tables["documents"]["working_group"], strict=True
+        )
         for i in range(copies)
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -48,15 +49,18 @@ def main() -> None:
         tag(corpus.head(200), groups, nlp, TagSettings())  # warm-up
         with timer() as t:
             out = tag(corpus, groups, nlp, TagSettings(batch_size=args.batch_size))
-    record("tag", {
-        "paragraphs": len(corpus),
-        "batch_size": args.batch_size,
-        "seconds": round(t["seconds"], 2),
-        "paragraphs_per_s_one_core": round(len(corpus) / t["seconds"], 1),
-        "tags": len(out["tags"]),
-        "recommendations": len(out["recommendations"]),
-        "peak_memory": peak_rss_mb(),
-    })
+    record(
+        "tag",
+        {
+            "paragraphs": len(corpus),
+            "batch_size": args.batch_size,
+            "seconds": round(t["seconds"], 2),
+            "paragraphs_per_s_one_core": round(len(corpus) / t["seconds"], 1),
+            "tags": len(out["tags"]),
+            "recommendations": len(out["recommendations"]),
+            "peak_memory": peak_rss_mb(),
+        },
+    )
 
 
 if __name__ == "__main__":

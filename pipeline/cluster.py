@@ -97,18 +97,11 @@ def features(vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings)
     return normalize(np.hstack(blocks)).astype(np.float32)
 
 
-def cluster_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
-    """Cluster of each row (0..k-1), deterministic; kNN-restricted beyond max_exact rows."""
-    n = len(x)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    if n == 1:
+def _agglomerative(
+    x: np.ndarray, settings: ClusterSettings, connectivity: Any = None
+) -> np.ndarray:
+    if len(x) == 1:
         return np.zeros(1, dtype=np.int64)
-    connectivity = None
-    if n > settings.max_exact:
-        k = min(settings.n_neighbors, n - 1)
-        graph = kneighbors_graph(x, k, metric="cosine", include_self=False, n_jobs=1)
-        connectivity = graph.maximum(graph.T)
     model = AgglomerativeClustering(
         n_clusters=None,
         distance_threshold=settings.threshold,
@@ -117,6 +110,47 @@ def cluster_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
         connectivity=connectivity,
     )
     return model.fit_predict(x).astype(np.int64)
+
+
+def cluster_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
+    """Cluster of each row (0..k-1), deterministic.
+
+    Up to `max_exact` rows: agglomerative clustering on the full distance matrix. Beyond,
+    nothing n×n is built: each row's `n_neighbors` nearest neighbours within the threshold
+    form a sparse graph (computed in chunks, O(n·k) memory); its connected components are
+    clustered one by one, exactly while a component has at most `max_exact` rows, and on
+    its own neighbour graph when larger. Two clusters can only merge if some pair of their
+    members lies within the threshold, so splitting by components loses nothing that the
+    neighbour graph sees.
+    """
+    n = len(x)
+    if n <= 1:
+        return np.zeros(n, dtype=np.int64)
+    if n <= settings.max_exact:
+        return _agglomerative(x, settings)
+    from scipy.sparse.csgraph import connected_components
+
+    k = min(settings.n_neighbors, n - 1)
+    graph = kneighbors_graph(x, k, mode="distance", metric="cosine", include_self=False)
+    graph.data[graph.data > settings.threshold] = 0
+    graph.eliminate_zeros()
+    graph = graph.maximum(graph.T).tocsr()
+    n_components, component = connected_components(graph, directed=False)
+    order = np.argsort(component, kind="stable")
+    bounds = np.flatnonzero(np.diff(component[order])) + 1
+    labels = np.zeros(n, dtype=np.int64)
+    offset = 0
+    for rows in np.split(order, bounds):
+        rows = np.sort(rows)
+        connectivity = None
+        if len(rows) > settings.max_exact:
+            connectivity = graph[rows][:, rows]
+            connectivity.data[:] = 1
+        part = _agglomerative(x[rows], settings, connectivity)
+        labels[rows] = part + offset
+        offset += int(part.max()) + 1
+    log.info("cluster: %d rows in %d neighbour-graph components", n, n_components)
+    return labels
 
 
 def chronological(recs: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:

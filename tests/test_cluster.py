@@ -18,28 +18,53 @@ TEXTS = [
     "One speaker invited UNODC to provide training for judges and prosecutors.",
     "He proposed that the Working Group hold a session on corruption.",
 ]
-DOCS = pd.DataFrame({"doc_id": ["a", "b"], "working_group": ["firearms", "firearms"],
-                     "year": [2022, 2023], "session_ordinal": [1, 2],
-                     "date": ["2022-05-06", "2023-05-05"]})
+DOCS = pd.DataFrame(
+    {
+        "doc_id": ["a", "b"],
+        "working_group": ["firearms", "firearms"],
+        "year": [2022, 2023],
+        "session_ordinal": [1, 2],
+        "date": ["2022-05-06", "2023-05-05"],
+    }
+)
 
 
 def recs(texts: list[str]) -> pd.DataFrame:
     n = len(texts)
-    return pd.DataFrame({
-        "doc_id": ["a" if i % 2 == 0 else "b" for i in range(n)], "para_no": range(1, n + 1),
-        "rec_no": 1, "text": texts, "start": 0, "end": 1, "by": "participant",
-        "to": ["states", "states", "unodc", "unodc", "working_group"][:n] + ["states"] * max(0, n - 5),
-        "themes": [["marking_tracing"], ["marking_tracing"], ["capacity_building"],
-                   ["capacity_building"], []][:n] + [[]] * max(0, n - 5),
-        "rule": "r",
-    })
+    return pd.DataFrame(
+        {
+            "doc_id": ["a" if i % 2 == 0 else "b" for i in range(n)],
+            "para_no": range(1, n + 1),
+            "rec_no": 1,
+            "text": texts,
+            "start": 0,
+            "end": 1,
+            "by": "participant",
+            "to": ["states", "states", "unodc", "unodc", "working_group"][:n]
+            + ["states"] * max(0, n - 5),
+            "themes": [
+                ["marking_tracing"],
+                ["marking_tracing"],
+                ["capacity_building"],
+                ["capacity_building"],
+                [],
+            ][:n]
+            + [[]] * max(0, n - 5),
+            "rule": "r",
+        }
+    )
 
 
 def run(texts: list[str], settings: ClusterSettings | None = None) -> dict[str, pd.DataFrame]:
     table = recs(texts)
     asks = asks_table(table)
-    return cluster(table, asks, tfidf_vectors(list(asks["ask"]), 32), DOCS,
-                   settings or ClusterSettings(threshold=0.6))
+    return cluster(
+        table,
+        asks,
+        tfidf_vectors(list(asks["ask"]), 32),
+        DOCS,
+        settings or ClusterSettings(threshold=0.6),
+    )
 
 
 def test_cluster_groups_the_same_ask_and_keeps_singletons():
@@ -90,13 +115,16 @@ def test_cluster_degenerate_inputs_give_valid_tables(texts):
 def test_cluster_beyond_max_exact_uses_a_neighbour_graph_with_the_same_result():
     settings = ClusterSettings(threshold=0.6)
     exact = run(TEXTS * 4, settings)["rec_clusters"]["cluster_id"]
-    graph = run(TEXTS * 4, replace(settings, max_exact=5, n_neighbors=6))["rec_clusters"]["cluster_id"]
+    graph = run(TEXTS * 4, replace(settings, max_exact=10, n_neighbors=8))["rec_clusters"][
+        "cluster_id"
+    ]
     assert (exact == graph).all()
 
 
 def test_ctfidf_prefers_words_distinctive_of_the_cluster():
-    labels = ctfidf_labels(["mark firearms", "mark imported firearms", "train judges"],
-                           np.array([1, 1, 2]), 2)
+    labels = ctfidf_labels(
+        ["mark firearms", "mark imported firearms", "train judges"], np.array([1, 1, 2]), 2
+    )
     assert "firearms" in labels[1] and "judges" in labels[2]
 
 

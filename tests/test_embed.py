@@ -10,11 +10,20 @@ from pipeline.embed import EmbedSettings, MiniLM, VectorStore, ask_of, asks_tabl
 
 
 def recs(texts: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({
-        "doc_id": "d", "para_no": range(1, len(texts) + 1), "rec_no": 1, "text": texts,
-        "start": 0, "end": 1, "by": "participant", "to": "states",
-        "themes": [[] for _ in texts], "rule": "r",
-    })
+    return pd.DataFrame(
+        {
+            "doc_id": "d",
+            "para_no": range(1, len(texts) + 1),
+            "rec_no": 1,
+            "text": texts,
+            "start": 0,
+            "end": 1,
+            "by": "participant",
+            "to": "states",
+            "themes": [[] for _ in texts],
+            "rule": "r",
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -25,12 +34,18 @@ def encoder() -> MiniLM:
 @pytest.mark.parametrize(
     ("sentence", "ask"),
     [
-        ("He recommended that importing States systematically apply the simple marking.",
-         "importing States systematically apply the simple marking"),
-        ("One speaker stressed the need to mainstream gender in firearms policies.",
-         "mainstream gender in firearms policies"),
-        ("She urged States to destroy collected weapons promptly.",
-         "States to destroy collected weapons promptly"),
+        (
+            "He recommended that importing States systematically apply the simple marking.",
+            "importing States systematically apply the simple marking",
+        ),
+        (
+            "One speaker stressed the need to mainstream gender in firearms policies.",
+            "mainstream gender in firearms policies",
+        ),
+        (
+            "She urged States to destroy collected weapons promptly.",
+            "States to destroy collected weapons promptly",
+        ),
         ("Short one.", "Short one"),
     ],
 )
@@ -40,13 +55,25 @@ def test_ask_strips_the_reporting_frame(sentence, ask):
 
 def test_embed_adding_a_sentence_encodes_that_sentence_only(encoder, tmp_path):
     store = tmp_path / "store.safetensors"
-    first = asks_table(recs(["He urged States to mark firearms at import.",
-                             "She called on UNODC to develop a typology of diversion."]))
+    first = asks_table(
+        recs(
+            [
+                "He urged States to mark firearms at import.",
+                "She called on UNODC to develop a typology of diversion.",
+            ]
+        )
+    )
     _, v1 = embed(first, EmbedSettings(), store, encoder)
     assert encoder.encoded == 2
-    second = asks_table(recs(["He urged States to mark firearms at import.",
-                              "She called on UNODC to develop a typology of diversion.",
-                              "They invited States to destroy seized weapons."]))
+    second = asks_table(
+        recs(
+            [
+                "He urged States to mark firearms at import.",
+                "She called on UNODC to develop a typology of diversion.",
+                "They invited States to destroy seized weapons.",
+            ]
+        )
+    )
     calls, encoded = encoder.calls, encoder.encoded
     _, v2 = embed(second, EmbedSettings(), store, encoder)
     assert encoder.calls == calls + 1 and encoder.encoded == encoded + 1
@@ -65,22 +92,35 @@ def test_embed_identical_sentences_share_one_vector(encoder, tmp_path):
 
 def test_embed_long_sentences_are_flagged_as_truncated(encoder, tmp_path):
     long = "He urged States to " + " ".join(["strengthen controls"] * 200) + "."
-    table, vectors = embed(asks_table(recs([long, "He urged States to act."])), EmbedSettings(),
-                           tmp_path / "s.safetensors", encoder)
+    table, vectors = embed(
+        asks_table(recs([long, "He urged States to act."])),
+        EmbedSettings(),
+        tmp_path / "s.safetensors",
+        encoder,
+    )
     assert list(table["truncated"]) == [True, False]
     assert table["n_tokens"].iloc[0] > 256
     assert np.isfinite(vectors).all()
 
 
 def test_embed_no_recommendations(encoder, tmp_path):
-    table, vectors = embed(asks_table(recs([])), EmbedSettings(), tmp_path / "s.safetensors", encoder)
+    table, vectors = embed(
+        asks_table(recs([])), EmbedSettings(), tmp_path / "s.safetensors", encoder
+    )
     assert len(table) == 0 and vectors.shape == (0, 384)
     assert VectorStore(tmp_path / "s.safetensors", "m").vectors == {}
 
 
 def test_tfidf_embedder_needs_no_torch_and_is_deterministic():
-    table = asks_table(recs(["States should mark firearms.", "UNODC should train judges.",
-                             "States should mark parts and firearms."]))
+    table = asks_table(
+        recs(
+            [
+                "States should mark firearms.",
+                "UNODC should train judges.",
+                "States should mark parts and firearms.",
+            ]
+        )
+    )
     settings = EmbedSettings(model="tfidf", tfidf_dimensions=16)
     _, a = embed(table, settings, None)
     _, b = embed(table, settings, None)
