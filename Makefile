@@ -26,7 +26,9 @@ repro: $(STAMP)
 	$(BIN)/dvc repro
 	@echo
 	@echo "Outputs:"
-	@echo "  tables   $(CURDIR)/data/processed/"
+	@echo "  tables   $(CURDIR)/data/processed/ (theme tables in data/processed/tables/)"
+	@echo "  metrics  $(CURDIR)/metrics/tagging.json"
+	@echo "  report   $(CURDIR)/reports/index.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

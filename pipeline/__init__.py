@@ -28,7 +28,9 @@ def load(name: str, folder: str | Path | None = None) -> pd.DataFrame:
 
     get_table(name)
     base = Path(folder or os.environ.get("CRP_OUTPUTS") or Layout.repo().processed)
-    path = base / "tables" / f"{name}.parquet" if name in ANALYST_TABLES else base / f"{name}.parquet"
+    path = (
+        base / "tables" / f"{name}.parquet" if name in ANALYST_TABLES else base / f"{name}.parquet"
+    )
     if not path.exists():
         raise PipelineError(f"{path} does not exist: run `make repro` (or `crp run`) first")
     return read_table(name, path)

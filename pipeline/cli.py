@@ -27,7 +27,7 @@ app = typer.Typer(
 )
 
 # The stages in the order `crp run` runs them: (CLI subcommand = module = dvc.yaml stage).
-STAGES = ["extract", "segment", "build_tagger", "tag", "embed", "cluster", "tables"]
+STAGES = ["extract", "segment", "build_tagger", "tag", "embed", "cluster", "tables", "report"]
 SCORED = ["evaluate"]  # run by `crp run` only where gold is given
 
 OutOption = Annotated[

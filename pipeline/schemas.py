@@ -201,46 +201,85 @@ TABLES: dict[str, Table] = {
             ("theme", "doc_id"),
             "Paragraphs tagged with each theme in each session (working group, year, "
             "session), and their share of the session's paragraphs.",
-            theme=STR, working_group=STR, year=INT, session_ordinal=INT, date=STR, doc_id=STR,
-            paragraphs=INT, session_paragraphs=INT, share=FLOAT,
+            theme=STR,
+            working_group=STR,
+            year=INT,
+            session_ordinal=INT,
+            date=STR,
+            doc_id=STR,
+            paragraphs=INT,
+            session_paragraphs=INT,
+            share=FLOAT,
         ),
         _table(
             "theme_by_actor",
             ("theme", "role", "actor_type"),
             "Who raises what: paragraphs where a theme occurs with an actor type, as any actor "
             "(role=actor) or as a speaker (role=speaker).",
-            theme=STR, role=STR, actor_type=STR, paragraphs=INT, documents=INT,
+            theme=STR,
+            role=STR,
+            actor_type=STR,
+            paragraphs=INT,
+            documents=INT,
         ),
         _table(
             "article_by_session",
             ("article", "doc_id"),
             "Firearms Protocol articles by session: paragraphs citing the article (explicit) "
             "and paragraphs discussing its subject without the number (related).",
-            article=STR, working_group=STR, year=INT, session_ordinal=INT, date=STR, doc_id=STR,
-            explicit=INT, related=INT,
+            article=STR,
+            working_group=STR,
+            year=INT,
+            session_ordinal=INT,
+            date=STR,
+            doc_id=STR,
+            explicit=INT,
+            related=INT,
         ),
         _table(
             "theme_cooccurrence",
             ("theme_a", "theme_b"),
             "Paragraphs in which two themes occur together (both orders; the diagonal is the "
             "theme's own paragraph count).",
-            theme_a=STR, theme_b=STR, paragraphs=INT,
+            theme_a=STR,
+            theme_b=STR,
+            paragraphs=INT,
         ),
         _table(
             "paragraph_index",
             ("doc_id", "para_no"),
             "One row per paragraph with its session, section, tags as lists and its "
             "recommendations' clusters, for filtering.",
-            doc_id=STR, para_no=INT, working_group=STR, year=INT, session_ordinal=INT,
-            date=STR, section=STR, subsection=STR, page_start=INT, page_end=INT, themes=STR_LIST,
-            articles=STR_LIST, actor_types=STR_LIST, speaker_types=STR_LIST, orgs=STR_LIST,
-            countries=STR_LIST, n_recommendations=INT, clusters=INT_LIST, text=STR,
+            doc_id=STR,
+            para_no=INT,
+            working_group=STR,
+            year=INT,
+            session_ordinal=INT,
+            date=STR,
+            section=STR,
+            subsection=STR,
+            page_start=INT,
+            page_end=INT,
+            themes=STR_LIST,
+            articles=STR_LIST,
+            actor_types=STR_LIST,
+            speaker_types=STR_LIST,
+            orgs=STR_LIST,
+            countries=STR_LIST,
+            n_recommendations=INT,
+            clusters=INT_LIST,
+            text=STR,
         ),
     ]
 }
 
-ANALYST_TABLES = ("theme_by_session", "theme_by_actor", "article_by_session",
-                  "theme_cooccurrence", "paragraph_index")
+ANALYST_TABLES = (
+    "theme_by_session",
+    "theme_by_actor",
+    "article_by_session",
+    "theme_cooccurrence",
+    "paragraph_index",
+)
 
 
 def get_table(name: str) -> Table:

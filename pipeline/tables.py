@@ -1,7 +1,7 @@
 """Stage `tables`: tidy theme tables for analysts (parquet and CSV, one schema each).
 
-    import pipeline
-    df = pipeline.load("theme_by_session")
+import pipeline
+df = pipeline.load("theme_by_session")
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ def _tag_sets(tags: pd.DataFrame, kind: str, explicit: bool | None = None) -> pd
     return sub[["doc_id", "para_no", "label"]].drop_duplicates()
 
 
-def theme_by_session(paragraphs: pd.DataFrame, tags: pd.DataFrame,
-                     documents: pd.DataFrame) -> pd.DataFrame:
+def theme_by_session(
+    paragraphs: pd.DataFrame, tags: pd.DataFrame, documents: pd.DataFrame
+) -> pd.DataFrame:
     themes = _tag_sets(tags, "theme").rename(columns={"label": "theme"})
     totals = paragraphs.groupby("doc_id").size().rename("session_paragraphs").reset_index()
     counts = themes.groupby(["theme", "doc_id"]).size().rename("paragraphs").reset_index()
@@ -44,8 +45,11 @@ def theme_by_actor(tags: pd.DataFrame) -> pd.DataFrame:
     for role, kind in (("actor", "actor_type"), ("speaker", "speaker_type")):
         actors = _tag_sets(tags, kind).rename(columns={"label": "actor_type"})
         joined = themes.merge(actors, on=["doc_id", "para_no"])
-        grouped = joined.groupby(["theme", "actor_type"]).agg(
-            paragraphs=("para_no", "size"), documents=("doc_id", "nunique")).reset_index()
+        grouped = (
+            joined.groupby(["theme", "actor_type"])
+            .agg(paragraphs=("para_no", "size"), documents=("doc_id", "nunique"))
+            .reset_index()
+        )
         frames.append(grouped.assign(role=role))
     return pd.concat(frames, ignore_index=True)
 
@@ -54,32 +58,59 @@ def article_by_session(tags: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFr
     arts = tags[(tags["kind"] == "article") & tags["label"].str.startswith("firearms_protocol:")]
     arts = arts.assign(explicit=arts["explicit"].fillna(False).astype(bool))
     per_para = arts.groupby(["label", "doc_id", "para_no"])["explicit"].max().reset_index()
-    out = per_para.groupby(["label", "doc_id"]).agg(
-        explicit=("explicit", "sum"), related=("explicit", lambda s: int((~s).sum()))
-    ).reset_index().rename(columns={"label": "article"})
+    out = (
+        per_para.groupby(["label", "doc_id"])
+        .agg(explicit=("explicit", "sum"), related=("explicit", lambda s: int((~s).sum())))
+        .reset_index()
+        .rename(columns={"label": "article"})
+    )
     return out.merge(_sessions(documents), on="doc_id")
 
 
 def theme_cooccurrence(tags: pd.DataFrame) -> pd.DataFrame:
     themes = _tag_sets(tags, "theme")
     pairs = themes.merge(themes, on=["doc_id", "para_no"], suffixes=("_a", "_b"))
-    return (pairs.groupby(["label_a", "label_b"]).size().rename("paragraphs").reset_index()
-            .rename(columns={"label_a": "theme_a", "label_b": "theme_b"}))
+    return (
+        pairs.groupby(["label_a", "label_b"])
+        .size()
+        .rename("paragraphs")
+        .reset_index()
+        .rename(columns={"label_a": "theme_a", "label_b": "theme_b"})
+    )
 
 
-def paragraph_index(paragraphs: pd.DataFrame, tags: pd.DataFrame, documents: pd.DataFrame,
-                    recommendations: pd.DataFrame, rec_clusters: pd.DataFrame) -> pd.DataFrame:
+def paragraph_index(
+    paragraphs: pd.DataFrame,
+    tags: pd.DataFrame,
+    documents: pd.DataFrame,
+    recommendations: pd.DataFrame,
+    rec_clusters: pd.DataFrame,
+) -> pd.DataFrame:
     keys = ["doc_id", "para_no"]
     out = paragraphs.merge(_sessions(documents), on="doc_id", how="left")
-    for column, kind in (("themes", "theme"), ("articles", "article"), ("actor_types", "actor_type"),
-                         ("speaker_types", "speaker_type"), ("orgs", "org"), ("countries", "country")):
-        lists = (_tag_sets(tags, kind).sort_values("label").groupby(keys)["label"]
-                 .agg(lambda s: sorted(set(s))).rename(column))
+    for column, kind in (
+        ("themes", "theme"),
+        ("articles", "article"),
+        ("actor_types", "actor_type"),
+        ("speaker_types", "speaker_type"),
+        ("orgs", "org"),
+        ("countries", "country"),
+    ):
+        lists = (
+            _tag_sets(tags, kind)
+            .sort_values("label")
+            .groupby(keys)["label"]
+            .agg(lambda s: sorted(set(s)))
+            .rename(column)
+        )
         out = out.merge(lists, left_on=keys, right_index=True, how="left")
         out[column] = out[column].apply(lambda v: v if isinstance(v, list) else [])
     n_recs = recommendations.groupby(keys).size().rename("n_recommendations")
-    clusters = (rec_clusters.groupby(keys)["cluster_id"].agg(lambda s: sorted(set(int(x) for x in s)))
-                .rename("clusters"))
+    clusters = (
+        rec_clusters.groupby(keys)["cluster_id"]
+        .agg(lambda s: sorted(set(int(x) for x in s)))
+        .rename("clusters")
+    )
     out = out.merge(n_recs, left_on=keys, right_index=True, how="left")
     out = out.merge(clusters, left_on=keys, right_index=True, how="left")
     out["n_recommendations"] = out["n_recommendations"].fillna(0).astype(int)
@@ -95,19 +126,26 @@ def build_tables(inputs: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         "theme_by_actor": theme_by_actor(t),
         "article_by_session": article_by_session(t, d),
         "theme_cooccurrence": theme_cooccurrence(t),
-        "paragraph_index": paragraph_index(p, t, d, inputs["recommendations"],
-                                           inputs["rec_clusters"]),
+        "paragraph_index": paragraph_index(
+            p, t, d, inputs["recommendations"], inputs["rec_clusters"]
+        ),
     }
 
 
 def write_readme(folder: Path) -> None:
-    lines = ["# Theme tables", "",
-             "Produced by `dvc repro` (stage `tables`). Each table is here as parquet and CSV;",
-             "load one with `pipeline.load(\"<name>\")`.", ""]
+    lines = [
+        "# Theme tables",
+        "",
+        "Produced by `dvc repro` (stage `tables`). Each table is here as parquet and CSV;",
+        'load one with `pipeline.load("<name>")`.',
+        "",
+    ]
     for name in ANALYST_TABLES:
         table = get_table(name)
-        lines += [f"- `{name}`: {table.description} Keys: {', '.join(table.keys)}.",
-                  f"  Columns: {', '.join(f'{c} ({t})' for c, t in zip(table.schema.names, table.schema.types, strict=True))}."]
+        lines += [
+            f"- `{name}`: {table.description} Keys: {', '.join(table.keys)}.",
+            f"  Columns: {', '.join(f'{c} ({t})' for c, t in zip(table.schema.names, table.schema.types, strict=True))}.",
+        ]
     (folder / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

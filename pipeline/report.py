@@ -1,0 +1,372 @@
+"""Stage `report`: a static HTML site of theme reports for policy staff (reports/).
+
+An index of every theme (presence by session, documents, paragraphs, the top recurring
+recommendation), one page per theme (definition, share by session, who raised it,
+articles alongside, recommendations grouped by cluster with the sessions they recurred
+in and "new this session", the paragraphs with their evidence highlighted and linked to
+their PDF page) and one page per document. Jinja2 escapes every piece of document text.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup, escape
+
+from pipeline import report_charts as charts
+from pipeline.paths import TEMPLATES_DIR, Layout
+from pipeline.schemas import read_table
+from pipeline.tagging.taxonomy import load_taxonomy
+
+GROUP_NAMES = {
+    "firearms": "Firearms",
+    "smuggling_of_migrants": "Smuggling of migrants",
+    "trafficking_in_persons": "Trafficking in persons",
+}
+
+
+def highlight(text: str, spans: list[tuple[int, int]]) -> Markup:
+    """`text` HTML-escaped, with the given character spans wrapped in <mark>."""
+    out, cursor = [], 0
+    for start, end in sorted(set(spans)):
+        if start < cursor or start >= end:
+            continue
+        out += [
+            escape(text[cursor:start]),
+            Markup("<mark>"),
+            escape(text[start:end]),
+            Markup("</mark>"),
+        ]
+        cursor = end
+    out.append(escape(text[cursor:]))
+    return Markup("").join(out)
+
+
+def session_label(row: Any) -> str:
+    group = GROUP_NAMES.get(
+        row.working_group, str(row.working_group or "unknown").replace("_", " ")
+    )
+    year = "" if pd.isna(row.year) else f" {int(row.year)}"
+    ordinal = "" if pd.isna(row.session_ordinal) else f" (no. {int(row.session_ordinal)})"
+    return f"{group}{year}{ordinal}"
+
+
+class Site:
+    """The report's data, read once, and the pages built from it."""
+
+    def __init__(self, layout: Layout) -> None:
+        read = lambda name: read_table(name, layout.table(name))  # noqa: E731
+        self.layout = layout
+        self.documents = read("documents")
+        self.paragraphs = read("paragraphs")
+        self.tags = read("tags")
+        self.recs = read("recommendations")
+        self.rec_clusters = read("rec_clusters")
+        self.clusters = read("clusters").set_index("cluster_id")
+        self.taxonomy = load_taxonomy()
+        ok = self.documents[self.documents["status"] == "ok"].copy()
+        ok["date_key"] = ok["date"].fillna("9999")
+        self.sessions = ok.sort_values(["date_key", "doc_id"])
+        self.label_of = {r.doc_id: session_label(r) for r in self.sessions.itertuples()}
+        self.file_of = dict(zip(self.documents["doc_id"], self.documents["file"], strict=True))
+        self.raw_rel = os.path.relpath(layout.raw, layout.reports)
+        self.para_counts = self.paragraphs.groupby("doc_id").size()
+        self.cluster_sessions = self._cluster_sessions()
+
+    def pdf_link(self, doc_id: str, page: int | None) -> str:
+        anchor = f"#page={int(page)}" if page is not None and not pd.isna(page) else ""
+        return f"{self.raw_rel}/{self.file_of.get(doc_id, doc_id + '.pdf')}{anchor}"
+
+    def _cluster_sessions(self) -> dict[int, list[str]]:
+        merged = self.rec_clusters.merge(self.sessions[["doc_id", "date_key"]], on="doc_id")
+        out: dict[int, list[str]] = {}
+        for cid, group in merged.sort_values(["date_key", "doc_id"]).groupby("cluster_id"):
+            out[int(cid)] = list(dict.fromkeys(self.label_of[d] for d in group["doc_id"]))
+        return out
+
+    def theme_pages(self) -> list[dict[str, Any]]:
+        return [self.theme_context(theme_id) for theme_id in sorted(self.taxonomy.themes)]
+
+    def theme_context(self, theme_id: str) -> dict[str, Any]:
+        theme = self.taxonomy.themes[theme_id]
+        label = theme.pref_label[:1].upper() + theme.pref_label[1:]
+        hits = self.tags[(self.tags["kind"] == "theme") & (self.tags["label"] == theme_id)]
+        keys = sorted(set(zip(hits["doc_id"], hits["para_no"].astype(int), strict=True)))
+        in_theme = (
+            self.tags.merge(
+                pd.DataFrame(keys, columns=["doc_id", "para_no"]), on=["doc_id", "para_no"]
+            )
+            if keys
+            else self.tags.head(0)
+        )
+        shares = []
+        for row in self.sessions.itertuples():
+            n = sum(1 for d, _ in keys if d == row.doc_id)
+            shares.append(
+                (
+                    self.label_of[row.doc_id],
+                    row.working_group or "unknown",
+                    n / max(1, int(self.para_counts.get(row.doc_id, 0))),
+                )
+            )
+        speakers = Counter()
+        for (_, _), group in in_theme[in_theme["kind"] == "speaker_type"].groupby(
+            ["doc_id", "para_no"]
+        ):
+            speakers.update(set(group["label"]))
+        speaker_counts = sorted(speakers.items(), key=lambda kv: (-kv[1], kv[0]))
+        return {
+            "id": theme_id,
+            "label": label,
+            "definition": theme.definition[:1].upper() + theme.definition[1:],
+            "page": f"theme-{theme_id}.html",
+            "n_paragraphs": len(keys),
+            "n_documents": len({d for d, _ in keys}),
+            "shares": shares,
+            "sparkline": charts.sparkline([s for _, _, s in shares], label),
+            "chart": charts.share_by_session(shares, label),
+            "speakers": speaker_counts,
+            "actor_chart": charts.actor_bars(speaker_counts, label) if speaker_counts else "",
+            "orgs": _named(in_theme, "org"),
+            "countries": _named(in_theme, "country"),
+            "articles": self._articles(in_theme),
+            "clusters": self._theme_clusters(theme_id),
+            "paragraphs": self._paragraphs(keys, hits),
+        }
+
+    def _articles(self, in_theme: pd.DataFrame) -> list[dict[str, Any]]:
+        arts = in_theme[in_theme["kind"] == "article"]
+        out = []
+        for label, group in arts.groupby("label"):
+            paras = group.groupby(["doc_id", "para_no"])["explicit"].max()
+            out.append(
+                {
+                    "label": label.replace("firearms_protocol:", "Firearms Protocol art. "),
+                    "n": len(paras),
+                    "related": int((~paras.fillna(False).astype(bool)).sum()),
+                }
+            )
+        return sorted(out, key=lambda a: (-a["n"], a["label"]))
+
+    def _theme_clusters(self, theme_id: str) -> list[dict[str, Any]]:
+        recs = self.recs.merge(self.rec_clusters, on=["doc_id", "para_no", "rec_no"])
+        recs = recs[recs["themes"].apply(lambda ts: theme_id in list(ts))]
+        out = []
+        for cid, group in recs.groupby("cluster_id"):
+            cid = int(cid)
+            first_doc = self._first_doc(cid)
+            items = [
+                {
+                    "text": r.text,
+                    "by": r.by.replace("_", " "),
+                    "to": r.to.replace("_", " "),
+                    "session": self.label_of.get(r.doc_id, r.doc_id),
+                    "para_no": int(r.para_no),
+                    "link": f"doc-{r.doc_id}.html#p{int(r.para_no)}",
+                    "new": r.doc_id == first_doc,
+                }
+                for r in group.itertuples()
+            ]
+            sessions = self.cluster_sessions.get(cid, [])
+            out.append(
+                {
+                    "id": cid,
+                    "label": self.clusters.loc[cid, "label"] or "(no label)",
+                    "size": int(self.clusters.loc[cid, "size"]),
+                    "sessions": sessions,
+                    "n_sessions": len(sessions),
+                    "recommendations": items,
+                }
+            )
+        return sorted(out, key=lambda c: (-c["n_sessions"], -c["size"], c["id"]))
+
+    def _first_doc(self, cid: int) -> str | None:
+        docs = self.rec_clusters[self.rec_clusters["cluster_id"] == cid]["doc_id"]
+        ordered = self.sessions[self.sessions["doc_id"].isin(set(docs))]["doc_id"]
+        return ordered.iloc[0] if len(ordered) else None
+
+    def _paragraphs(self, keys: list[tuple[str, int]], hits: pd.DataFrame) -> list[dict]:
+        paras = self.paragraphs.set_index(["doc_id", "para_no"])
+        spans = defaultdict(list)
+        for r in hits.itertuples():
+            spans[(r.doc_id, int(r.para_no))].append((int(r.start), int(r.end)))
+        order = {d: i for i, d in enumerate(self.sessions["doc_id"])}
+        out = []
+        for doc_id, para_no in sorted(keys, key=lambda k: (order.get(k[0], 1e9), k[1])):
+            row = paras.loc[(doc_id, para_no)]
+            out.append(
+                {
+                    "session": self.label_of.get(doc_id, doc_id),
+                    "para_no": para_no,
+                    "anchor": f"{doc_id}-p{para_no}",
+                    "html": highlight(row["text"], spans[(doc_id, para_no)]),
+                    "pdf": self.pdf_link(doc_id, row["page_start"]),
+                    "page": int(row["page_start"]),
+                    "doc_page": f"doc-{doc_id}.html#p{para_no}",
+                    "section": row["subsection"]
+                    if isinstance(row["subsection"], str)
+                    else row["section"],
+                }
+            )
+        return out
+
+    def recurring(self, limit: int = 15) -> list[dict[str, Any]]:
+        rows = []
+        for cid, sessions in self.cluster_sessions.items():
+            if len(sessions) >= 2:
+                c = self.clusters.loc[cid]
+                rows.append(
+                    {
+                        "label": c["label"],
+                        "size": int(c["size"]),
+                        "sessions": sessions,
+                        "n_sessions": len(sessions),
+                        "exemplar": c["exemplar"],
+                    }
+                )
+        return sorted(rows, key=lambda r: (-r["n_sessions"], -r["size"], r["label"]))[:limit]
+
+    def document_context(self, row: Any, theme_labels: dict[str, str]) -> dict[str, Any]:
+        doc_id = row.doc_id
+        paras = self.paragraphs[self.paragraphs["doc_id"] == doc_id].sort_values("para_no")
+        tags = self.tags[self.tags["doc_id"] == doc_id]
+        recs = self.recs[self.recs["doc_id"] == doc_id]
+        items = []
+        for p in paras.itertuples():
+            t = tags[tags["para_no"] == p.para_no]
+            theme_ids = sorted(set(t[t["kind"] == "theme"]["label"]))
+            items.append(
+                {
+                    "para_no": int(p.para_no),
+                    "section": p.section,
+                    "subsection": p.subsection if isinstance(p.subsection, str) else None,
+                    "html": highlight(
+                        p.text,
+                        [
+                            (int(s), int(e))
+                            for s, e in zip(
+                                t[t["kind"] == "theme"]["start"],
+                                t[t["kind"] == "theme"]["end"],
+                                strict=True,
+                            )
+                        ],
+                    ),
+                    "pdf": self.pdf_link(doc_id, p.page_start),
+                    "page": int(p.page_start),
+                    "themes": [
+                        {"label": theme_labels[i], "page": f"theme-{i}.html"}
+                        for i in theme_ids
+                        if i in theme_labels
+                    ],
+                    "articles": sorted(set(t[t["kind"] == "article"]["label"])),
+                    "speakers": sorted(set(t[t["kind"] == "speaker_type"]["label"])),
+                    "recommendations": [
+                        {"text": r.text, "by": r.by, "to": r.to}
+                        for r in recs[recs["para_no"] == p.para_no].itertuples()
+                    ],
+                }
+            )
+        doc = {
+            k: getattr(row, k)
+            for k in (
+                "doc_id",
+                "title",
+                "symbol",
+                "working_group",
+                "meeting",
+                "session_ordinal",
+                "date",
+            )
+        }
+        doc["pdf"] = self.pdf_link(doc_id, None)
+        return {"doc": doc, "paragraphs": items}
+
+
+def _named(in_theme: pd.DataFrame, kind: str) -> list[dict[str, Any]]:
+    names = in_theme[in_theme["kind"] == kind].groupby("label")["para_no"].size()
+    return [
+        {"name": n, "n": int(c)} for n, c in sorted(names.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+
+
+def render(layout: Layout) -> Path:
+    """Write the site into layout.reports; returns the path of index.html."""
+    site = Site(layout)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES_DIR),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    out = layout.reports
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    common = {"n_documents": len(site.sessions)}
+    themes = site.theme_pages()
+    for theme in themes:
+        top = theme["clusters"][0] if theme["clusters"] else None
+        theme["top_cluster"] = top
+        _write(out / theme["page"], env.get_template("theme.html").render(theme=theme, **common))
+    _write(
+        out / "index.html",
+        env.get_template("index.html").render(
+            themes=themes,
+            sessions=[{"label": site.label_of[d]} for d in site.sessions["doc_id"]],
+            n_paragraphs=len(site.paragraphs),
+            n_recommendations=len(site.recs),
+            n_clusters=len(site.clusters),
+            recurring=site.recurring(),
+            skipped=site.documents[site.documents["status"] == "failed"][["file", "error"]].to_dict(
+                "records"
+            ),
+            **common,
+        ),
+    )
+    labels = {t["id"]: t["label"] for t in themes}
+    documents = []
+    for row in site.documents.sort_values("doc_id").itertuples():
+        ok = row.status == "ok"
+        documents.append(
+            {
+                "doc_id": row.doc_id,
+                "working_group": row.working_group or "",
+                "date": row.date or "",
+                "status": row.status,
+                "session_ordinal": "" if pd.isna(row.session_ordinal) else int(row.session_ordinal),
+                "error": row.error if not ok else None,
+                "n_paragraphs": int(site.para_counts.get(row.doc_id, 0)),
+                "page": f"doc-{row.doc_id}.html" if ok else None,
+            }
+        )
+        if ok:
+            _write(
+                out / f"doc-{row.doc_id}.html",
+                env.get_template("document.html").render(
+                    **site.document_context(row, labels), **common
+                ),
+            )
+    _write(
+        out / "documents.html",
+        env.get_template("documents.html").render(documents=documents, **common),
+    )
+    return out / "index.html"
+
+
+def _write(path: Path, html: str) -> None:
+    path.write_text(html, encoding="utf-8")
+
+
+def main(layout: Layout, params: dict[str, Any]) -> Path:
+    """`crp report`: the theme reports as a static site in reports/."""
+    import logging
+
+    index = render(layout)
+    logging.getLogger("crp").info("report: %s", index)
+    return index
