@@ -1,6 +1,6 @@
 """Embedding throughput and clustering time/memory at 2,000, 10,000 and 50,000 sentences.
 
-    python benchmarks/cluster.py [--device cpu|cuda] [--embed-sentences 2000] [--sizes 2000 10000 50000]
+    python benchmarks/cluster.py [--device cpu|cuda] [--embed-sentences N] [--sizes N ...]
 
 Embedding: the sample corpus's recommendation asks, repeated with a numbered suffix so
 every sentence is distinct, encoded with all-MiniLM-L6-v2 (sentences per second).
@@ -71,7 +71,7 @@ def cluster_once(n: int) -> dict:
         "sentences": n,
         "method": "exact" if n <= settings.max_exact else "knn_graph_components",
         "seconds": round(seconds, 2),
-        "clusters": int(len(set(labels.tolist()))),
+        "clusters": len(set(labels.tolist())),
         "peak_rss_mb": round(peak, 1),
     }
 

@@ -112,10 +112,7 @@ def evaluate(
     from pipeline import evaluate as evaluate_stage
 
     repo = Layout.repo()
-    if out_dir is None:
-        layout = repo
-    else:
-        layout = Layout.under(out_dir, repo.raw, gold_dir or repo.gold)
+    layout = repo if out_dir is None else Layout.under(out_dir, repo.raw, gold_dir or repo.gold)
     metrics = evaluate_stage.main_dirs(layout.processed, gold_dir or layout.gold, layout.metrics)
     for line in evaluate_stage.summary_lines(metrics):
         typer.echo(line)
@@ -133,12 +130,16 @@ def run(
 ) -> None:
     """Run every stage over PDF_DIR without DVC, writing the same tables into OUT."""
     layout = Layout.under(out, pdf_dir, gold)
-    settings = read_params(params)
-    for name in STAGES:
-        _run_stage(name, layout, settings)
+    run_all(layout, read_params(params))
     if gold is not None:
         evaluate(layout.processed, gold)
-    log.info("outputs in %s", layout.processed)
+    log.info("outputs in %s; report: %s", layout.processed, layout.reports / "index.html")
+
+
+def run_all(layout: Layout, params: dict[str, Any]) -> None:
+    """Every stage in order over one layout (what `crp run` does, callable from Python)."""
+    for name in STAGES:
+        _run_stage(name, layout, params)
 
 
 def main() -> None:

@@ -47,7 +47,6 @@ LABEL_STOP = ENGLISH_STOP_WORDS | {
     "also",
     "use",
     "make",
-    "order",
     "way",
 }
 

@@ -301,7 +301,8 @@ def write_metrics(metrics: dict, per_label: pd.DataFrame, metrics_dir: Path) -> 
 def summary_lines(metrics: dict) -> Iterable[str]:
     for name in SET_FIELDS:
         m = metrics[name]
-        yield f"{name:18s} P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f} (n={m['support']})"
+        scores = f"P={m['precision']:.3f} R={m['recall']:.3f} F1={m['f1']:.3f}"
+        yield f"{name:18s} {scores} (n={m['support']})"
     r = metrics["recommendations"]
     yield (
         f"{'recommendations':18s} P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f} "

@@ -12,7 +12,7 @@ import re
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 PALETTE = ["#1f4e79", "#c55a11", "#2e7d32", "#6a1b9a", "#8d6e00", "#00838f"]
 plt.rcParams.update(
@@ -50,7 +50,7 @@ def share_by_session(points: list[tuple[str, str, float]], theme_label: str) -> 
     fig, ax = plt.subplots(figsize=(7, 2.8))
     groups = sorted({g for _, g, _ in points})
     colour = {g: PALETTE[i % len(PALETTE)] for i, g in enumerate(groups)}
-    for i, (session, group, share) in enumerate(points):
+    for i, (_session, group, share) in enumerate(points):
         ax.bar(i, share * 100, color=colour[group], label=group.replace("_", " "))
     ax.set_xticks(range(len(points)), [s for s, _, _ in points], rotation=30, ha="right")
     ax.set_ylabel("% of the session's paragraphs")

@@ -144,7 +144,7 @@ def write_readme(folder: Path) -> None:
         table = get_table(name)
         lines += [
             f"- `{name}`: {table.description} Keys: {', '.join(table.keys)}.",
-            f"  Columns: {', '.join(f'{c} ({t})' for c, t in zip(table.schema.names, table.schema.types, strict=True))}.",
+            "  Columns: " + ", ".join(f"{f.name} ({f.type})" for f in table.schema) + ".",
         ]
     (folder / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 

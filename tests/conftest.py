@@ -82,3 +82,15 @@ def tag_text(nlp, text: str, working_group: str | None = "firearms"):
     doc = nlp.make_doc(text)
     doc._.working_group = working_group
     return nlp(doc)
+
+
+@pytest.fixture(scope="session")
+def pipeline_out(tmp_path_factory) -> Path:
+    """The whole pipeline (`crp run`) over the sample corpus, once per test session."""
+    from pipeline.cli import run_all
+    from pipeline.params import read_params
+    from pipeline.paths import Layout
+
+    out = tmp_path_factory.mktemp("run") / "out"
+    run_all(Layout.under(out, RAW, GOLD), read_params())
+    return out

@@ -95,10 +95,10 @@ def test_recommendation_matches_at_80_percent_of_the_shorter_text():
             },
         ]
     )
-    [(g, p, _)] = match_recommendations(recs, gold)
+    [(_g, p, _)] = match_recommendations(recs, gold)
     assert p is not None and p["rec_no"] == 1
     straddling = recs.assign(start=start + 20, end=len(TEXT)).head(1)  # 12 of 32 chars shared
-    [(g, p, _)] = match_recommendations(straddling, gold)
+    [(_g, p, _)] = match_recommendations(straddling, gold)
     assert p is None
 
 
@@ -182,7 +182,7 @@ def test_evaluate_a_folder(tmp_path):
         "recommendations",
         out / "recommendations.parquet",
     )
-    metrics, per_label = evaluate(out, gold_dir)
+    metrics, _per_label = evaluate(out, gold_dir)
     assert metrics["extraction"]["text_similarity_mean"] == 1.0
     assert metrics["extraction"]["metadata_exact"] == 1.0
     assert metrics["themes"]["f1"] == 1.0

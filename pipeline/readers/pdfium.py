@@ -142,7 +142,7 @@ def _diagnose(path: Path, message: str) -> DocumentError:
     except DocumentError as specific:
         if specific.reason != "too many pages":
             return specific
-    except Exception:  # noqa: BLE001 - any failure here just means: keep PDFium's reason
+    except Exception:
         pass
     return _explain(message)
 

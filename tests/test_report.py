@@ -1,0 +1,120 @@
+"""The theme report: escaped text, working links, PDF page anchors, notebooks that run."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from conftest import REPO
+
+from pipeline.paths import Layout
+from pipeline.report import highlight, render
+from pipeline.schemas import read_table, write_table
+
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+HREF = re.compile(r'href="([^"#]*)(#[^"]*)?"')
+
+
+def local_links(html_path: Path) -> list[tuple[Path, str]]:
+    html = html_path.read_text(encoding="utf-8")
+    return [
+        ((html_path.parent / target).resolve(), anchor or "")
+        for target, anchor in HREF.findall(html)
+        if target and "://" not in target
+    ]
+
+
+def test_report_pages_exist_for_every_theme_and_document(pipeline_out):
+    reports = pipeline_out / "reports"
+    from pipeline.tagging.taxonomy import load_taxonomy
+
+    for theme in load_taxonomy().themes:
+        assert (reports / f"theme-{theme}.html").exists()
+    for doc in (REPO / "data" / "raw").glob("*.pdf"):
+        assert (reports / f"doc-{doc.stem}.html").exists()
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "Ghost guns" in index and "<svg" in index and 'lang="en"' in index
+
+
+def test_report_links_resolve_and_pdf_links_carry_the_page(pipeline_out):
+    reports = pipeline_out / "reports"
+    pdf_links = 0
+    for page in reports.glob("*.html"):
+        for target, anchor in local_links(page):
+            assert target.exists(), f"{page.name} links to missing {target}"
+            if target.suffix == ".pdf" and anchor:
+                assert re.fullmatch(r"#page=\d+", anchor)
+                pdf_links += 1
+    assert pdf_links > 100
+
+
+def test_report_theme_page_highlights_evidence(pipeline_out):
+    html = (pipeline_out / "reports" / "theme-ghost_guns.html").read_text(encoding="utf-8")
+    assert "<mark>ghost guns</mark>" in html.lower()
+    assert "new this session" in html
+
+
+def test_report_escapes_document_text(pipeline_out, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(pipeline_out, out, ignore=shutil.ignore_patterns("reports", "cache", "models"))
+    paragraphs = read_table("paragraphs", out / "paragraphs.parquet")
+    paragraphs.loc[0, "text"] = "<script>alert(1)</script> " + paragraphs.loc[0, "text"]
+    write_table(paragraphs, "paragraphs", out / "paragraphs.parquet")
+    index = render(Layout.under(out, REPO / "data" / "raw"))
+    doc = paragraphs.loc[0, "doc_id"]
+    html = (index.parent / f"doc-{doc}.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script>alert(1)" not in html
+
+
+def test_highlight_escapes_around_and_inside_marks():
+    assert str(highlight("a <b> c", [(2, 5)])) == "a <mark>&lt;b&gt;</mark> c"
+    assert str(highlight("x & y", [])) == "x &amp; y"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebooks_are_committed_without_outputs(path):
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, path.name
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+def test_notebooks_run_top_to_bottom(pipeline_out, path, monkeypatch):
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("CRP_OUTPUTS", str(pipeline_out))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    notebook = nbformat.read(path, as_version=4)
+    NotebookClient(
+        notebook,
+        timeout=600,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
+    errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert errors == []
+    assert any(c.get("outputs") for c in notebook.cells)
+
+
+def test_report_document_list_names_skipped_files(pipeline_out, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(pipeline_out, out, ignore=shutil.ignore_patterns("reports", "cache", "models"))
+    documents = read_table("documents", out / "documents.parquet")
+    bad = documents.iloc[[0]].assign(
+        doc_id="broken",
+        file="broken.pdf",
+        status="failed",
+        error="encrypted: a password is required to open it",
+    )
+    write_table(pd.concat([documents, bad]), "documents", out / "documents.parquet")
+    index = render(Layout.under(out, REPO / "data" / "raw"))
+    html = index.read_text(encoding="utf-8")
+    assert "broken.pdf" in html and "encrypted: a password is required" in html
+    assert os.path.exists(index.parent / "documents.html")
