@@ -55,11 +55,23 @@ def _run_stage(name: str, layout: Layout, params: dict[str, Any]) -> Any:
     return module.main(layout, params)
 
 
+# One line of help per stage, here so that `crp <stage>` imports only that stage's module.
+HELP = {
+    "extract": "data/raw → documents, pages and footnotes tables.",
+    "segment": "pages → numbered paragraphs with section and sub-heading.",
+    "build_tagger": "Compile pipeline/taxonomy into the spaCy pipeline models/tagger.",
+    "tag": "paragraphs → tags and recommendations tables.",
+    "embed": "recommendations → asks and their vectors (cached by content).",
+    "tables": "The analyst theme tables in data/processed/tables (parquet, CSV, README).",
+    "report": "The theme reports as a static HTML site in reports/.",
+}
+
+
 def _stage_command(name: str) -> None:
     def command(out: OutOption = None, raw: RawOption = None, params: ParamsOption = None) -> None:
         _run_stage(name, _layout(out, raw), read_params(params))
 
-    command.__doc__ = (importlib.import_module(f"pipeline.{name}").main.__doc__ or "").strip()
+    command.__doc__ = HELP[name]
     app.command(name=name)(command)
 
 

@@ -96,11 +96,29 @@ def features(vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings)
     return normalize(np.hstack(blocks)).astype(np.float32)
 
 
+def linkage_tree(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
+    """The full merge tree (scipy linkage matrix) on cosine distances: cut it at any
+    threshold without clustering again (what `--sweep` does)."""
+    from scipy.cluster.hierarchy import linkage
+    from scipy.spatial.distance import pdist
+
+    return linkage(pdist(x.astype(np.float64), "cosine"), method=settings.linkage)
+
+
+def cut_tree(tree: np.ndarray, threshold: float) -> np.ndarray:
+    """Flat clusters of a merge tree: merges at a distance below `threshold`."""
+    from scipy.cluster.hierarchy import fcluster
+
+    return fcluster(tree, t=np.nextafter(threshold, 0), criterion="distance").astype(np.int64) - 1
+
+
 def _agglomerative(
     x: np.ndarray, settings: ClusterSettings, connectivity: Any = None
 ) -> np.ndarray:
     if len(x) == 1:
         return np.zeros(1, dtype=np.int64)
+    if connectivity is None:
+        return cut_tree(linkage_tree(x, settings), settings.threshold)
     model = AgglomerativeClustering(
         n_clusters=None,
         distance_threshold=settings.threshold,
@@ -295,16 +313,23 @@ def sweep(
 
     from pipeline.evaluate import score_clusters
 
+    keys = ["doc_id", "para_no", "rec_no"]
+    recs = recs.sort_values(keys).reset_index(drop=True)
+    x = features(vectors, recs, settings)
+    tree = linkage_tree(x, settings) if 1 < len(x) <= settings.max_exact else None
     rows = []
     for threshold in thresholds:
-        tables = cluster(recs, asks, vectors, documents, replace(settings, threshold=threshold))
-        scores = score_clusters(recs, tables["rec_clusters"], gold)
+        if tree is not None:
+            ids = cut_tree(tree, threshold)
+        else:
+            ids = cluster_labels(x, replace(settings, threshold=threshold))
+        scores = score_clusters(recs, recs[keys].assign(cluster_id=ids), gold)
         rows.append(
             {
                 "threshold": threshold,
                 "ari": scores["ari"],
                 "v_measure": scores["v_measure"],
-                "n_clusters": len(tables["clusters"]),
+                "n_clusters": len(set(ids.tolist())),
             }
         )
     return pd.DataFrame(rows)

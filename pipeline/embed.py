@@ -142,23 +142,27 @@ def tfidf_vectors(texts: list[str], dimensions: int) -> np.ndarray:
 
 
 class VectorStore:
-    """Vectors by text key in one safetensors file (no pickle): `keys` (sha256 bytes) and
-    `vectors` (float32)."""
+    """Vectors and token counts by text key in one safetensors file (no pickle): `keys`
+    (sha256 bytes), `vectors` (float32) and `n_tokens` (int64)."""
 
-    def __init__(self, path: Path, model_id: str) -> None:
+    def __init__(self, path: Path | None, model_id: str) -> None:
         self.path = path
         self.model_id = model_id
         self.vectors: dict[str, np.ndarray] = {}
-        if path.exists():
+        self.tokens: dict[str, int] = {}
+        if path is not None and path.exists():
             tensors = load_file(str(path))
             keys = [bytes(k).hex() for k in tensors["keys"]]
             self.vectors = dict(zip(keys, tensors["vectors"], strict=True))
+            self.tokens = dict(zip(keys, (int(n) for n in tensors["n_tokens"]), strict=True))
 
     def missing(self, keys: list[str]) -> list[str]:
         return [k for k in dict.fromkeys(keys) if k not in self.vectors]
 
     def save(self, keep: list[str]) -> None:
         """Write the store with only the `keep` keys, in their order (removed texts go)."""
+        if self.path is None:
+            return
         keep = list(dict.fromkeys(keep))
         self.path.parent.mkdir(parents=True, exist_ok=True)
         dim = next(iter(self.vectors.values())).shape[0] if self.vectors else 384
@@ -166,8 +170,9 @@ class VectorStore:
         vectors = (
             np.stack([self.vectors[k] for k in keep]) if keep else np.zeros((0, dim), np.float32)
         )
+        tokens = np.array([self.tokens.get(k, 0) for k in keep], dtype=np.int64)
         save_file(
-            {"keys": keys, "vectors": vectors.astype(np.float32)},
+            {"keys": keys, "vectors": vectors.astype(np.float32), "n_tokens": tokens},
             str(self.path),
             metadata={"model": self.model_id},
         )
@@ -197,30 +202,30 @@ def embed(
     store_path: Path | None,
     encoder: Encoder | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """(asks with token counts, vectors aligned with its rows); new texts only are encoded."""
+    """(asks with token counts, vectors aligned with its rows).
+
+    Only texts missing from the store are encoded; when none is missing the model is not
+    even loaded.
+    """
     texts = list(asks["ask"])
     if settings.model == "tfidf":
         return asks, tfidf_vectors(texts, settings.tfidf_dimensions)
-    encoder = encoder or MiniLM(settings.device, settings.batch_size)
-    if hasattr(encoder, "n_tokens") and texts:
-        counts = encoder.n_tokens(texts)
-        asks = asks.assign(
-            n_tokens=pd.array(counts, dtype="Int64"),
-            truncated=pd.array([c > MAX_TOKENS for c in counts], dtype="boolean"),
-        )
-    store = (
-        VectorStore(store_path, MODEL_ID)
-        if store_path
-        else VectorStore(Path("/nonexistent"), MODEL_ID)
-    )
+    store = VectorStore(store_path, MODEL_ID)
     keys = list(asks["key"])
     todo = store.missing(keys)
     if todo:
+        encoder = encoder or MiniLM(settings.device, settings.batch_size)
         by_key = dict(zip(keys, texts, strict=True))
-        fresh = encoder.encode([by_key[k] for k in todo])
-        store.vectors.update(zip(todo, fresh, strict=True))
-    if store_path:
-        store.save(keys)
+        new_texts = [by_key[k] for k in todo]
+        store.vectors.update(zip(todo, encoder.encode(new_texts), strict=True))
+        counts = encoder.n_tokens(new_texts) if hasattr(encoder, "n_tokens") else [0] * len(todo)
+        store.tokens.update(zip(todo, counts, strict=True))
+    store.save(keys)
+    counts = [store.tokens.get(k, 0) for k in keys]
+    asks = asks.assign(
+        n_tokens=pd.array(counts, dtype="Int64"),
+        truncated=pd.array([c > MAX_TOKENS for c in counts], dtype="boolean"),
+    )
     dim = next(iter(store.vectors.values())).shape[0] if store.vectors else 384
     vectors = np.stack([store.vectors[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
     log.info("embed: %d asks, %d newly encoded", len(keys), len(todo))

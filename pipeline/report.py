@@ -24,6 +24,7 @@ from pipeline.paths import TEMPLATES_DIR, Layout
 from pipeline.schemas import read_table
 from pipeline.tagging.taxonomy import load_taxonomy
 
+MAX_BARS = 30  # more sessions than this are pooled by working group and year in charts
 GROUP_NAMES = {
     "firearms": "Firearms",
     "smuggling_of_migrants": "Smuggling of migrants",
@@ -78,6 +79,14 @@ class Site:
         self.raw_rel = os.path.relpath(layout.raw, layout.reports)
         self.para_counts = self.paragraphs.groupby("doc_id").size()
         self.cluster_sessions = self._cluster_sessions()
+        self.tags["key"] = self.tags["doc_id"] + "#" + self.tags["para_no"].astype(str)
+        self.tags_by_doc = {doc: _by_paragraph(group) for doc, group in self.tags.groupby("doc_id")}
+        self.recs_by_doc = {doc: group for doc, group in self.recs.groupby("doc_id")}
+        self.recs_clustered = self.recs.merge(self.rec_clusters, on=["doc_id", "para_no", "rec_no"])
+        order = {d: i for i, d in enumerate(self.sessions["doc_id"])}
+        firsts = self.rec_clusters.assign(order=self.rec_clusters["doc_id"].map(order))
+        firsts = firsts.dropna(subset=["order"]).sort_values(["order", "doc_id"])
+        self.first_doc = firsts.groupby("cluster_id")["doc_id"].first().to_dict()
 
     def pdf_link(self, doc_id: str, page: int | None) -> str:
         anchor = f"#page={int(page)}" if page is not None and not pd.isna(page) else ""
@@ -98,23 +107,8 @@ class Site:
         label = theme.pref_label[:1].upper() + theme.pref_label[1:]
         hits = self.tags[(self.tags["kind"] == "theme") & (self.tags["label"] == theme_id)]
         keys = sorted(set(zip(hits["doc_id"], hits["para_no"].astype(int), strict=True)))
-        in_theme = (
-            self.tags.merge(
-                pd.DataFrame(keys, columns=["doc_id", "para_no"]), on=["doc_id", "para_no"]
-            )
-            if keys
-            else self.tags.head(0)
-        )
-        shares = []
-        for row in self.sessions.itertuples():
-            n = sum(1 for d, _ in keys if d == row.doc_id)
-            shares.append(
-                (
-                    self.label_of[row.doc_id],
-                    row.working_group or "unknown",
-                    n / max(1, int(self.para_counts.get(row.doc_id, 0))),
-                )
-            )
+        in_theme = self.tags[self.tags["key"].isin({f"{d}#{p}" for d, p in keys})]
+        shares = self._shares(Counter(d for d, _ in keys))
         speakers = Counter()
         for (_, _), group in in_theme[in_theme["kind"] == "speaker_type"].groupby(
             ["doc_id", "para_no"]
@@ -140,6 +134,27 @@ class Site:
             "paragraphs": self._paragraphs(keys, hits),
         }
 
+    def _shares(self, per_doc: Counter) -> list[tuple[str, str, float]]:
+        """(session, working group, share of its paragraphs) in time order. With more than
+        MAX_BARS sessions, sessions are pooled by working group and year."""
+        rows = [
+            (self.label_of[r.doc_id], r.working_group or "unknown", r.year, r.doc_id)
+            for r in self.sessions.itertuples()
+        ]
+        if len(rows) <= MAX_BARS:
+            return [
+                (label, group, per_doc[doc] / max(1, int(self.para_counts.get(doc, 0))))
+                for label, group, _, doc in rows
+            ]
+        pooled: dict[tuple, list[int]] = {}
+        for _, group, year, doc in rows:
+            key = (group, "" if pd.isna(year) else int(year))
+            hit, total = pooled.setdefault(key, [0, 0]), int(self.para_counts.get(doc, 0))
+            hit[0] += per_doc[doc]
+            hit[1] += total
+        ordered = sorted(pooled.items(), key=lambda kv: (str(kv[0][1]), kv[0][0]))
+        return [(f"{GROUP_NAMES.get(g, g)} {y}", g, n / max(1, t)) for (g, y), (n, t) in ordered]
+
     def _articles(self, in_theme: pd.DataFrame) -> list[dict[str, Any]]:
         arts = in_theme[in_theme["kind"] == "article"]
         out = []
@@ -155,12 +170,12 @@ class Site:
         return sorted(out, key=lambda a: (-a["n"], a["label"]))
 
     def _theme_clusters(self, theme_id: str) -> list[dict[str, Any]]:
-        recs = self.recs.merge(self.rec_clusters, on=["doc_id", "para_no", "rec_no"])
+        recs = self.recs_clustered
         recs = recs[recs["themes"].apply(lambda ts: theme_id in list(ts))]
         out = []
         for cid, group in recs.groupby("cluster_id"):
             cid = int(cid)
-            first_doc = self._first_doc(cid)
+            first_doc = self.first_doc.get(cid)
             items = [
                 {
                     "text": r.text,
@@ -185,11 +200,6 @@ class Site:
                 }
             )
         return sorted(out, key=lambda c: (-c["n_sessions"], -c["size"], c["id"]))
-
-    def _first_doc(self, cid: int) -> str | None:
-        docs = self.rec_clusters[self.rec_clusters["cluster_id"] == cid]["doc_id"]
-        ordered = self.sessions[self.sessions["doc_id"].isin(set(docs))]["doc_id"]
-        return ordered.iloc[0] if len(ordered) else None
 
     def _paragraphs(self, keys: list[tuple[str, int]], hits: pd.DataFrame) -> list[dict]:
         paras = self.paragraphs.set_index(["doc_id", "para_no"])
@@ -235,41 +245,30 @@ class Site:
     def document_context(self, row: Any, theme_labels: dict[str, str]) -> dict[str, Any]:
         doc_id = row.doc_id
         paras = self.paragraphs[self.paragraphs["doc_id"] == doc_id].sort_values("para_no")
-        tags = self.tags[self.tags["doc_id"] == doc_id]
-        recs = self.recs[self.recs["doc_id"] == doc_id]
+        tags = self.tags_by_doc.get(doc_id, {})
+        recs: dict[int, list[dict[str, str]]] = defaultdict(list)
+        for r in self.recs_by_doc.get(doc_id, self.recs.head(0)).itertuples():
+            recs[int(r.para_no)].append({"text": r.text, "by": r.by, "to": r.to})
         items = []
         for p in paras.itertuples():
-            t = tags[tags["para_no"] == p.para_no]
-            theme_ids = sorted(set(t[t["kind"] == "theme"]["label"]))
+            t = tags.get(int(p.para_no), {})
+            themes = t.get("theme", [])
             items.append(
                 {
                     "para_no": int(p.para_no),
                     "section": p.section,
                     "subsection": p.subsection if isinstance(p.subsection, str) else None,
-                    "html": highlight(
-                        p.text,
-                        [
-                            (int(s), int(e))
-                            for s, e in zip(
-                                t[t["kind"] == "theme"]["start"],
-                                t[t["kind"] == "theme"]["end"],
-                                strict=True,
-                            )
-                        ],
-                    ),
+                    "html": highlight(p.text, [(start, end) for _, start, end in themes]),
                     "pdf": self.pdf_link(doc_id, p.page_start),
                     "page": int(p.page_start),
                     "themes": [
                         {"label": theme_labels[i], "page": f"theme-{i}.html"}
-                        for i in theme_ids
+                        for i in sorted({label for label, _, _ in themes})
                         if i in theme_labels
                     ],
-                    "articles": sorted(set(t[t["kind"] == "article"]["label"])),
-                    "speakers": sorted(set(t[t["kind"] == "speaker_type"]["label"])),
-                    "recommendations": [
-                        {"text": r.text, "by": r.by, "to": r.to}
-                        for r in recs[recs["para_no"] == p.para_no].itertuples()
-                    ],
+                    "articles": sorted({label for label, _, _ in t.get("article", [])}),
+                    "speakers": sorted({label for label, _, _ in t.get("speaker_type", [])}),
+                    "recommendations": recs.get(int(p.para_no), []),
                 }
             )
         doc = {
@@ -286,6 +285,17 @@ class Site:
         }
         doc["pdf"] = self.pdf_link(doc_id, None)
         return {"doc": doc, "paragraphs": items}
+
+
+def _by_paragraph(tags: pd.DataFrame) -> dict[int, dict[str, list[tuple[str, int, int]]]]:
+    """One document's tags as {para_no: {kind: [(label, start, end), ...]}}: plain Python,
+    so that rendering thousands of paragraphs does not filter a DataFrame each time."""
+    out: dict[int, dict[str, list[tuple[str, int, int]]]] = defaultdict(lambda: defaultdict(list))
+    for para_no, kind, label, start, end in zip(
+        tags["para_no"], tags["kind"], tags["label"], tags["start"], tags["end"], strict=True
+    ):
+        out[int(para_no)][kind].append((label, int(start), int(end)))
+    return out
 
 
 def _named(in_theme: pd.DataFrame, kind: str) -> list[dict[str, Any]]:
