@@ -151,7 +151,14 @@ class VectorStore:
         self.vectors: dict[str, np.ndarray] = {}
         self.tokens: dict[str, int] = {}
         if path is not None and path.exists():
+            from safetensors import safe_open
+
+            with safe_open(str(path), framework="numpy") as handle:
+                stored_model = (handle.metadata() or {}).get("model")
             tensors = load_file(str(path))
+            if stored_model != model_id or "n_tokens" not in tensors:
+                log.info("embed: %s was written by another model or version; re-embedding", path)
+                return
             keys = [bytes(k).hex() for k in tensors["keys"]]
             self.vectors = dict(zip(keys, tensors["vectors"], strict=True))
             self.tokens = dict(zip(keys, (int(n) for n in tensors["n_tokens"]), strict=True))
