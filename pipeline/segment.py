@@ -125,7 +125,7 @@ def _paragraphs(lines: pd.DataFrame, join: Callable[[list[str]], str]) -> Iterat
         if SEPARATOR_RE.match(text):
             prev = line
             continue
-        number = _paragraph_number(text, line, para, start_x, wide_gap)
+        number = _paragraph_number(text, line, para, start_x, wide_gap or heading is not None)
         if number is not None:
             if heading is not None:
                 section, subsection = _apply(heading, section, subsection, join)
@@ -177,6 +177,8 @@ def _paragraph_number(
     ended = not para or not para.texts or para.texts[-1].rstrip().endswith(SENTENCE_END)
     if number == last + 1 and (ended or wide_gap):
         return number
+    if para is None and wide_gap:  # a document may start at any number (an excerpt, an addendum)
+        return number  # (wide_gap: after a gap, a page break or a heading)
     if last < number <= last + 3 and ended and wide_gap:
         return number
     return None
