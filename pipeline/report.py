@@ -25,6 +25,7 @@ from pipeline.schemas import read_table
 from pipeline.tagging.taxonomy import load_taxonomy
 
 MAX_BARS = 30  # more sessions than this are pooled by working group and year in charts
+MAX_PARAGRAPHS = 200  # a theme page lists at most this many paragraphs, the most recent first
 GROUP_NAMES = {
     "firearms": "Firearms",
     "smuggling_of_migrants": "Smuggling of migrants",
@@ -202,14 +203,22 @@ class Site:
         return sorted(out, key=lambda c: (-c["n_sessions"], -c["size"], c["id"]))
 
     def _paragraphs(self, keys: list[tuple[str, int]], hits: pd.DataFrame) -> list[dict]:
-        paras = self.paragraphs.set_index(["doc_id", "para_no"])
+        """The theme's paragraphs, oldest session first; beyond MAX_PARAGRAPHS only the most
+        recent ones (every paragraph stays on its document's page)."""
         spans = defaultdict(list)
         for r in hits.itertuples():
             spans[(r.doc_id, int(r.para_no))].append((int(r.start), int(r.end)))
         order = {d: i for i, d in enumerate(self.sessions["doc_id"])}
+        keys = sorted(keys, key=lambda k: (order.get(k[0], 1e9), k[1]))[-MAX_PARAGRAPHS:]
+        wanted = set(keys)
+        rows = {
+            (r["doc_id"], int(r["para_no"])): r
+            for r in self.paragraphs.to_dict("records")
+            if (r["doc_id"], int(r["para_no"])) in wanted
+        }
         out = []
-        for doc_id, para_no in sorted(keys, key=lambda k: (order.get(k[0], 1e9), k[1])):
-            row = paras.loc[(doc_id, para_no)]
+        for doc_id, para_no in keys:
+            row = rows[(doc_id, para_no)]
             out.append(
                 {
                     "session": self.label_of.get(doc_id, doc_id),
