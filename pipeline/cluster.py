@@ -308,13 +308,20 @@ def sweep(
     gold: dict,
     thresholds: tuple[float, ...] = SWEEP_THRESHOLDS,
 ) -> pd.DataFrame:
-    """Clustering scores against gold for a range of thresholds (the default's neighbourhood)."""
+    """Clustering scores against gold for a range of thresholds (the default's neighbourhood).
+
+    Only the recommendations of the gold documents are clustered here, from one merge tree
+    cut at each threshold, so the sweep stays fast on a large corpus.
+    """
     from dataclasses import replace
 
     from pipeline.evaluate import score_clusters
 
     keys = ["doc_id", "para_no", "rec_no"]
-    recs = recs.sort_values(keys).reset_index(drop=True)
+    order = recs.sort_values(keys).index
+    recs, vectors = recs.loc[order].reset_index(drop=True), vectors[np.asarray(order)]
+    scored = recs["doc_id"].isin({k[0] for k in gold}).to_numpy()  # the gold documents only
+    recs, vectors = recs[scored].reset_index(drop=True), vectors[scored]
     x = features(vectors, recs, settings)
     tree = linkage_tree(x, settings) if 1 < len(x) <= settings.max_exact else None
     rows = []

@@ -33,6 +33,21 @@ GROUP_NAMES = {
 }
 
 
+INSTRUMENT_NAMES = {
+    "firearms_protocol": "Firearms Protocol",
+    "som_protocol": "Smuggling of Migrants Protocol",
+    "tip_protocol": "Trafficking in Persons Protocol",
+    "convention": "Organized Crime Convention",
+    "other": "Other instrument",
+}
+
+
+def article_name(label: str) -> str:
+    """'firearms_protocol:8' → 'Firearms Protocol, art. 8'."""
+    instrument, _, number = label.partition(":")
+    return f"{INSTRUMENT_NAMES.get(instrument, instrument)}, art. {number}"
+
+
 def highlight(text: str, spans: list[tuple[int, int]]) -> Markup:
     """`text` HTML-escaped, with the given character spans wrapped in <mark>."""
     out, cursor = [], 0
@@ -275,7 +290,9 @@ class Site:
                         for i in sorted({label for label, _, _ in themes})
                         if i in theme_labels
                     ],
-                    "articles": sorted({label for label, _, _ in t.get("article", [])}),
+                    "articles": [
+                        article_name(a) for a in sorted({lab for lab, _, _ in t.get("article", [])})
+                    ],
                     "speakers": sorted({label for label, _, _ in t.get("speaker_type", [])}),
                     "recommendations": recs.get(int(p.para_no), []),
                 }
