@@ -35,13 +35,14 @@ def share_by_session(points: list[tuple[str, str, float]], theme_label: str) -> 
         f'<text x="{left}" y="18" {FONT} font-size="14" fill="#1a1a1a">'
         f"{escape(theme_label)}: share of paragraphs by session</text>",
     ]
+    fmt = ".0%" if peak >= 0.2 else ".1%"
     for tick in range(5):
         value = peak * tick / 4
         y = top + plot_h - plot_h * tick / 4
         parts.append(
             f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e0e0e0"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" {FONT} font-size="10" text-anchor="end" '
-            f'fill="#333">{value:.0%}</text>'
+            f'fill="#333">{value:{fmt}}</text>'
         )
     for i, (session, group, share) in enumerate(points):
         x = left + gap / 2 + i * (bar_w + gap)
