@@ -1,0 +1,94 @@
+"""`dvc repro` in a copy of the project: a second run does nothing, `dvc status` tells the
+truth after a params change, and a removed PDF leaves no trace in outputs or caches."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from conftest import REPO
+
+COPY = [
+    "pipeline",
+    "dvc.yaml",
+    "dvc.lock",
+    "params.yaml",
+    ".dvc/config",
+    ".dvcignore",
+    "data/raw",
+    "data/gold",
+]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    root = tmp_path_factory.mktemp("dvc") / "project"
+    for item in COPY:
+        src, dst = REPO / item, root / item
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_dir():
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(src, dst)
+    env = dict(
+        os.environ,
+        CRP_ROOT=str(root),
+        PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
+    )
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    return root, env
+
+
+def dvc(project: tuple[Path, dict[str, str]], *args: str) -> str:
+    root, env = project
+    proc = subprocess.run(
+        ["dvc", *args], cwd=root, env=env, capture_output=True, text=True, timeout=1200
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_dvc_repro_twice_then_status_is_clean(project):
+    dvc(project, "repro", "-q")
+    second = dvc(project, "repro")
+    assert "Running stage" not in second
+    assert "up to date" in dvc(project, "status")
+
+
+def test_a_params_change_reruns_exactly_the_stages_downstream_of_it(project):
+    root, _ = project
+    params = yaml.safe_load((root / "params.yaml").read_text())
+    params["cluster"]["threshold"] = 0.5
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    status = dvc(project, "status")
+    changed = {
+        line.strip().rstrip(":")
+        for line in status.splitlines()
+        if line and not line.startswith((" ", "\t"))
+    }
+    assert changed == {"cluster", "evaluate"}  # the stages that read cluster params
+    ran = {
+        line.split("'")[1]
+        for line in dvc(project, "repro").splitlines()
+        if line.startswith("Running stage")
+    }
+    assert ran == {"cluster", "tables", "report", "evaluate"}
+
+
+def test_a_removed_pdf_leaves_no_trace(project):
+    root, _ = project
+    (root / "data" / "raw" / "tip_2022_cd1.pdf").unlink()
+    dvc(project, "repro", "-q")
+    for table in ("documents", "paragraphs", "tags", "recommendations", "rec_clusters"):
+        frame = pd.read_parquet(root / "data" / "processed" / f"{table}.parquet")
+        assert "tip_2022_cd1" not in set(frame["doc_id"]), table
+    for stage in ("extract", "segment", "tag"):
+        assert len(list((root / "data" / "cache" / stage).iterdir())) == 4, stage
+    assert not (root / "reports" / "doc-tip_2022_cd1.html").exists()
+    assert "up to date" in dvc(project, "status")
