@@ -322,6 +322,9 @@ def sweep(
     recs, vectors = recs.loc[order].reset_index(drop=True), vectors[np.asarray(order)]
     scored = recs["doc_id"].isin({k[0] for k in gold}).to_numpy()  # the gold documents only
     recs, vectors = recs[scored].reset_index(drop=True), vectors[scored]
+    if len(recs) == 0:  # no gold document in this corpus: nothing to score
+        log.warning("cluster --sweep: no recommendation of a gold document to score")
+        return pd.DataFrame(columns=["threshold", "ari", "v_measure", "n_clusters"])
     x = features(vectors, recs, settings)
     tree = linkage_tree(x, settings) if 1 < len(x) <= settings.max_exact else None
     rows = []

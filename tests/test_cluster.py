@@ -131,3 +131,13 @@ def test_ctfidf_prefers_words_distinctive_of_the_cluster():
 def test_cluster_settings_validate_themselves():
     with pytest.raises(ValueError, match="weights"):
         ClusterSettings(weights={"colour": 1.0})
+
+
+def test_sweep_without_gold_documents_is_empty_not_an_error():
+    from pipeline.cluster import sweep
+
+    table = recs(TEXTS)
+    asks = asks_table(table)
+    out = sweep(table, asks, tfidf_vectors(list(asks["ask"]), 32), DOCS, ClusterSettings(),
+                gold={("other", 1): {}})
+    assert out.empty and list(out.columns) == ["threshold", "ari", "v_measure", "n_clusters"]
