@@ -31,6 +31,34 @@ def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 
 
+def page_line(
+    page: int,
+    line_no: int,
+    top: float,
+    text: str,
+    x0: float = 72.0,
+    bold: bool = False,
+    italic: bool = False,
+) -> dict:
+    """One row of the pages table: a 10-point body line (for segmentation tests)."""
+    return {
+        "doc_id": "d",
+        "page": page,
+        "line_no": line_no,
+        "x0": x0,
+        "x1": 500.0,
+        "top": top,
+        "bottom": top + 10,
+        "text": text,
+        "font": "Times",
+        "size": 10.0,
+        "bold": bold,
+        "italic": italic,
+        "markers": [],
+        "role": "body",
+    }
+
+
 def golden(doc_id: str) -> list[dict]:
     return read_jsonl(GOLDEN / f"{doc_id}.expected.jsonl")
 

@@ -138,6 +138,12 @@ def test_sweep_without_gold_documents_is_empty_not_an_error():
 
     table = recs(TEXTS)
     asks = asks_table(table)
-    out = sweep(table, asks, tfidf_vectors(list(asks["ask"]), 32), DOCS, ClusterSettings(),
-                gold={("other", 1): {}})
+    out = sweep(
+        table,
+        asks,
+        tfidf_vectors(list(asks["ask"]), 32),
+        DOCS,
+        ClusterSettings(),
+        gold={("other", 1): {}},
+    )
     assert out.empty and list(out.columns) == ["threshold", "ari", "v_measure", "n_clusters"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
-from conftest import tag_text
+from conftest import page_line, tag_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -36,24 +36,7 @@ def documents(draw):
         top += gap
         if top > 700 or draw(st.integers(0, 30)) == 0:
             page, top = page + 1, 80.0
-        rows.append(
-            {
-                "doc_id": "d",
-                "page": page,
-                "line_no": len(rows),
-                "x0": 72.0,
-                "x1": 500.0,
-                "top": top,
-                "bottom": top + 10,
-                "text": text,
-                "font": "Times",
-                "size": 10.0,
-                "bold": bold,
-                "italic": False,
-                "markers": [],
-                "role": "body",
-            }
-        )
+        rows.append(page_line(page, len(rows), top, text, bold=bold))
 
     for i, text in enumerate(paragraphs):
         if draw(st.booleans()) and i % 3 == 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from conftest import CASES, DOC_IDS, GOLD, golden, read_jsonl
+from conftest import CASES, DOC_IDS, GOLD, golden, page_line, read_jsonl
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.segment import SegmentSettings, segment
@@ -81,22 +81,7 @@ def _lines(rows: list[tuple]) -> pd.DataFrame:
     """A pages table from (page, top, x0, text, bold, italic) tuples."""
     return pd.DataFrame(
         [
-            {
-                "doc_id": "d",
-                "page": p,
-                "line_no": i,
-                "x0": x0,
-                "x1": 500.0,
-                "top": top,
-                "bottom": top + 10,
-                "text": text,
-                "font": "Times",
-                "size": 10.0,
-                "bold": bold,
-                "italic": italic,
-                "markers": [],
-                "role": "body",
-            }
+            page_line(p, i, top, text, x0, bold, italic)
             for i, (p, top, x0, text, bold, italic) in enumerate(rows)
         ]
     )
