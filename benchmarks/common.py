@@ -12,6 +12,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+# Scripts here run with this folder first on sys.path, where benchmarks/pipeline.py would
+# shadow the `pipeline` package: drop it (the scripts have imported `common` already).
+HERE = Path(__file__).resolve().parent
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
+
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT / "data" / "raw"
 RESULTS = ROOT / "benchmarks" / "results.json"
