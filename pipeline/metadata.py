@@ -60,13 +60,6 @@ def vocab() -> Vocab:
     return Vocab(data["working_groups"], data["meetings"], data["ordinals"])
 
 
-def protocol_of(working_group: str | None) -> str | None:
-    """The instrument id that 'the Protocol' means in a working group's documents."""
-    if not working_group:
-        return None
-    return vocab().working_groups.get(working_group, {}).get("protocol")
-
-
 def read_metadata(
     first_page: list[Line], intro: str, pdf_metadata: dict[str, str], size: float
 ) -> dict[str, Any]:
