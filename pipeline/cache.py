@@ -34,14 +34,19 @@ def digest(*parts: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
+def files_digest(root: Path, files: Iterable[Path]) -> str:
+    """A digest of files' paths (relative to `root`) and contents, in sorted order."""
+    hasher = hashlib.sha256()
+    for path in sorted(files):
+        hasher.update(path.relative_to(root).as_posix().encode())
+        hasher.update(path.read_bytes())
+    return hasher.hexdigest()
+
+
 def code_version(patterns: Iterable[str]) -> str:
     """A digest of the package files a stage depends on (globs relative to pipeline/)."""
-    hasher = hashlib.sha256()
-    for pattern in sorted(patterns):
-        for path in sorted(PACKAGE_DIR.glob(pattern)):
-            hasher.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
-            hasher.update(path.read_bytes())
-    return hasher.hexdigest()
+    files = {p for pattern in patterns for p in PACKAGE_DIR.glob(pattern)}
+    return files_digest(PACKAGE_DIR, files)
 
 
 def frame_digest(df: pd.DataFrame) -> str:

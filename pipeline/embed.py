@@ -166,23 +166,20 @@ class VectorStore:
     def missing(self, keys: list[str]) -> list[str]:
         return [k for k in dict.fromkeys(keys) if k not in self.vectors]
 
+    def matrix(self, keys: list[str]) -> np.ndarray:
+        """The vectors of `keys`, in their order, as one float32 array."""
+        dim = next(iter(self.vectors.values())).shape[0] if self.vectors else 384
+        if not keys:
+            return np.zeros((0, dim), np.float32)
+        return np.stack([self.vectors[k] for k in keys]).astype(np.float32)
+
     def save(self, keep: list[str]) -> None:
         """Write the store with only the `keep` keys, in their order (removed texts go)."""
         if self.path is None:
             return
         keep = list(dict.fromkeys(keep))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        dim = next(iter(self.vectors.values())).shape[0] if self.vectors else 384
-        keys = np.array([list(bytes.fromhex(k)) for k in keep], dtype=np.uint8).reshape(-1, 32)
-        vectors = (
-            np.stack([self.vectors[k] for k in keep]) if keep else np.zeros((0, dim), np.float32)
-        )
         tokens = np.array([self.tokens.get(k, 0) for k in keep], dtype=np.int64)
-        save_file(
-            {"keys": keys, "vectors": vectors.astype(np.float32), "n_tokens": tokens},
-            str(self.path),
-            metadata={"model": self.model_id},
-        )
+        save_vectors(self.path, keep, self.matrix(keep), self.model_id, {"n_tokens": tokens})
 
 
 def asks_table(recommendations: pd.DataFrame) -> pd.DataFrame:
@@ -233,18 +230,22 @@ def embed(
         n_tokens=pd.array(counts, dtype="Int64"),
         truncated=pd.array([c > MAX_TOKENS for c in counts], dtype="boolean"),
     )
-    dim = next(iter(store.vectors.values())).shape[0] if store.vectors else 384
-    vectors = np.stack([store.vectors[k] for k in keys]) if keys else np.zeros((0, dim), np.float32)
     log.info("embed: %d asks, %d newly encoded", len(keys), len(todo))
-    return asks, vectors.astype(np.float32)
+    return asks, store.matrix(keys)
 
 
-def save_vectors(path: Path, asks: pd.DataFrame, vectors: np.ndarray, model: str) -> None:
-    keys = np.array([list(bytes.fromhex(k)) for k in asks["key"]], dtype=np.uint8).reshape(-1, 32)
+def save_vectors(
+    path: Path,
+    keys: list[str],
+    vectors: np.ndarray,
+    model: str,
+    extra: dict[str, np.ndarray] | None = None,
+) -> None:
+    """Vectors and their sha256 keys (as bytes) in one safetensors file."""
+    raw_keys = np.array([list(bytes.fromhex(k)) for k in keys], dtype=np.uint8).reshape(-1, 32)
     path.parent.mkdir(parents=True, exist_ok=True)
-    save_file(
-        {"keys": keys, "vectors": vectors.astype(np.float32)}, str(path), metadata={"model": model}
-    )
+    tensors = {"keys": raw_keys, "vectors": vectors.astype(np.float32), **(extra or {})}
+    save_file(tensors, str(path), metadata={"model": model})
 
 
 def load_vectors(path: Path) -> np.ndarray:
@@ -260,5 +261,5 @@ def main(layout: Layout, params: dict[str, Any]) -> pd.DataFrame:
     )
     write_table(asks, "asks", layout.table("asks"))
     model = MODEL_ID if settings.model == "minilm" else "tfidf"
-    save_vectors(layout.processed / "embeddings.safetensors", asks, vectors, model)
+    save_vectors(layout.processed / "embeddings.safetensors", list(asks["key"]), vectors, model)
     return asks

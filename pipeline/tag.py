@@ -7,7 +7,6 @@ of the long-format tags table and of the recommendations table.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,7 +19,14 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 import pipeline.tagging.components  # noqa: F401  (registers the factories)
-from pipeline.cache import DocCache, cached_map, code_version, digest, frame_digest
+from pipeline.cache import (
+    DocCache,
+    cached_map,
+    code_version,
+    digest,
+    files_digest,
+    frame_digest,
+)
 from pipeline.parallel import ParallelSettings
 from pipeline.params import as_dict, load_settings
 from pipeline.paths import Layout
@@ -155,11 +161,7 @@ def _frame(name: str, rows: list[dict]) -> pd.DataFrame:
 
 def model_digest(path: Path) -> str:
     """A digest of the saved tagger's files (the taxonomy as compiled)."""
-    hasher = hashlib.sha256()
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        hasher.update(file.relative_to(path).as_posix().encode())
-        hasher.update(file.read_bytes())
-    return hasher.hexdigest()
+    return files_digest(path, (p for p in path.rglob("*") if p.is_file()))
 
 
 def _tag_document(
