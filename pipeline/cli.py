@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,11 +43,12 @@ ParamsOption = Annotated[
 ]
 
 
-def _layout(out: Path | None, raw: Path | None) -> Layout:
-    if out is None and raw is None:
-        return Layout.repo()
+def _layout(out: Path | None, raw: Path | None, gold: Path | None = None) -> Layout:
+    """The repository layout, or one under OUT; raw PDFs and gold default to the repo's."""
     repo = Layout.repo()
-    return Layout.under(out or repo.processed, raw or repo.raw)
+    if out is None and raw is None:
+        return repo if gold is None else replace(repo, gold=gold.resolve())
+    return Layout.under(out or repo.processed, raw or repo.raw, gold or repo.gold)
 
 
 def _run_stage(name: str, layout: Layout, params: dict[str, Any]) -> Any:
@@ -94,16 +96,10 @@ def cluster_command(
     ] = None,
 ) -> None:
     """Cluster the recommendations (or, with --sweep, score a range of thresholds)."""
-    from dataclasses import replace
 
     from pipeline import cluster as cluster_stage
 
-    layout, settings = _layout(out, raw), read_params(params)
-    layout = (
-        replace(layout, gold=gold.resolve())
-        if gold
-        else (replace(layout, gold=Layout.repo().gold) if out else layout)
-    )
+    layout, settings = _layout(out, raw, gold), read_params(params)
     if sweep:
         table = cluster_stage.run_sweep(layout, settings)
         typer.echo(table.to_string(index=False))
@@ -123,9 +119,8 @@ def evaluate(
     """Score the tables of OUT_DIR against the gold files of GOLD_DIR; writes metrics/."""
     from pipeline import evaluate as evaluate_stage
 
-    repo = Layout.repo()
-    layout = repo if out_dir is None else Layout.under(out_dir, repo.raw, gold_dir or repo.gold)
-    metrics = evaluate_stage.main_dirs(layout.processed, gold_dir or layout.gold, layout.metrics)
+    layout = _layout(out_dir, None, gold_dir)
+    metrics = evaluate_stage.main_dirs(layout.processed, layout.gold, layout.metrics)
     for line in evaluate_stage.summary_lines(metrics):
         typer.echo(line)
     typer.echo(f"metrics written to {layout.metrics}")
