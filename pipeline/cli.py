@@ -115,6 +115,13 @@ def evaluate(
     gold_dir: Annotated[
         Path | None, typer.Argument(help="Folder of gold files (default: data/gold).")
     ] = None,
+    sweep: Annotated[
+        bool,
+        typer.Option(
+            "--sweep", help="Also score cluster thresholds, as `crp cluster --sweep` does."
+        ),
+    ] = False,
+    params: ParamsOption = None,
 ) -> None:
     """Score the tables of OUT_DIR against the gold files of GOLD_DIR; writes metrics/."""
     from pipeline import evaluate as evaluate_stage
@@ -123,6 +130,10 @@ def evaluate(
     metrics = evaluate_stage.main_dirs(layout.processed, layout.gold, layout.metrics)
     for line in evaluate_stage.summary_lines(metrics):
         typer.echo(line)
+    if sweep:  # one process for the whole DVC stage: Python starts once, not twice
+        from pipeline import cluster as cluster_stage
+
+        cluster_stage.run_sweep(layout, read_params(params))
     typer.echo(f"metrics written to {layout.metrics}")
 
 
@@ -139,7 +150,7 @@ def run(
     layout = Layout.under(out, pdf_dir, gold)
     run_all(layout, read_params(params))
     if gold is not None:
-        evaluate(layout.processed, gold)
+        evaluate(layout.processed, gold, sweep=False, params=params)
     log.info("outputs in %s; report: %s", layout.processed, layout.reports / "index.html")
 
 

@@ -12,43 +12,43 @@ the same ids byte for byte.
 from __future__ import annotations
 
 import logging
+import re
+from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-from sklearn.neighbors import kneighbors_graph
-from sklearn.preprocessing import normalize
+import yaml
 
 from pipeline.embed import load_vectors
+from pipeline.errors import PipelineError
 from pipeline.params import load_settings
-from pipeline.paths import Layout
+from pipeline.paths import TAXONOMY_DIR, Layout
 from pipeline.schemas import get_table, read_table, write_table
 
 log = logging.getLogger("crp")
 ADDRESSEES = ("states", "unodc", "working_group", "civil_society", "private_sector", "unspecified")
-# Words of the reporting frame and of UN boilerplate that make poor labels.
-LABEL_STOP = ENGLISH_STOP_WORDS | {
-    "states",
-    "state",
-    "parties",
-    "including",
-    "ensure",
-    "relevant",
-    "particular",
-    "national",
-    "consider",
-    "order",
-    "need",
-    "importance",
-    "well",
-    "also",
-    "use",
-    "make",
-    "way",
-}
+LABEL_TOKEN = re.compile(r"\b[^\W\d_]{3,}(?:-[^\W\d_]+)*\b")
+
+
+@lru_cache(maxsize=1)
+def label_stop_words() -> frozenset[str]:
+    """Words never used in a label: taxonomy/cluster_labels.yaml (an analyst's list)."""
+    path = TAXONOMY_DIR / "cluster_labels.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    words = [w for key in ("function_words", "boilerplate") for w in data.get(key) or []]
+    odd = [w for w in words if not isinstance(w, str)]
+    if odd:
+        raise PipelineError(f"{path}: {odd[:3]} are not words; quote them ('off', 'yes')")
+    return frozenset(w.lower() for w in words)
+
+
+def unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (a zero row stays zero)."""
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms == 0, 1, norms)
 
 
 @dataclass(frozen=True)
@@ -89,20 +89,38 @@ def features(vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings)
         [[float(to == a) for a in ADDRESSEES] for to in recs["to"]], dtype=np.float32
     ).reshape(len(recs), len(ADDRESSEES))
     blocks = [
-        w.get("ask", 1.0) * normalize(vectors) if len(vectors) else vectors,
-        w.get("themes", 0.0) * normalize(theme_block),
+        w.get("ask", 1.0) * unit_rows(vectors) if len(vectors) else vectors,
+        w.get("themes", 0.0) * unit_rows(theme_block),
         w.get("addressee", 0.0) * to_block,
     ]
-    return normalize(np.hstack(blocks)).astype(np.float32)
+    return unit_rows(np.hstack(blocks)).astype(np.float32)
 
 
 def linkage_tree(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
     """The full merge tree (scipy linkage matrix) on cosine distances: cut it at any
     threshold without clustering again (what `--sweep` does)."""
     from scipy.cluster.hierarchy import linkage
-    from scipy.spatial.distance import pdist
 
-    return linkage(pdist(x.astype(np.float64), "cosine"), method=settings.linkage)
+    return linkage(cosine_pdist(x), method=settings.linkage)
+
+
+def cosine_pdist(x: np.ndarray, block: int = 512) -> np.ndarray:
+    """Condensed cosine distances (what scipy's `pdist(x, "cosine")` returns), by matrix
+    products of a block of rows with the rows after it: scipy's pairwise loop took seconds
+    at 5,000 rows. Similarities are float32 values, so that BLAS summation order cannot
+    change a merge."""
+    unit = unit_rows(x.astype(np.float64)).astype(np.float32)
+    n = len(unit)
+    out = np.empty(n * (n - 1) // 2)
+    position = 0
+    for first in range(0, n, block):
+        similarity = unit[first : first + block] @ unit[first:].T
+        for offset in range(len(similarity)):
+            width = n - first - offset - 1
+            target = out[position : position + width]
+            np.subtract(1.0, similarity[offset, offset + 1 :], out=target, casting="unsafe")
+            position += width
+    return np.clip(out, 0.0, 2.0, out=out)
 
 
 def cut_tree(tree: np.ndarray, threshold: float) -> np.ndarray:
@@ -119,6 +137,8 @@ def _agglomerative(
         return np.zeros(1, dtype=np.int64)
     if connectivity is None:
         return cut_tree(linkage_tree(x, settings), settings.threshold)
+    from sklearn.cluster import AgglomerativeClustering
+
     model = AgglomerativeClustering(
         n_clusters=None,
         distance_threshold=settings.threshold,
@@ -132,7 +152,10 @@ def _agglomerative(
 def cluster_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
     """Cluster of each row (0..k-1), deterministic.
 
-    Up to `max_exact` rows: agglomerative clustering on the full distance matrix. Beyond,
+    Identical rows (the same ask, themes and addressee, repeated from one session's text to
+    the next) are clustered once: under any linkage they merge first, at distance 0, so
+    the partition is the same and the work is that of the distinct rows. Up to
+    `max_exact` distinct rows: agglomerative clustering on the full distance matrix. Beyond,
     nothing n×n is built: each row's `n_neighbors` nearest neighbours within the threshold
     form a sparse graph (computed in chunks, O(n·k) memory); its connected components are
     clustered one by one, exactly while a component has at most `max_exact` rows, and on
@@ -143,9 +166,20 @@ def cluster_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
     n = len(x)
     if n <= 1:
         return np.zeros(n, dtype=np.int64)
+    unique, inverse = np.unique(x, axis=0, return_inverse=True)
+    if len(unique) < n:  # identical rows merge first at distance 0: cluster each once
+        return _distinct_labels(unique, settings)[inverse.reshape(-1)]
+    return _distinct_labels(x, settings)
+
+
+def _distinct_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
+    n = len(x)
+    if n <= 1:
+        return np.zeros(n, dtype=np.int64)
     if n <= settings.max_exact:
         return _agglomerative(x, settings)
     from scipy.sparse.csgraph import connected_components
+    from sklearn.neighbors import kneighbors_graph
 
     k = min(settings.n_neighbors, n - 1)
     graph = kneighbors_graph(x, k, mode="distance", metric="cosine", include_self=False)
@@ -187,36 +221,37 @@ def renumber(raw: np.ndarray, order: pd.Index) -> np.ndarray:
 
 
 def ctfidf_labels(texts: list[str], ids: np.ndarray, n_words: int) -> dict[int, str]:
-    """A label per cluster from its most distinctive words (class-based TF-IDF)."""
-    clusters = sorted(set(ids.tolist()))
-    docs = [" ".join(t for t, c in zip(texts, ids, strict=True) if c == k) for k in clusters]
-    vectorizer = CountVectorizer(
-        stop_words=sorted(LABEL_STOP),
-        token_pattern=r"(?u)\b[^\W\d_]{3,}(?:-[^\W\d_]+)*\b",
-        lowercase=True,
-    )
-    try:
-        counts = vectorizer.fit_transform(docs).toarray().astype(float)
-    except ValueError:  # no usable word anywhere
-        return {k: "" for k in clusters}
-    words = vectorizer.get_feature_names_out()
-    tf = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
-    idf = np.log(1 + counts.sum(axis=1).mean() / np.maximum(counts.sum(axis=0), 1))
-    scores = tf * idf
+    """A label per cluster from its most distinctive words (class-based TF-IDF): a word's
+    share of the cluster's words × log(1 + mean words per cluster / the word's corpus count).
+    """
+    stop = label_stop_words()
+    counts: dict[int, Counter[str]] = {int(k): Counter() for k in sorted(set(ids.tolist()))}
+    for text, k in zip(texts, ids.tolist(), strict=True):
+        words = (w.lower() for w in LABEL_TOKEN.findall(text or ""))
+        counts[k].update(w for w in words if w not in stop)
+    totals: Counter[str] = Counter()
+    for words in counts.values():
+        totals.update(words)
+    mean_words = float(np.mean([sum(c.values()) for c in counts.values()]))
     labels = {}
-    for row, k in enumerate(clusters):
-        top = [i for i in np.lexsort((words, -scores[row])) if counts[row, i] > 0][:n_words]
-        labels[k] = " · ".join(words[i] for i in top)
+    for k, words in counts.items():
+        size = max(sum(words.values()), 1)
+        score = {w: (n / size) * np.log(1 + mean_words / totals[w]) for w, n in words.items()}
+        top = sorted(score, key=lambda w: (-score[w], w))[:n_words]
+        labels[k] = " · ".join(top)
     return labels
 
 
 def exemplars(x: np.ndarray, ids: np.ndarray) -> dict[int, int]:
     """Row of each cluster's most central member (closest to the centroid; first on ties)."""
     out = {}
-    for k in sorted(set(ids.tolist())):
-        rows = np.flatnonzero(ids == k)
-        centroid = normalize(x[rows].mean(axis=0, keepdims=True))[0]
-        out[k] = int(rows[np.argmax(x[rows] @ centroid)])
+    order = np.argsort(ids, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(ids[order])) + 1) if len(ids) else []
+    for rows in groups:
+        k = int(ids[rows[0]])
+        centroid = unit_rows(x[rows].mean(axis=0, keepdims=True))[0]
+        closeness = np.round(x[rows] @ centroid, 6)  # float noise must not break a tie
+        out[k] = int(rows[np.argmax(closeness)])
     return out
 
 

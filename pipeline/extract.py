@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.cache import DocCache, cached_map, code_version, digest
+from pipeline.cache import DocCache, cached_tables, code_version, digest
 from pipeline.errors import DocumentError
 from pipeline.hyphenation import Vocabulary, join_lines
 from pipeline.layout import LayoutSettings, body_size, mark_footnotes, mark_furniture
@@ -215,13 +215,15 @@ def extract(
     for path in files:
         sha = sha256_of(path)
         items.append((digest(path.name, sha), (path, sha, settings)))
-    results = cached_map(_extract_frames, items, cache, parallel, desc="extract")
-    documents = _dedupe_ids(pd.concat([r["documents"] for r in results], ignore_index=True))
+    tables = cached_tables(
+        _extract_frames, items, ("documents", "pages", "footnotes"), cache, parallel, "extract"
+    )
+    documents = _dedupe_ids(tables["documents"])
     ok = set(documents.loc[documents["status"] == "ok", "doc_id"])
     return {
         "documents": documents,
-        "pages": _concat("pages", [r["pages"] for r in results], ok),
-        "footnotes": _concat("footnotes", [r["footnotes"] for r in results], ok),
+        "pages": _only(tables["pages"], ok),
+        "footnotes": _only(tables["footnotes"], ok),
     }
 
 
@@ -239,9 +241,10 @@ def _dedupe_ids(documents: pd.DataFrame) -> pd.DataFrame:
     return documents
 
 
-def _concat(name: str, frames: list[pd.DataFrame], keep: set[str]) -> pd.DataFrame:
-    frames = [f[f["doc_id"].isin(keep)] for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else get_table(name).empty()
+def _only(frame: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
+    """The rows of documents in `keep` (a file renamed into a duplicate id loses its rows)."""
+    kept = frame["doc_id"].isin(keep)
+    return frame if kept.all() else frame[kept].reset_index(drop=True)
 
 
 def _frame(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import yaml
-from wordfreq import zipf_frequency
 
 from pipeline.paths import TAXONOMY_DIR
 
@@ -29,7 +28,12 @@ SPACES = re.compile(r"[ \t]+")
 
 @lru_cache(maxsize=65536)
 def zipf(word: str) -> float:
-    """How common `word` is in English (0 = unknown, 7 = 'the')."""
+    """How common `word` is in English (0 = unknown, 7 = 'the').
+
+    wordfreq is imported on first use: loading it costs half a second, which a rerun that
+    reads every document from the cache should not pay."""
+    from wordfreq import zipf_frequency
+
     return zipf_frequency(word, "en")
 
 

@@ -74,11 +74,18 @@ def session_label(row: Any) -> str:
     return f"{group}{year}{ordinal}"
 
 
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """String columns as Python objects: the report iterates and filters them thousands of
+    times, which is several times slower on pandas' Arrow-backed strings."""
+    strings = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
+    return frame.astype(dict.fromkeys(strings, object)) if strings else frame
+
+
 class Site:
     """The report's data, read once, and the pages built from it."""
 
     def __init__(self, layout: Layout) -> None:
-        read = lambda name: read_table(name, layout.table(name))  # noqa: E731
+        read = lambda name: _plain(read_table(name, layout.table(name)))  # noqa: E731
         self.layout = layout
         self.documents = read("documents")
         self.paragraphs = read("paragraphs")
@@ -94,11 +101,21 @@ class Site:
         self.file_of = dict(zip(self.documents["doc_id"], self.documents["file"], strict=True))
         self.raw_rel = os.path.relpath(layout.raw, layout.reports)
         self.para_counts = self.paragraphs.groupby("doc_id").size()
+        self.paragraph_of = {
+            (r["doc_id"], int(r["para_no"])): r for r in self.paragraphs.to_dict("records")
+        }
+        self.paragraphs_by_doc = {
+            doc: group.sort_values("para_no") for doc, group in self.paragraphs.groupby("doc_id")
+        }
         self.cluster_sessions = self._cluster_sessions()
         self.tags["key"] = self.tags["doc_id"] + "#" + self.tags["para_no"].astype(str)
         self.tags_by_doc = {doc: _by_paragraph(group) for doc, group in self.tags.groupby("doc_id")}
         self.recs_by_doc = {doc: group for doc, group in self.recs.groupby("doc_id")}
         self.recs_clustered = self.recs.merge(self.rec_clusters, on=["doc_id", "para_no", "rec_no"])
+        self.rec_rows_of_theme: dict[str, list[int]] = defaultdict(list)
+        for row, themes in enumerate(self.recs_clustered["themes"]):
+            for theme in dict.fromkeys(themes):
+                self.rec_rows_of_theme[theme].append(row)
         order = {d: i for i, d in enumerate(self.sessions["doc_id"])}
         firsts = self.rec_clusters.assign(order=self.rec_clusters["doc_id"].map(order))
         firsts = firsts.dropna(subset=["order"]).sort_values(["order", "doc_id"])
@@ -125,12 +142,12 @@ class Site:
         keys = sorted(set(zip(hits["doc_id"], hits["para_no"].astype(int), strict=True)))
         in_theme = self.tags[self.tags["key"].isin({f"{d}#{p}" for d, p in keys})]
         shares = self._shares(Counter(d for d, _ in keys))
-        speakers = Counter()
-        for (_, _), group in in_theme[in_theme["kind"] == "speaker_type"].groupby(
-            ["doc_id", "para_no"]
-        ):
-            speakers.update(set(group["label"]))
-        speaker_counts = sorted(speakers.items(), key=lambda kv: (-kv[1], kv[0]))
+        speaker_rows = in_theme[in_theme["kind"] == "speaker_type"]
+        speakers = speaker_rows.drop_duplicates(["doc_id", "para_no", "label"])["label"]
+        speaker_counts = sorted(
+            ((str(k), int(v)) for k, v in speakers.value_counts().items()),
+            key=lambda kv: (-kv[1], kv[0]),
+        )
         return {
             "id": theme_id,
             "label": label,
@@ -173,21 +190,22 @@ class Site:
 
     def _articles(self, in_theme: pd.DataFrame) -> list[dict[str, Any]]:
         arts = in_theme[in_theme["kind"] == "article"]
+        explicit = arts["explicit"].fillna(False).astype(bool)
+        by_paragraph = arts.assign(explicit=explicit).groupby(["label", "doc_id", "para_no"])
         out = []
-        for label, group in arts.groupby("label"):
-            paras = group.groupby(["doc_id", "para_no"])["explicit"].max()
+        for label, paras in by_paragraph["explicit"].max().groupby(level="label"):
             out.append(
                 {
                     "label": label.replace("firearms_protocol:", "Firearms Protocol art. "),
                     "n": len(paras),
-                    "related": int((~paras.fillna(False).astype(bool)).sum()),
+                    "related": int((~paras).sum()),
                 }
             )
         return sorted(out, key=lambda a: (-a["n"], a["label"]))
 
     def _theme_clusters(self, theme_id: str) -> list[dict[str, Any]]:
         recs = self.recs_clustered
-        recs = recs[recs["themes"].apply(lambda ts: theme_id in list(ts))]
+        recs = recs.iloc[self.rec_rows_of_theme.get(theme_id, [])]
         out = []
         for cid, group in recs.groupby("cluster_id"):
             cid = int(cid)
@@ -225,15 +243,9 @@ class Site:
             spans[(r.doc_id, int(r.para_no))].append((int(r.start), int(r.end)))
         order = {d: i for i, d in enumerate(self.sessions["doc_id"])}
         keys = sorted(keys, key=lambda k: (order.get(k[0], 1e9), k[1]))[-MAX_PARAGRAPHS:]
-        wanted = set(keys)
-        rows = {
-            (r["doc_id"], int(r["para_no"])): r
-            for r in self.paragraphs.to_dict("records")
-            if (r["doc_id"], int(r["para_no"])) in wanted
-        }
         out = []
         for doc_id, para_no in keys:
-            row = rows[(doc_id, para_no)]
+            row = self.paragraph_of[(doc_id, para_no)]
             out.append(
                 {
                     "session": self.label_of.get(doc_id, doc_id),
@@ -268,7 +280,7 @@ class Site:
 
     def document_context(self, row: Any, theme_labels: dict[str, str]) -> dict[str, Any]:
         doc_id = row.doc_id
-        paras = self.paragraphs[self.paragraphs["doc_id"] == doc_id].sort_values("para_no")
+        paras = self.paragraphs_by_doc.get(doc_id, self.paragraphs.head(0))
         tags = self.tags_by_doc.get(doc_id, {})
         recs: dict[int, list[dict[str, str]]] = defaultdict(list)
         for r in self.recs_by_doc.get(doc_id, self.recs.head(0)).itertuples():

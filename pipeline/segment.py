@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.cache import DocCache, cached_map, code_version, digest, frame_digest
+from pipeline.cache import DocCache, cached_tables, code_version, digest, doc_digests
 from pipeline.hyphenation import Vocabulary, join_lines, known_names
 from pipeline.parallel import ParallelSettings
 from pipeline.params import as_dict, load_settings
@@ -243,13 +243,12 @@ def segment_corpus(
         DocCache(cache_dir, digest(code_version(CODE), as_dict(settings))) if cache_dir else None
     )
     body = pages[pages["role"] == "body"]
+    keys = doc_digests(body.drop(columns=["markers"]))
     items = [
-        (frame_digest(group.drop(columns=["markers"])), (group, settings))
-        for _, group in body.groupby("doc_id", sort=True)
+        (keys[str(doc)], (group, settings)) for doc, group in body.groupby("doc_id", sort=True)
     ]
-    results = cached_map(_segment_frames, items, cache, parallel, desc="segment")
-    frames = [r["paragraphs"] for r in results if len(r["paragraphs"])]
-    return pd.concat(frames, ignore_index=True) if frames else get_table("paragraphs").empty()
+    tables = cached_tables(_segment_frames, items, ("paragraphs",), cache, parallel, "segment")
+    return tables["paragraphs"]
 
 
 def main(layout: Layout, params: dict[str, Any]) -> pd.DataFrame:

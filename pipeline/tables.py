@@ -10,11 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
 from pipeline.paths import Layout
 from pipeline.schemas import ANALYST_TABLES, conform, get_table, read_table, write_table
 
 SESSION = ["doc_id", "working_group", "year", "session_ordinal", "date"]
+
+LIST_SEPARATOR = "; "
 
 
 def _sessions(documents: pd.DataFrame) -> pd.DataFrame:
@@ -96,11 +99,11 @@ def paragraph_index(
         ("orgs", "org"),
         ("countries", "country"),
     ):
-        lists = (
+        lists = (  # _tag_sets has no duplicates: sorted, each group is its sorted set
             _tag_sets(tags, kind)
-            .sort_values("label")
+            .sort_values([*keys, "label"])
             .groupby(keys)["label"]
-            .agg(lambda s: sorted(set(s)))
+            .agg(list)
             .rename(column)
         )
         out = out.merge(lists, left_on=keys, right_index=True, how="left")
@@ -132,12 +135,26 @@ def build_tables(inputs: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     }
 
 
+def csv_view(table: pa.Table) -> pd.DataFrame:
+    """A table as the CSV shows it: list cells joined with LIST_SEPARATOR (spreadsheets
+    have no lists; numpy's "['a' 'b']" repr was neither readable nor quick to write)."""
+    frame = table.to_pandas()
+    for field in table.schema:
+        if pa.types.is_list(field.type):
+            frame[field.name] = [
+                LIST_SEPARATOR.join(str(v) for v in cell) if cell is not None else ""
+                for cell in frame[field.name]
+            ]
+    return frame
+
+
 def write_readme(folder: Path) -> None:
     lines = [
         "# Theme tables",
         "",
         "Produced by `dvc repro` (stage `tables`). Each table is here as parquet and CSV;",
-        'load one with `pipeline.load("<name>")`.',
+        'load one with `pipeline.load("<name>")`. In the CSV files a list cell is its',
+        f"items joined with {LIST_SEPARATOR!r}.",
         "",
     ]
     for name in ANALYST_TABLES:
@@ -158,6 +175,6 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
     folder.mkdir(parents=True, exist_ok=True)
     for name, frame in tables.items():
         write_table(frame, name, folder / f"{name}.parquet")
-        conform(frame, name).to_pandas().to_csv(folder / f"{name}.csv", index=False)
+        csv_view(conform(frame, name)).to_csv(folder / f"{name}.csv", index=False)
     write_readme(folder)
     return tables

@@ -7,30 +7,30 @@ of the long-format tags table and of the recommendations table.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc
 
-import pipeline.tagging.components  # noqa: F401  (registers the factories)
 from pipeline.cache import (
     DocCache,
-    cached_map,
+    cached_tables,
     code_version,
     digest,
+    doc_digests,
     files_digest,
-    frame_digest,
 )
 from pipeline.parallel import ParallelSettings
 from pipeline.params import as_dict, load_settings
 from pipeline.paths import Layout
 from pipeline.schemas import get_table, read_table, write_table
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 CODE = ["tag.py", "tagging/*.py"]
 CONTROL = dict.fromkeys(range(32), " ") | {9: "\t", 10: "\n"}
@@ -57,7 +57,14 @@ class TagSettings:
 
 @lru_cache(maxsize=2)
 def load_tagger(path: str) -> Language:
-    """The saved tagger (cached per process: worker processes load it once)."""
+    """The saved tagger (cached per process: worker processes load it once).
+
+    spaCy is imported here, not at the top: a rerun where every document is cached never
+    pays for importing it."""
+    import spacy
+
+    import pipeline.tagging.components  # noqa: F401  (registers the factories)
+
     return spacy.load(path)
 
 
@@ -184,18 +191,13 @@ def tag_corpus(
     fingerprint = digest(code_version(CODE), model_digest(model), as_dict(settings))
     cache = DocCache(cache_dir, fingerprint) if cache_dir else None
     groups = dict(zip(documents["doc_id"], documents["working_group"], strict=True))
+    keys = doc_digests(paragraphs)
     items = []
     for doc_id, group in paragraphs.groupby("doc_id", sort=True):
         wg = groups.get(doc_id)
         wg = None if pd.isna(wg) else str(wg)
-        items.append((digest(frame_digest(group), wg), (str(model), group, wg, settings)))
-    results = cached_map(_tag_document, items, cache, parallel, desc="tag")
-    return {name: _concat(name, [r[name] for r in results]) for name in ("tags", "recommendations")}
-
-
-def _concat(name: str, frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
-    frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else get_table(name).empty()
+        items.append((digest(keys[str(doc_id)], wg), (str(model), group, wg, settings)))
+    return cached_tables(_tag_document, items, ("tags", "recommendations"), cache, parallel, "tag")
 
 
 def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:

@@ -72,6 +72,10 @@ class Taxonomy:
     source_dir: Path = TAXONOMY_DIR
 
 
+# libyaml's loader where PyYAML was built with it: ten times faster than the pure-Python one.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path) -> Any:
     """A YAML file, or a TaxonomyError naming the file and the line of a syntax error."""
     try:
@@ -79,7 +83,7 @@ def read_yaml(path: Path) -> Any:
     except OSError as exc:
         raise TaxonomyError(f"{path}: cannot read: {exc.strerror}") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
