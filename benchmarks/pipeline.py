@@ -52,8 +52,9 @@ def make_project(root: Path, docs: int) -> list[Path]:
             shutil.copy2(src, dst)
     raw = root / "data" / "raw"
     raw.mkdir(parents=True)
-    return [perturbed_copy(i, raw / f"{SAMPLE[i % len(SAMPLE)].stem}_{i:04d}.pdf")
-            for i in range(docs)]
+    return [
+        perturbed_copy(i, raw / f"{SAMPLE[i % len(SAMPLE)].stem}_{i:04d}.pdf") for i in range(docs)
+    ]
 
 
 def raw_pdfium_seconds(files: list[Path]) -> float:
@@ -73,8 +74,11 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="crp-bench-"))
     project = tmp / "project"
-    env = dict(os.environ, CRP_ROOT=str(project),
-               PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    env = dict(
+        os.environ,
+        CRP_ROOT=str(project),
+        PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+    )
     try:
         files = make_project(project, args.docs)
         pages = sum(len(pdfium.PdfDocument(f)) for f in files)
@@ -84,22 +88,37 @@ def main() -> None:
         perturbed_copy(args.docs, project / "data" / "raw" / "added.pdf")
         incremental = run(["dvc", "repro", "-q"], project, env)
         clean = subprocess.run(["dvc", "status", "-q"], cwd=project, env=env).returncode == 0
-        crp_run = run(["crp", "run", str(project / "data" / "raw"), "--out", str(tmp / "run")],
-                      project, env)
+        crp_run = run(
+            ["crp", "run", str(project / "data" / "raw"), "--out", str(tmp / "run")], project, env
+        )
         raw_s = raw_pdfium_seconds(files)
-        extract_s = run(["crp", "extract", "--raw", str(project / "data" / "raw"),
-                         "--out", str(tmp / "extract")], project, env)
-        record("pipeline", {
-            "documents": len(files), "pages": pages,
-            "dvc_repro_full_s": round(full, 1),
-            "dvc_repro_full_peak_rss_mb": round(full_peak, 1),
-            "dvc_repro_after_adding_one_s": round(incremental, 1),
-            "incremental_ratio": round(incremental / full, 3),
-            "dvc_status_clean_afterwards": clean,
-            "crp_run_s": round(crp_run, 1),
-            "extract_stage_pages_per_s_incl_startup": round(pages / extract_s, 1),
-            "raw_pypdfium2_pages_per_s_one_core": round(pages / raw_s, 1),
-        })
+        extract_s = run(
+            [
+                "crp",
+                "extract",
+                "--raw",
+                str(project / "data" / "raw"),
+                "--out",
+                str(tmp / "extract"),
+            ],
+            project,
+            env,
+        )
+        record(
+            "pipeline",
+            {
+                "documents": len(files),
+                "pages": pages,
+                "dvc_repro_full_s": round(full, 1),
+                "dvc_repro_full_peak_rss_mb": round(full_peak, 1),
+                "dvc_repro_after_adding_one_s": round(incremental, 1),
+                "incremental_ratio": round(incremental / full, 3),
+                "dvc_status_clean_afterwards": clean,
+                "crp_run_s": round(crp_run, 1),
+                "extract_stage_pages_per_s_incl_startup": round(pages / extract_s, 1),
+                "raw_pypdfium2_pages_per_s_one_core": round(pages / raw_s, 1),
+            },
+        )
     finally:
         if args.keep:
             print(f"kept {tmp}", file=sys.stderr)

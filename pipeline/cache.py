@@ -117,6 +117,23 @@ class DocCache:
         (folder / "DONE").write_text(json.dumps(sorted(tables)), encoding="utf-8")
         self.used.add(folder.name)
 
+    def get_text(self, doc_key: str, name: str) -> str | None:
+        """A cached text file of a document (a rendered page), or None."""
+        folder = self.root / self.key(doc_key)
+        path = folder / name
+        if not (folder / "DONE").exists() or not path.exists():
+            return None
+        self.used.add(folder.name)
+        return path.read_text(encoding="utf-8")
+
+    def put_text(self, doc_key: str, name: str, text: str) -> None:
+        folder = self.root / self.key(doc_key)
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        (folder / name).write_text(text, encoding="utf-8")
+        (folder / "DONE").write_text(json.dumps([name]), encoding="utf-8")
+        self.used.add(folder.name)
+
     def prune(self) -> int:
         """Remove entries this run did not use; returns how many."""
         if not self.root.exists():

@@ -20,6 +20,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from pipeline import report_charts as charts
+from pipeline.cache import DocCache, code_version, digest, doc_digests
 from pipeline.paths import TEMPLATES_DIR, Layout
 from pipeline.schemas import read_table
 from pipeline.tagging.taxonomy import load_taxonomy
@@ -79,6 +80,10 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     times, which is several times slower on pandas' Arrow-backed strings."""
     strings = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
     return frame.astype(dict.fromkeys(strings, object)) if strings else frame
+
+
+# What a document page is made from besides its data: its cache is keyed by these files.
+PAGE_CODE = ["report.py", "templates/base.html", "templates/document.html"]
 
 
 class Site:
@@ -343,8 +348,11 @@ def _named(in_theme: pd.DataFrame, kind: str) -> list[dict[str, Any]]:
     ]
 
 
-def render(layout: Layout) -> Path:
-    """Write the site into layout.reports; returns the path of index.html."""
+def render(layout: Layout, cache_dir: Path | None = None) -> Path:
+    """Write the site into layout.reports; returns the path of index.html.
+
+    With `cache_dir`, a document page whose inputs are unchanged is copied from the last
+    run instead of rendered again."""
     site = Site(layout)
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
@@ -378,6 +386,7 @@ def render(layout: Layout) -> Path:
         ),
     )
     labels = {t["id"]: t["label"] for t in themes}
+    pages = DocumentPages(site, env, labels, cache_dir)
     documents = []
     for row in site.documents.sort_values("doc_id").itertuples():
         ok = row.status == "ok"
@@ -394,17 +403,51 @@ def render(layout: Layout) -> Path:
             }
         )
         if ok:
-            _write(
-                out / f"doc-{row.doc_id}.html",
-                env.get_template("document.html").render(
-                    **site.document_context(row, labels), **common
-                ),
-            )
+            _write(out / f"doc-{row.doc_id}.html", pages.page(row))
     _write(
         out / "documents.html",
         env.get_template("documents.html").render(documents=documents, **common),
     )
+    pages.close()
     return out / "index.html"
+
+
+class DocumentPages:
+    """The page of each document, rendered or reused from the cache.
+
+    A document page depends only on that document's rows (documents, paragraphs, tags,
+    recommendations), the theme names, the path to the PDFs and the report's code and
+    templates; those are its cache key. It shows nothing corpus-wide, so adding one PDF
+    renders one page, not two hundred."""
+
+    def __init__(
+        self, site: Site, env: Environment, labels: dict[str, str], cache_dir: Path | None
+    ) -> None:
+        self.site, self.env, self.labels = site, env, labels
+        fingerprint = digest(code_version(PAGE_CODE), labels, site.raw_rel)
+        self.cache = DocCache(cache_dir, fingerprint) if cache_dir else None
+        self.keys = [
+            doc_digests(frame)
+            for frame in (site.documents, site.paragraphs, site.tags, site.recs)
+            if self.cache is not None
+        ]
+
+    def page(self, row: Any) -> str:
+        key = digest(*(keys.get(row.doc_id) for keys in self.keys))
+        cached = self.cache.get_text(key, "page.html") if self.cache else None
+        if cached is not None:
+            return cached
+        html = self.env.get_template("document.html").render(
+            **self.site.document_context(row, self.labels)
+        )
+        if self.cache is not None:
+            self.cache.put_text(key, "page.html", html)
+        return html
+
+    def close(self) -> None:
+        """Forget the pages of documents no longer in the corpus."""
+        if self.cache is not None:
+            self.cache.prune()
 
 
 def _write(path: Path, html: str) -> None:
@@ -415,6 +458,6 @@ def main(layout: Layout, params: dict[str, Any]) -> Path:
     """`crp report`: the theme reports as a static site in reports/."""
     import logging
 
-    index = render(layout)
+    index = render(layout, layout.cache / "report")
     logging.getLogger("crp").info("report: %s", index)
     return index

@@ -61,8 +61,9 @@ def load_tagger(path: str) -> Language:
 
     spaCy is imported here, not at the top: a rerun where every document is cached never
     pays for importing it."""
-    import spacy
+    from pipeline.tagging import import_spacy
 
+    spacy = import_spacy()
     import pipeline.tagging.components  # noqa: F401  (registers the factories)
 
     return spacy.load(path)

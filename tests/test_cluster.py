@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.cluster import ClusterSettings, cluster, ctfidf_labels
+from pipeline.cluster import (
+    ClusterSettings,
+    cluster,
+    cluster_labels,
+    cosine_pdist,
+    ctfidf_labels,
+)
 from pipeline.embed import asks_table, tfidf_vectors
 
 TEXTS = [
@@ -112,13 +118,40 @@ def test_cluster_degenerate_inputs_give_valid_tables(texts):
         assert out["clusters"].iloc[0]["size"] == len(texts)
 
 
-def test_cluster_beyond_max_exact_uses_a_neighbour_graph_with_the_same_result():
+def test_cluster_beyond_max_exact_uses_a_neighbour_graph_with_the_same_result(caplog):
     settings = ClusterSettings(threshold=0.6)
     exact = run(TEXTS * 4, settings)["rec_clusters"]["cluster_id"]
-    graph = run(TEXTS * 4, replace(settings, max_exact=10, n_neighbors=8))["rec_clusters"][
-        "cluster_id"
-    ]
+    with caplog.at_level("INFO", logger="crp"):
+        graph = run(TEXTS * 4, replace(settings, max_exact=6, n_neighbors=5))["rec_clusters"][
+            "cluster_id"
+        ]
+    assert "neighbour-graph components" in caplog.text  # 10 distinct rows > max_exact
     assert (exact == graph).all()
+
+
+def test_cosine_distances_match_scipy():
+    from scipy.spatial.distance import pdist
+
+    x = np.random.default_rng(0).normal(size=(700, 40)).astype(np.float32)
+    ours = cosine_pdist(x, block=64)  # several blocks, the last one partial
+    assert ours.shape == (700 * 699 // 2,)
+    assert np.abs(ours - pdist(x.astype(np.float64), "cosine")).max() < 1e-6
+    assert cosine_pdist(x[:1]).shape == (0,)
+
+
+def test_identical_rows_are_clustered_once_with_the_same_partition():
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import pdist
+    from sklearn.metrics import adjusted_rand_score
+
+    rng = np.random.default_rng(1)
+    distinct = rng.normal(size=(40, 8)).astype(np.float32)
+    x = distinct[rng.integers(0, 40, size=160)]  # each row repeated about four times
+    settings = ClusterSettings(threshold=0.5)
+    ours = cluster_labels(x, settings)
+    full = fcluster(linkage(pdist(x.astype(np.float64), "cosine"), "complete"), 0.4999, "distance")
+    assert adjusted_rand_score(full, ours) == 1.0
+    assert len(set(ours[np.all(x == x[0], axis=1)])) == 1
 
 
 def test_ctfidf_prefers_words_distinctive_of_the_cluster():

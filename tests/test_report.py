@@ -118,3 +118,28 @@ def test_report_document_list_names_skipped_files(pipeline_out, tmp_path):
     html = index.read_text(encoding="utf-8")
     assert "broken.pdf" in html and "encrypted: a password is required" in html
     assert os.path.exists(index.parent / "documents.html")
+
+
+def test_document_pages_come_from_the_cache_unless_their_document_changed(pipeline_out, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(pipeline_out, out, ignore=shutil.ignore_patterns("reports", "cache", "models"))
+    layout = Layout.under(out, REPO / "data" / "raw")
+    cache = tmp_path / "page-cache"
+    render(layout, cache)
+    first = {p.name: p.read_bytes() for p in layout.reports.glob("doc-*.html")}
+    paragraphs = read_table("paragraphs", out / "paragraphs.parquet")
+    doc = paragraphs.loc[0, "doc_id"]
+    paragraphs.loc[0, "text"] = paragraphs.loc[0, "text"] + " Edited."
+    write_table(paragraphs, "paragraphs", out / "paragraphs.parquet")
+    for page in cache.glob("*/page.html"):  # a reused page would now show this marker
+        page.write_text(page.read_text(encoding="utf-8") + "<!-- cached -->", encoding="utf-8")
+    render(layout, cache)
+    second = {p.name: p.read_text(encoding="utf-8") for p in layout.reports.glob("doc-*.html")}
+    assert "Edited." in second[f"doc-{doc}.html"]
+    assert "<!-- cached -->" not in second[f"doc-{doc}.html"]
+    others = [name for name in first if name != f"doc-{doc}.html"]
+    assert others and all(second[name].endswith("<!-- cached -->") for name in others)
+    render(layout)  # without a cache: the same page as rendered fresh
+    fresh = (layout.reports / f"doc-{doc}.html").read_text(encoding="utf-8")
+    assert fresh == second[f"doc-{doc}.html"]
+    assert len(list(cache.iterdir())) == len(first)  # the edited page's old entry is gone

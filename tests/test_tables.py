@@ -49,6 +49,16 @@ def test_paragraph_index_has_every_paragraph_with_list_columns(pipeline_out):
     assert row["n_recommendations"] >= 1 and len(row["clusters"]) >= 1
 
 
+def test_csv_tables_join_list_cells_readably(pipeline_out):
+    csv = pd.read_csv(pipeline_out / "tables" / "paragraph_index.csv", keep_default_na=False)
+    parquet = pipeline.load("paragraph_index", pipeline_out)
+    assert len(csv) == len(parquet)
+    several = parquet[parquet["themes"].apply(len) >= 2].iloc[0]
+    row = csv[(csv["doc_id"] == several["doc_id"]) & (csv["para_no"] == several["para_no"])]
+    assert row["themes"].item() == "; ".join(several["themes"])
+    assert "[" not in "".join(csv["themes"])
+
+
 def test_article_by_session_separates_explicit_and_related(pipeline_out):
     articles = pipeline.load("article_by_session", pipeline_out)
     assert articles["article"].str.startswith("firearms_protocol:").all()

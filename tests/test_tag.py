@@ -96,6 +96,23 @@ def test_spacy_load_works_without_importing_the_pipeline(tagger_dir):
     assert "crp_resolver" in proc.stdout and "'participant'" in proc.stdout
 
 
+def test_the_tagger_loads_without_torch_and_torch_still_imports_afterwards(tagger_dir):
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from pipeline.tag import load_tagger
+        nlp = load_tagger({str(tagger_dir)!r})
+        assert "torch" not in sys.modules, "spaCy pulled in torch"
+        assert nlp("States should mark firearms.")._.recommendations
+        import torch
+        print(torch.__version__)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip()
+
+
 @pytest.mark.parametrize("bad", [{"batch_size": 0}, {"max_chars": 10}])
 def test_tag_settings_validate_themselves(bad):
     with pytest.raises(ValueError):
