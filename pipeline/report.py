@@ -15,6 +15,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
@@ -114,7 +115,10 @@ class Site:
         }
         self.cluster_sessions = self._cluster_sessions()
         self.tags["key"] = self.tags["doc_id"] + "#" + self.tags["para_no"].astype(str)
-        self.tags_by_doc = {doc: _by_paragraph(group) for doc, group in self.tags.groupby("doc_id")}
+        self.tag_rows_of_doc = self.tags.groupby("doc_id").indices
+        self.tag_rows_of_paragraph = self.tags.groupby("key").indices
+        themes = self.tags[self.tags["kind"] == "theme"]
+        self.hits_of_theme = {label: group for label, group in themes.groupby("label")}
         self.recs_by_doc = {doc: group for doc, group in self.recs.groupby("doc_id")}
         self.recs_clustered = self.recs.merge(self.rec_clusters, on=["doc_id", "para_no", "rec_no"])
         self.rec_rows_of_theme: dict[str, list[int]] = defaultdict(list)
@@ -143,9 +147,10 @@ class Site:
     def theme_context(self, theme_id: str) -> dict[str, Any]:
         theme = self.taxonomy.themes[theme_id]
         label = theme.pref_label[:1].upper() + theme.pref_label[1:]
-        hits = self.tags[(self.tags["kind"] == "theme") & (self.tags["label"] == theme_id)]
+        hits = self.hits_of_theme.get(theme_id, self.tags.head(0))
         keys = sorted(set(zip(hits["doc_id"], hits["para_no"].astype(int), strict=True)))
-        in_theme = self.tags[self.tags["key"].isin({f"{d}#{p}" for d, p in keys})]
+        rows = [self.tag_rows_of_paragraph[f"{d}#{p}"] for d, p in keys]
+        in_theme = self.tags.iloc[np.sort(np.concatenate(rows))] if rows else self.tags.head(0)
         shares = self._shares(Counter(d for d, _ in keys))
         speaker_rows = in_theme[in_theme["kind"] == "speaker_type"]
         speakers = speaker_rows.drop_duplicates(["doc_id", "para_no", "label"])["label"]
@@ -286,7 +291,8 @@ class Site:
     def document_context(self, row: Any, theme_labels: dict[str, str]) -> dict[str, Any]:
         doc_id = row.doc_id
         paras = self.paragraphs_by_doc.get(doc_id, self.paragraphs.head(0))
-        tags = self.tags_by_doc.get(doc_id, {})
+        rows = self.tag_rows_of_doc.get(doc_id)
+        tags = _by_paragraph(self.tags.iloc[rows]) if rows is not None else {}
         recs: dict[int, list[dict[str, str]]] = defaultdict(list)
         for r in self.recs_by_doc.get(doc_id, self.recs.head(0)).itertuples():
             recs[int(r.para_no)].append({"text": r.text, "by": r.by, "to": r.to})
