@@ -154,6 +154,17 @@ def test_identical_rows_are_clustered_once_with_the_same_partition():
     assert len(set(ours[np.all(x == x[0], axis=1)])) == 1
 
 
+def test_labels_never_use_the_words_of_cluster_labels_yaml():
+    from pipeline.cluster import label_stop_words
+
+    stop = label_stop_words()
+    assert {"the", "should", "off", "states", "ensure"} <= stop  # grammar, quoted, boilerplate
+    texts = ["States should ensure the marking of firearms.", "States should train judges."]
+    labels = ctfidf_labels(texts, np.array([1, 2]), n_words=10)
+    assert labels[1].split(" · ") == ["firearms", "marking"]
+    assert labels[2].split(" · ") == ["judges", "train"]
+
+
 def test_ctfidf_prefers_words_distinctive_of_the_cluster():
     labels = ctfidf_labels(
         ["mark firearms", "mark imported firearms", "train judges"], np.array([1, 1, 2]), 2
