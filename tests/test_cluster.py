@@ -14,6 +14,7 @@ from pipeline.cluster import (
     cluster_labels,
     cosine_pdist,
     ctfidf_labels,
+    neighbour_graph,
 )
 from pipeline.embed import asks_table, tfidf_vectors
 
@@ -137,6 +138,20 @@ def test_cosine_distances_match_scipy():
     assert ours.shape == (700 * 699 // 2,)
     assert np.abs(ours - pdist(x.astype(np.float64), "cosine")).max() < 1e-6
     assert cosine_pdist(x[:1]).shape == (0,)
+
+
+def test_neighbour_graph_matches_scikit_learn():
+    from sklearn.neighbors import kneighbors_graph
+
+    x = np.random.default_rng(2).normal(size=(900, 16)).astype(np.float32)
+    ours = neighbour_graph(x, 7, threshold=0.8, block=128)
+    theirs = kneighbors_graph(x, 7, mode="distance", metric="cosine", include_self=False)
+    theirs.data[theirs.data > 0.8] = 0
+    theirs.eliminate_zeros()
+    theirs = theirs.maximum(theirs.T).tocsr()
+    assert ours.nnz == theirs.nnz > 0
+    assert (ours != 0).toarray().tolist() == (theirs != 0).toarray().tolist()
+    assert abs(ours - theirs).max() < 1e-5
 
 
 def test_identical_rows_are_clustered_once_with_the_same_partition():
