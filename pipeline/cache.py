@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.errors import SchemaError
 from pipeline.parallel import ParallelSettings, parallel_map
 from pipeline.paths import PACKAGE_DIR
 from pipeline.schemas import get_table, nullable_types
@@ -62,10 +63,22 @@ def doc_digests(df: pd.DataFrame, by: str = "doc_id") -> dict[str, str]:
     }
 
 
-def to_arrow(frame: pd.DataFrame, name: str) -> pa.Table:
-    """`frame` as an Arrow table of the declared schema of table `name` (no pandas metadata)."""
+def to_arrow(frame: pd.DataFrame, name: str, doc_key: str = "") -> pa.Table:
+    """`frame` as an Arrow table of the declared schema of table `name` (no pandas
+    metadata); a frame that does not fit is a SchemaError naming the table and document."""
     table = get_table(name)
-    arrow = pa.Table.from_pandas(frame[table.columns], schema=table.schema, preserve_index=False)
+    where = f"table {name}" + (f" (document {doc_key})" if doc_key else "")
+    missing = [c for c in table.columns if c not in frame.columns]
+    extra = [c for c in frame.columns if c not in table.columns]
+    if missing or extra:
+        raise SchemaError(
+            f"{where}: columns do not match the schema "
+            f"(missing: {missing or 'none'}; unexpected: {extra or 'none'})"
+        )
+    try:
+        arrow = pa.Table.from_pandas(frame, schema=table.schema, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
+        raise SchemaError(f"{where}: a column does not fit its declared type: {exc}") from exc
     return arrow.replace_schema_metadata(None)
 
 
@@ -164,7 +177,7 @@ def cached_tables(
     todo = [i for i, r in enumerate(results) if r is None]
     fresh = parallel_map(fn, [items[i][1] for i in todo], parallel, desc=desc)
     for i, frames in zip(todo, fresh, strict=True):
-        results[i] = {name: to_arrow(frames[name], name) for name in names}
+        results[i] = {name: to_arrow(frames[name], name, items[i][0]) for name in names}
         if cache is not None:
             cache.put(items[i][0], results[i])
     if cache is not None:

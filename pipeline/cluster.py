@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from pipeline.embed import load_vectors
 from pipeline.errors import PipelineError
@@ -36,8 +35,12 @@ LABEL_TOKEN = re.compile(r"\b[^\W\d_]{3,}(?:-[^\W\d_]+)*\b")
 @lru_cache(maxsize=1)
 def label_stop_words() -> frozenset[str]:
     """Words never used in a label: taxonomy/cluster_labels.yaml (an analyst's list)."""
+    from pipeline.tagging.taxonomy import read_yaml  # names the file and line of a YAML error
+
     path = TAXONOMY_DIR / "cluster_labels.yaml"
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = read_yaml(path) or {}
+    if not isinstance(data, dict):
+        raise PipelineError(f"{path}: expected the lists function_words and boilerplate")
     words = [w for key in ("function_words", "boilerplate") for w in data.get(key) or []]
     odd = [w for w in words if not isinstance(w, str)]
     if odd:
@@ -107,9 +110,10 @@ def linkage_tree(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
 def cosine_pdist(x: np.ndarray, block: int = 512) -> np.ndarray:
     """Condensed cosine distances (what scipy's `pdist(x, "cosine")` returns), by matrix
     products of a block of rows with the rows after it: scipy's pairwise loop took seconds
-    at 5,000 rows. Similarities are float32 values, so that BLAS summation order cannot
-    change a merge."""
-    unit = unit_rows(x.astype(np.float64)).astype(np.float32)
+    at 5,000 rows. Products are float64 and distances rounded to 1e-10, so that another
+    BLAS kernel's summation order (differences near 1e-15) changes a distance, and so
+    perhaps a merge, only where it lies within that noise of a rounding boundary."""
+    unit = unit_rows(x.astype(np.float64))
     n = len(unit)
     out = np.empty(n * (n - 1) // 2)
     position = 0
@@ -120,6 +124,7 @@ def cosine_pdist(x: np.ndarray, block: int = 512) -> np.ndarray:
             target = out[position : position + width]
             np.subtract(1.0, similarity[offset, offset + 1 :], out=target, casting="unsafe")
             position += width
+    np.round(out, 10, out=out)
     return np.clip(out, 0.0, 2.0, out=out)
 
 
@@ -152,9 +157,11 @@ def _agglomerative(
 def cluster_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
     """Cluster of each row (0..k-1), deterministic.
 
-    Identical rows (the same ask, themes and addressee, repeated from one session's text to
-    the next) are clustered once: under any linkage they merge first, at distance 0, so
-    the partition is the same and the work is that of the distinct rows. Up to
+    With complete or single linkage, identical rows (the same ask, themes and addressee,
+    repeated from one session's text to the next) are clustered once: they merge first, at
+    distance 0, and a cluster's distance to others is a max or a min, which copies do not
+    change; so the partition is the same and the work is that of the distinct rows.
+    Average linkage counts every copy, so there all rows are clustered. Up to
     `max_exact` distinct rows: agglomerative clustering on the full distance matrix. Beyond,
     nothing n×n is built: each row's `n_neighbors` nearest neighbours within the threshold
     form a sparse graph (computed in chunks, O(n·k) memory); its connected components are
@@ -166,9 +173,10 @@ def cluster_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
     n = len(x)
     if n <= 1:
         return np.zeros(n, dtype=np.int64)
-    unique, inverse = np.unique(x, axis=0, return_inverse=True)
-    if len(unique) < n:  # identical rows merge first at distance 0: cluster each once
-        return _distinct_labels(unique, settings)[inverse.reshape(-1)]
+    if settings.linkage in ("complete", "single"):
+        unique, inverse = np.unique(x, axis=0, return_inverse=True)
+        if len(unique) < n:
+            return _distinct_labels(unique, settings)[inverse.reshape(-1)]
     return _distinct_labels(x, settings)
 
 

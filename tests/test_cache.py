@@ -4,6 +4,7 @@ round-trip in the declared schema, broken entries recomputed, unused entries pru
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from pipeline.cache import DocCache, cached_tables, doc_digests
 from pipeline.parallel import ParallelSettings
@@ -76,3 +77,15 @@ def test_text_entries_round_trip(tmp_path):
     cache.put_text("doc", "page.html", "<p>é</p>")
     assert DocCache(tmp_path, fingerprint="v1").get_text("doc", "page.html") == "<p>é</p>"
     assert DocCache(tmp_path, fingerprint="v2").get_text("doc", "page.html") is None
+
+
+def test_a_document_whose_rows_do_not_fit_the_schema_is_named(tmp_path):
+    from pipeline.errors import SchemaError
+
+    def bad_page(doc_id: str) -> dict[str, pd.DataFrame]:
+        row = {"doc_id": [doc_id], "page": ["1a"], "marker": ["1"], "text": ["x"]}
+        return {"footnotes": pd.DataFrame(row)}
+
+    cache = DocCache(tmp_path, fingerprint="v1")
+    with pytest.raises(SchemaError, match=r"footnotes \(document key-a\).*declared type"):
+        cached_tables(bad_page, [("key-a", "a")], ("footnotes",), cache, SEQUENTIAL, "test")

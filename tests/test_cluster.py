@@ -162,11 +162,13 @@ def test_identical_rows_are_clustered_once_with_the_same_partition():
     rng = np.random.default_rng(1)
     distinct = rng.normal(size=(40, 8)).astype(np.float32)
     x = distinct[rng.integers(0, 40, size=160)]  # each row repeated about four times
-    settings = ClusterSettings(threshold=0.5)
-    ours = cluster_labels(x, settings)
-    full = fcluster(linkage(pdist(x.astype(np.float64), "cosine"), "complete"), 0.4999, "distance")
-    assert adjusted_rand_score(full, ours) == 1.0
-    assert len(set(ours[np.all(x == x[0], axis=1)])) == 1
+    distances = pdist(x.astype(np.float64), "cosine")
+    for method in ("complete", "single", "average"):  # average counts copies: not collapsed
+        for threshold in (0.3, 0.5, 0.8):
+            ours = cluster_labels(x, ClusterSettings(threshold=threshold, linkage=method))
+            full = fcluster(linkage(distances, method), threshold - 1e-9, "distance")
+            assert adjusted_rand_score(full, ours) == 1.0, (method, threshold)
+            assert len(set(ours[np.all(x == x[0], axis=1)])) == 1
 
 
 def test_labels_never_use_the_words_of_cluster_labels_yaml():
