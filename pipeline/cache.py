@@ -20,10 +20,9 @@ from typing import Any, TypeVar
 import pandas as pd
 import pyarrow as pa
 
-from pipeline.errors import SchemaError
 from pipeline.parallel import ParallelSettings, parallel_map
 from pipeline.paths import PACKAGE_DIR
-from pipeline.schemas import get_table, nullable_types
+from pipeline.schemas import get_table, nullable_types, to_arrow
 
 T = TypeVar("T")
 
@@ -61,25 +60,6 @@ def doc_digests(df: pd.DataFrame, by: str = "doc_id") -> dict[str, str]:
         str(doc): hashlib.sha256(hashed[rows].tobytes() + header).hexdigest()
         for doc, rows in sorted(df.groupby(by, sort=True).indices.items())
     }
-
-
-def to_arrow(frame: pd.DataFrame, name: str, doc_key: str = "") -> pa.Table:
-    """`frame` as an Arrow table of the declared schema of table `name` (no pandas
-    metadata); a frame that does not fit is a SchemaError naming the table and document."""
-    table = get_table(name)
-    where = f"table {name}" + (f" (document {doc_key})" if doc_key else "")
-    missing = [c for c in table.columns if c not in frame.columns]
-    extra = [c for c in frame.columns if c not in table.columns]
-    if missing or extra:
-        raise SchemaError(
-            f"{where}: columns do not match the schema "
-            f"(missing: {missing or 'none'}; unexpected: {extra or 'none'})"
-        )
-    try:
-        arrow = pa.Table.from_pandas(frame, schema=table.schema, preserve_index=False)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
-        raise SchemaError(f"{where}: a column does not fit its declared type: {exc}") from exc
-    return arrow.replace_schema_metadata(None)
 
 
 def _read_ipc(path: Path) -> pa.Table:
@@ -120,15 +100,12 @@ class DocCache:
         return tables
 
     def put(self, doc_key: str, tables: dict[str, pa.Table]) -> None:
-        folder = self.root / self.key(doc_key)
-        shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
+        folder = self._empty_entry(doc_key)
         for name, table in tables.items():
             path = str(folder / f"{name}.arrow")
             with pa.OSFile(path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
                 writer.write_table(table)
-        (folder / "DONE").write_text(json.dumps(sorted(tables)), encoding="utf-8")
-        self.used.add(folder.name)
+        self._seal(folder, sorted(tables))
 
     def get_text(self, doc_key: str, name: str) -> str | None:
         """A cached text file of a document (a rendered page), or None."""
@@ -140,11 +117,19 @@ class DocCache:
         return path.read_text(encoding="utf-8")
 
     def put_text(self, doc_key: str, name: str, text: str) -> None:
+        folder = self._empty_entry(doc_key)
+        (folder / name).write_text(text, encoding="utf-8")
+        self._seal(folder, [name])
+
+    def _empty_entry(self, doc_key: str) -> Path:
         folder = self.root / self.key(doc_key)
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        (folder / name).write_text(text, encoding="utf-8")
-        (folder / "DONE").write_text(json.dumps([name]), encoding="utf-8")
+        return folder
+
+    def _seal(self, folder: Path, names: list[str]) -> None:
+        """DONE, written last, marks an entry complete: a run killed mid-write leaves none."""
+        (folder / "DONE").write_text(json.dumps(names), encoding="utf-8")
         self.used.add(folder.name)
 
     def prune(self) -> int:
@@ -177,7 +162,8 @@ def cached_tables(
     todo = [i for i, r in enumerate(results) if r is None]
     fresh = parallel_map(fn, [items[i][1] for i in todo], parallel, desc=desc)
     for i, frames in zip(todo, fresh, strict=True):
-        results[i] = {name: to_arrow(frames[name], name, items[i][0]) for name in names}
+        where = f"document {items[i][0]}"
+        results[i] = {name: to_arrow(frames[name], name, where) for name in names}
         if cache is not None:
             cache.put(items[i][0], results[i])
     if cache is not None:

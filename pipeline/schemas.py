@@ -296,27 +296,40 @@ def conform(df: pd.DataFrame, name: str) -> pa.Table:
     bytes, whatever order the rows were produced in.
     """
     table = get_table(name)
-    missing = [c for c in table.columns if c not in df.columns]
-    extra = [c for c in df.columns if c not in table.columns]
-    if missing or extra:
-        raise SchemaError(
-            f"table {name}: columns do not match the schema "
-            f"(missing: {missing or 'none'}; unexpected: {extra or 'none'})"
-        )
+    _check_columns(df, table, f"table {name}")
     df = df[table.columns]
     if len(df) and df.duplicated(list(table.keys)).any():
         dup = df[df.duplicated(list(table.keys), keep=False)][list(table.keys)].head(3)
         raise SchemaError(f"table {name}: duplicate keys {dup.to_dict('records')}")
-    df = df.sort_values(list(table.keys), kind="stable").reset_index(drop=True)
+    return to_arrow(df.sort_values(list(table.keys), kind="stable").reset_index(drop=True), name)
+
+
+def to_arrow(df: pd.DataFrame, name: str, where: str = "") -> pa.Table:
+    """`df` typed as table `name` (no pandas metadata, rows as given); a frame that does
+    not fit is a SchemaError naming the table and `where` (e.g. the document)."""
+    table = get_table(name)
+    where = f"table {name}" + (f" ({where})" if where else "")
+    _check_columns(df, table, where)
     try:
-        return pa.Table.from_pandas(df, schema=table.schema, preserve_index=False)
+        arrow = pa.Table.from_pandas(df, schema=table.schema, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
-        raise SchemaError(f"table {name}: a column does not fit its declared type: {exc}") from exc
+        raise SchemaError(f"{where}: a column does not fit its declared type: {exc}") from exc
+    return arrow.replace_schema_metadata(None)
+
+
+def _check_columns(df: pd.DataFrame, table: Table, where: str) -> None:
+    missing = [c for c in table.columns if c not in df.columns]
+    extra = [c for c in df.columns if c not in table.columns]
+    if missing or extra:
+        raise SchemaError(
+            f"{where}: columns do not match the schema "
+            f"(missing: {missing or 'none'}; unexpected: {extra or 'none'})"
+        )
 
 
 def write_table(df: pd.DataFrame, name: str, path: Path) -> Path:
     """Validate `df` as table `name` and write it to `path` as parquet."""
-    arrow = conform(df, name).replace_schema_metadata(None)
+    arrow = conform(df, name)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     pq.write_table(arrow, tmp, compression="zstd")
