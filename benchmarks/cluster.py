@@ -48,8 +48,10 @@ def cluster_once(n: int) -> dict:
     """Run in a child process: cluster n perturbed sentences, report time and peak RSS."""
     import resource
 
-    from pipeline.cluster import ClusterSettings, cluster_labels, features
+    from pipeline.cluster import ClusterSettings, ClusterVocabulary, features
+    from pipeline.clustering import cluster_labels
     from pipeline.embed import load_vectors
+    from pipeline.knowledge.taxonomy import stage_taxonomy
     from pipeline.params import load_settings
 
     settings = load_settings(ClusterSettings, "cluster")
@@ -62,9 +64,10 @@ def cluster_once(n: int) -> dict:
     rng = np.random.default_rng(0)
     pick = rng.integers(0, len(recs), n)
     noisy = vectors[pick] + rng.normal(0, 0.01, (n, vectors.shape[1])).astype(np.float32)
-    x = features(noisy, recs.iloc[pick].reset_index(drop=True), settings)
+    addressees = ClusterVocabulary.from_taxonomy(stage_taxonomy("cluster")).addressees
+    x = features(noisy, recs.iloc[pick].reset_index(drop=True), settings, addressees)
     start = time.perf_counter()
-    labels = cluster_labels(x, settings)
+    labels = cluster_labels(x, settings.agglomeration)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {

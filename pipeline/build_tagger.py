@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,19 +17,12 @@ from spacy.attrs import ORTH
 from spacy.language import Language
 
 import pipeline.tagging.components  # noqa: F401  (registers the factories)
-from pipeline.metadata import vocab as working_group_vocab
-from pipeline.params import load_settings
-from pipeline.paths import TAXONOMY_DIR, Layout
-from pipeline.tagging.taxonomy import Taxonomy, Term, load_taxonomy
-from pipeline.tagging.taxonomy_files import _is_acronym
+from pipeline.knowledge.compiled import Term
+from pipeline.knowledge.parts import is_acronym
+from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
+from pipeline.paths import Layout
 
 log = logging.getLogger("crp")
-MAX_TERM_WORDS = 12
-
-
-@dataclass(frozen=True)
-class BuildTaggerSettings:
-    taxonomy_dir: str | None = None  # default: the package's pipeline/taxonomy
 
 
 def _plural_forms(phrase: str) -> list[str]:
@@ -53,7 +45,7 @@ def _patterns(terms: list[Term], kind: str, case_sensitive: set[str]) -> tuple[l
             lower.append({"label": label, "pattern": term.pattern, "id": term.rule})
             continue
         assert term.phrase is not None
-        if _is_acronym(term.phrase) or term.phrase in case_sensitive:
+        if is_acronym(term.phrase) or term.phrase in case_sensitive:
             exact.append({"label": label, "pattern": term.phrase, "id": term.rule})
             continue
         for i, form in enumerate(_plural_forms(term.phrase)):
@@ -75,12 +67,12 @@ def _name_terms(taxonomy: Taxonomy) -> list[tuple[str, Term]]:
 
 def compile_patterns(taxonomy: Taxonomy) -> tuple[list, list]:
     """Every span-ruler pattern of the taxonomy, split by case sensitivity."""
-    case_sensitive = set(taxonomy.case_sensitive)
+    case_sensitive = set(taxonomy.actors.case_sensitive)
     groups: list[tuple[str, list[Term]]] = [
         ("theme", [t for th in taxonomy.themes.values() for t in th.terms]),
         ("neg", [t for th in taxonomy.themes.values() for t in th.negatives]),
-        ("actor", taxonomy.actor_terms),
-        ("to", taxonomy.addressees),
+        ("actor", taxonomy.actors.terms),
+        ("to", taxonomy.actors.addressees),
         ("subject", [t for ts in taxonomy.article_subjects.values() for t in ts]),
     ]
     lower, exact = [], []
@@ -92,11 +84,11 @@ def compile_patterns(taxonomy: Taxonomy) -> tuple[list, list]:
         exact += ex
     for kind, term in _name_terms(taxonomy):
         lo, ex = _patterns([term], kind, set())
-        if _is_acronym(term.phrase or "") or len((term.phrase or "").split()) == 1:
+        if is_acronym(term.phrase or "") or len((term.phrase or "").split()) == 1:
             exact += [dict(p, pattern=term.phrase) for p in lo[:1]] + ex
         else:
             lower += lo + ex
-    for item in taxonomy.organization_patterns:
+    for item in taxonomy.actors.organization_patterns:
         lower.append(
             {
                 "label": f"org|{item['type']}",
@@ -110,12 +102,13 @@ def compile_patterns(taxonomy: Taxonomy) -> tuple[list, list]:
 def build_nlp(taxonomy: Taxonomy) -> Language:
     """The tagger as a spaCy pipeline, built from a loaded taxonomy."""
     nlp = spacy.blank("en")
-    for abbreviation in taxonomy.abbreviations:
+    abbreviations = taxonomy.actors.abbreviations
+    for abbreviation in abbreviations:
         nlp.tokenizer.add_special_case(abbreviation, [{ORTH: abbreviation}])
         if abbreviation[0].isalpha():
             capital = abbreviation[0].upper() + abbreviation[1:]
             nlp.tokenizer.add_special_case(capital, [{ORTH: capital}])
-    nlp.add_pipe("crp_sentences", config={"abbreviations": taxonomy.abbreviations})
+    nlp.add_pipe("crp_sentences", config={"abbreviations": abbreviations})
     lower, exact = compile_patterns(taxonomy)
     ruler = nlp.add_pipe(
         "span_ruler",
@@ -129,17 +122,20 @@ def build_nlp(taxonomy: Taxonomy) -> Language:
         config={"spans_key": "crp_exact", "phrase_matcher_attr": "ORTH"},
     )
     ruler.add_patterns(exact)
-    protocols = {wg: spec["protocol"] for wg, spec in working_group_vocab().working_groups.items()}
-    nlp.add_pipe(
-        "crp_articles", config={"instruments": taxonomy.instruments, "protocols": protocols}
-    )
-    speaker = dict(taxonomy.speaker)
+    groups = taxonomy.working_groups
+    protocols = {wg_id: group.protocol for wg_id, group in groups.items()}
+    names = {inst_id: inst.names for inst_id, inst in taxonomy.instruments.items()}
+    nlp.add_pipe("crp_articles", config={"instruments": names, "protocols": protocols})
+    recommendation = {k: v for k, v in taxonomy.recommendation.items() if k != "frame"}
     nlp.add_pipe(
         "crp_resolver",
         config={
-            "speaker": speaker,
-            "recommendation": {k: v for k, v in taxonomy.recommendation.items()},
-            "subject_working_groups": ["firearms"],
+            "speaker": dict(taxonomy.actors.speaker),
+            "recommendation": recommendation,
+            # article subjects are those of the Firearms Protocol: read in its documents
+            "subject_working_groups": sorted(
+                wg_id for wg_id, g in groups.items() if g.protocol == "firearms_protocol"
+            ),
         },
     )
     nlp.meta["name"] = "crp_tagger"
@@ -148,13 +144,12 @@ def build_nlp(taxonomy: Taxonomy) -> Language:
 
 
 def build_tagger(taxonomy_dir: Path | None = None) -> Language:
-    return build_nlp(load_taxonomy(taxonomy_dir))
+    return build_nlp(stage_taxonomy("build_tagger", taxonomy_dir))
 
 
 def main(layout: Layout, params: dict[str, Any]) -> Path:
-    """`crp build_tagger`: compile pipeline/taxonomy into models/tagger (nlp.to_disk)."""
-    settings = load_settings(BuildTaggerSettings, "build_tagger", params)
-    folder = Path(settings.taxonomy_dir) if settings.taxonomy_dir else TAXONOMY_DIR
+    """`crp build_tagger`: compile the taxonomy into models/tagger (nlp.to_disk)."""
+    folder = taxonomy_folder(params)
     nlp = build_tagger(folder)
     target = layout.models / "tagger"
     shutil.rmtree(target, ignore_errors=True)

@@ -21,7 +21,6 @@ import pandas as pd
 import pyarrow as pa
 
 from pipeline.parallel import ParallelSettings, parallel_map
-from pipeline.paths import PACKAGE_DIR
 from pipeline.schemas import get_table, nullable_types, to_arrow
 
 T = TypeVar("T")
@@ -40,12 +39,6 @@ def files_digest(root: Path, files: Iterable[Path]) -> str:
         hasher.update(path.relative_to(root).as_posix().encode())
         hasher.update(path.read_bytes())
     return hasher.hexdigest()
-
-
-def code_version(patterns: Iterable[str]) -> str:
-    """A digest of the package files a stage depends on (globs relative to pipeline/)."""
-    files = {p for pattern in patterns for p in PACKAGE_DIR.glob(pattern)}
-    return files_digest(PACKAGE_DIR, files)
 
 
 def doc_digests(df: pd.DataFrame, by: str = "doc_id") -> dict[str, str]:

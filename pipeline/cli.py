@@ -29,7 +29,6 @@ app = typer.Typer(
 
 # The stages in the order `crp run` runs them: (CLI subcommand = module = dvc.yaml stage).
 STAGES = ["extract", "segment", "build_tagger", "tag", "embed", "cluster", "tables", "report"]
-SCORED = ["evaluate"]  # run by `crp run` only where gold is given
 
 OutOption = Annotated[
     Path | None,
@@ -64,6 +63,7 @@ HELP = {
     "build_tagger": "Compile pipeline/taxonomy into the spaCy pipeline models/tagger.",
     "tag": "paragraphs → tags and recommendations tables.",
     "embed": "recommendations → asks and their vectors (cached by content).",
+    "cluster": "Recommendations grouped by what they ask, tracked across sessions.",
     "tables": "The analyst theme tables in data/processed/tables (parquet, CSV, README).",
     "report": "The theme reports as a static HTML site in reports/.",
 }
@@ -78,33 +78,7 @@ def _stage_command(name: str) -> None:
 
 
 for _name in STAGES:
-    if _name != "cluster":
-        _stage_command(_name)
-
-
-@app.command(name="cluster")
-def cluster_command(
-    out: OutOption = None,
-    raw: RawOption = None,
-    params: ParamsOption = None,
-    sweep: Annotated[
-        bool,
-        typer.Option("--sweep", help="Score thresholds against gold → metrics/cluster_sweep.csv."),
-    ] = False,
-    gold: Annotated[
-        Path | None, typer.Option("--gold", help="Gold folder for --sweep (default: data/gold).")
-    ] = None,
-) -> None:
-    """Cluster the recommendations (or, with --sweep, score a range of thresholds)."""
-
-    from pipeline import cluster as cluster_stage
-
-    layout, settings = _layout(out, raw, gold), read_params(params)
-    if sweep:
-        table = cluster_stage.run_sweep(layout, settings)
-        typer.echo(table.to_string(index=False))
-    else:
-        cluster_stage.main(layout, settings)
+    _stage_command(_name)
 
 
 @app.command()
@@ -117,9 +91,7 @@ def evaluate(
     ] = None,
     sweep: Annotated[
         bool,
-        typer.Option(
-            "--sweep", help="Also score cluster thresholds, as `crp cluster --sweep` does."
-        ),
+        typer.Option("--sweep", help="Also score cluster thresholds → metrics/cluster_sweep.csv."),
     ] = False,
     params: ParamsOption = None,
 ) -> None:
@@ -127,13 +99,7 @@ def evaluate(
     from pipeline import evaluate as evaluate_stage
 
     layout = _layout(out_dir, None, gold_dir)
-    metrics = evaluate_stage.main_dirs(layout.processed, layout.gold, layout.metrics)
-    for line in evaluate_stage.summary_lines(metrics):
-        typer.echo(line)
-    if sweep:  # one process for the whole DVC stage: Python starts once, not twice
-        from pipeline import cluster as cluster_stage
-
-        cluster_stage.run_sweep(layout, read_params(params))
+    evaluate_stage.main(layout, read_params(params), thresholds=sweep)
     typer.echo(f"metrics written to {layout.metrics}")
 
 

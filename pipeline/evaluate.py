@@ -1,280 +1,61 @@
-"""Stage `evaluate`: the pipeline's tables scored against gold, as GOLD_FORMAT.md says.
+"""Stage `evaluate`: the pipeline's tables scored against the development gold.
 
-Extraction: paragraph counts, numbers and text similarity. Tagging: per paragraph, the
-predicted set against the gold set (articles explicit and all, actor types, speaker
-types, orgs, countries, themes), micro precision/recall/F1 and per label. Recommendations:
-a prediction matches a gold one in the same paragraph when their texts overlap by at
-least 80 % of the shorter; then `by` and `to` accuracy over the matched ones.
+Writes `metrics/tagging.json` (what `dvc metrics show` prints), `metrics/per_label.csv`
+and `metrics/cluster_sweep.csv` (clustering scores by distance threshold, from one merge
+tree). The scores themselves are `pipeline.scoring`'s; gold files are read and validated
+by `pipeline.knowledge.gold`.
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
-from collections import Counter, defaultdict
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from rapidfuzz.distance import Levenshtein
 
+from pipeline.cluster import ClusterSettings, features
+from pipeline.clustering import cluster_labels, cut_tree, linkage_tree
+from pipeline.embed import load_vectors
 from pipeline.errors import PipelineError
+from pipeline.knowledge.gold import read_gold
+from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
+from pipeline.params import load_settings
+from pipeline.paths import Layout
 from pipeline.schemas import read_table
-
-SET_FIELDS = (
-    "articles_explicit",
-    "articles_all",
-    "actor_types",
-    "speaker_types",
-    "orgs",
-    "countries",
-    "themes",
+from pipeline.scoring import (
+    SET_FIELDS,
+    score_clusters,
+    score_extraction,
+    score_recommendations,
+    score_tags,
 )
-TAG_KIND = {
-    "actor_types": "actor_type",
-    "speaker_types": "speaker_type",
-    "orgs": "org",
-    "countries": "country",
-    "themes": "theme",
-}
+
+log = logging.getLogger("crp")
 
 
-@dataclass
-class PRF:
-    tp: int = 0
-    fp: int = 0
-    fn: int = 0
-
-    def add(self, predicted: set, gold: set) -> None:
-        self.tp += len(predicted & gold)
-        self.fp += len(predicted - gold)
-        self.fn += len(gold - predicted)
-
-    def scores(self) -> dict[str, float]:
-        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
-        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        return {
-            "precision": round(p, 4),
-            "recall": round(r, 4),
-            "f1": round(f, 4),
-            "support": self.tp + self.fn,
-        }
+Gold = dict[tuple[str, int], dict]
 
 
-def name_key(text: str) -> str:
-    """Names compared as a reader would: case, accents of quotes and spacing folded."""
-    text = unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
-    return " ".join(text.casefold().split())
-
-
-def read_gold(gold_dir: Path) -> tuple[dict[str, dict], dict[tuple[str, int], dict]]:
-    """(documents by doc_id, paragraphs by (doc_id, para_no)) of a gold folder."""
-    if not gold_dir.is_dir():
-        raise PipelineError(f"gold folder {gold_dir} does not exist")
-    docs, paras = {}, {}
-    for path in sorted(gold_dir.glob("*.doc.json")):
-        docs[path.name[: -len(".doc.json")]] = json.loads(path.read_text(encoding="utf-8"))
-    for path in sorted(gold_dir.glob("*.paragraphs.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                paras[(row["doc_id"], int(row["para_no"]))] = row
-    if not paras:
-        raise PipelineError(f"gold folder {gold_dir} holds no *.paragraphs.jsonl files")
-    return docs, paras
-
-
-def gold_sets(row: dict) -> dict[str, set[str]]:
-    arts = row.get("articles", [])
-    return {
-        "articles_explicit": {f"{a['instrument']}:{a['article']}" for a in arts if a["explicit"]},
-        "articles_all": {f"{a['instrument']}:{a['article']}" for a in arts},
-        "actor_types": set(row.get("actor_types", [])),
-        "speaker_types": set(row.get("speaker_types", [])),
-        "orgs": {name_key(o) for o in row.get("orgs", [])},
-        "countries": {name_key(c) for c in row.get("countries", [])},
-        "themes": set(row.get("themes", [])),
-    }
-
-
-def predicted_sets(tags: pd.DataFrame) -> dict[tuple[str, int], dict[str, set[str]]]:
-    out: dict[tuple[str, int], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for row in tags.itertuples(index=False):
-        sets = out[(row.doc_id, int(row.para_no))]
-        if row.kind == "article":
-            sets["articles_all"].add(row.label)
-            if bool(row.explicit):
-                sets["articles_explicit"].add(row.label)
-        for name, kind in TAG_KIND.items():
-            if row.kind == kind:
-                sets[name].add(name_key(row.label) if name in ("orgs", "countries") else row.label)
-    return out
-
-
-def score_tags(tags: pd.DataFrame, gold: dict[tuple[str, int], dict]) -> tuple[dict, pd.DataFrame]:
-    """Micro scores per field, and a per-label table (field, label, P, R, F1, support)."""
-    predicted = predicted_sets(tags[tags["doc_id"].isin({k[0] for k in gold})])
-    micro = {f: PRF() for f in SET_FIELDS}
-    per_label: dict[tuple[str, str], PRF] = defaultdict(PRF)
-    for key, row in gold.items():
-        g = gold_sets(row)
-        p = predicted.get(key, {})
-        for field in SET_FIELDS:
-            ps, gs = set(p.get(field, set())), g[field]
-            micro[field].add(ps, gs)
-            if field in ("themes", "actor_types", "speaker_types", "articles_all"):
-                for label in ps | gs:
-                    per_label[(field, label)].add(ps & {label}, gs & {label})
-    table = pd.DataFrame(
-        [{"field": f, "label": lab, **prf.scores()} for (f, lab), prf in sorted(per_label.items())]
-    )
-    return {f: m.scores() for f, m in micro.items()}, table
-
-
-def _span_in(text: str, needle: str) -> tuple[int, int] | None:
-    at = text.find(needle)
-    if at < 0:
-        squeezed = " ".join(needle.split())
-        at = " ".join(text.split()).find(squeezed)
-        if at < 0:
-            return None
-        return at, at + len(squeezed)
-    return at, at + len(needle)
-
-
-def _overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
-    inter = max(0, min(a[1], b[1]) - max(a[0], b[0]))
-    shorter = min(a[1] - a[0], b[1] - b[0])
-    return inter / shorter if shorter > 0 else 0.0
-
-
-def match_recommendations(
-    recs: pd.DataFrame, gold: dict[tuple[str, int], dict]
-) -> list[tuple[dict, dict | None, tuple[str, int]]]:
-    """Gold recommendations paired with their matched prediction (or None)."""
-    by_para: dict[tuple[str, int], list[dict]] = defaultdict(list)
-    for row in recs.to_dict("records"):
-        by_para[(row["doc_id"], int(row["para_no"]))].append(row)
-    pairs = []
-    for key, row in gold.items():
-        available = list(by_para.get(key, []))
-        for g in row.get("recommendations", []):
-            span = _span_in(row["text"], g["text"])
-            best = None
-            if span is not None:
-                scored = [(p, _overlap(span, (int(p["start"]), int(p["end"])))) for p in available]
-                scored = [s for s in scored if s[1] >= 0.8]
-                if scored:
-                    best = max(scored, key=lambda s: s[1])[0]
-                    available.remove(best)
-            pairs.append((g, best, key))
-    return pairs
-
-
-def score_recommendations(recs: pd.DataFrame, gold: dict[tuple[str, int], dict]) -> dict:
-    recs = recs[recs["doc_id"].isin({k[0] for k in gold})]
-    pairs = match_recommendations(recs, gold)
-    matched = [(g, p) for g, p, _ in pairs if p is not None]
-    n_pred, n_gold = len(recs), len(pairs)
-    p = len(matched) / n_pred if n_pred else 0.0
-    r = len(matched) / n_gold if n_gold else 0.0
-    return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-        "support": n_gold,
-        "predicted": n_pred,
-        "by_accuracy": round(sum(g["by"] == q["by"] for g, q in matched) / len(matched), 4)
-        if matched
-        else 0.0,
-        "to_accuracy": round(sum(g["to"] == q["to"] for g, q in matched) / len(matched), 4)
-        if matched
-        else 0.0,
-    }
-
-
-def score_clusters(
-    recs: pd.DataFrame, rec_clusters: pd.DataFrame, gold: dict[tuple[str, int], dict]
-) -> dict[str, float]:
-    """ARI and V-measure over the gold recommendations: each gets the cluster of the
-    prediction it matches; an unmatched one is a cluster of its own."""
-    from sklearn.metrics import adjusted_rand_score, v_measure_score
-
-    recs = recs[recs["doc_id"].isin({k[0] for k in gold})]
-    ids = {
-        (r.doc_id, int(r.para_no), int(r.rec_no)): int(r.cluster_id)
-        for r in rec_clusters.itertuples(index=False)
-    }
-    truth, predicted = [], []
-    for n, (g, p, _) in enumerate(match_recommendations(recs, gold)):
-        truth.append(g["cluster"])
-        key = (p["doc_id"], int(p["para_no"]), int(p["rec_no"])) if p is not None else None
-        predicted.append(ids.get(key, -1 - n) if key else -1 - n)
-    if not truth:
-        return {"ari": 0.0, "v_measure": 0.0, "n_gold": 0}
-    return {
-        "ari": round(float(adjusted_rand_score(truth, predicted)), 4),
-        "v_measure": round(float(v_measure_score(truth, predicted)), 4),
-        "n_gold": len(truth),
-        "n_gold_clusters": len(set(truth)),
-        "n_predicted_clusters": len(set(predicted)),
-    }
-
-
-def score_extraction(
-    paragraphs: pd.DataFrame,
-    documents: pd.DataFrame,
-    gold_docs: dict,
-    gold: dict[tuple[str, int], dict],
-) -> dict:
-    got = paragraphs.set_index(["doc_id", "para_no"])["text"]
-    sims = []
-    for key, row in gold.items():
-        text = got.get(key)
-        sims.append(
-            0.0
-            if text is None
-            else Levenshtein.normalized_similarity(
-                " ".join(row["text"].split()), " ".join(str(text).split())
-            )
-        )
-    counts = Counter(paragraphs["doc_id"])
-    docs = documents.set_index("doc_id")
-    meta_ok = [
-        all(
-            str(docs.loc[d, k]) == str(v)
-            for k, v in g.items()
-            if k in ("working_group", "date", "year", "session_ordinal")
-        )
-        for d, g in gold_docs.items()
-        if d in docs.index
-    ]
-    return {
-        "documents": len(gold_docs),
-        "paragraph_count_exact": round(
-            sum(counts.get(d, 0) == g.get("n_paragraphs") for d, g in gold_docs.items())
-            / max(1, len(gold_docs)),
-            4,
-        ),
-        "text_similarity_mean": round(sum(sims) / len(sims), 4) if sims else 0.0,
-        "text_similarity_min": round(min(sims), 4) if sims else 0.0,
-        "metadata_exact": round(sum(meta_ok) / len(meta_ok), 4) if meta_ok else 0.0,
-    }
-
-
-def evaluate(out_dir: Path, gold_dir: Path) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Every score of the tables in `out_dir` against the gold files of `gold_dir`."""
-    gold_docs, gold = read_gold(gold_dir)
+def read_tables(out_dir: Path, names: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The output tables a score needs, or an error saying to run the pipeline first."""
     tables = {}
-    for name in ("documents", "paragraphs", "tags", "recommendations"):
+    for name in names:
         path = out_dir / f"{name}.parquet"
         if not path.exists():
             raise PipelineError(f"{path} is missing: run the pipeline first (crp run / dvc repro)")
         tables[name] = read_table(name, path)
-    clusters_path = out_dir / "rec_clusters.parquet"
+    return tables
+
+
+def evaluate(
+    tables: dict[str, pd.DataFrame], gold_docs: dict[str, dict], gold: Gold
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Every score of the output tables against the gold (pure: no I/O)."""
     tag_scores, per_label = score_tags(tables["tags"], gold)
     theme_f1 = per_label[(per_label["field"] == "themes") & (per_label["support"] > 0)]
     metrics = {
@@ -283,11 +64,25 @@ def evaluate(out_dir: Path, gold_dir: Path) -> tuple[dict[str, Any], pd.DataFram
         "themes_min_f1": round(float(theme_f1["f1"].min()), 4) if len(theme_f1) else 0.0,
         "recommendations": score_recommendations(tables["recommendations"], gold),
     }
-    if clusters_path.exists():
+    if "rec_clusters" in tables:
         metrics["clustering"] = score_clusters(
-            tables["recommendations"], read_table("rec_clusters", clusters_path), gold
+            tables["recommendations"], tables["rec_clusters"], gold
         )
     return metrics, per_label
+
+
+def score_folder(
+    out_dir: Path, gold_dir: Path, taxonomy: Taxonomy | None = None
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """Every score of the tables in `out_dir` against the gold files of `gold_dir`."""
+    taxonomy = taxonomy or stage_taxonomy("evaluate")
+    gold_docs, gold = read_gold(gold_dir, taxonomy.labels)
+    return evaluate(read_tables(out_dir, _scored_tables(out_dir)), gold_docs, gold)
+
+
+def _scored_tables(out_dir: Path) -> list[str]:
+    names = ["documents", "paragraphs", "tags", "recommendations"]
+    return names + ["rec_clusters"] * (out_dir / "rec_clusters.parquet").exists()
 
 
 def write_metrics(metrics: dict, per_label: pd.DataFrame, metrics_dir: Path) -> None:
@@ -314,17 +109,69 @@ def summary_lines(metrics: dict) -> Iterable[str]:
         yield f"{'clustering':18s} ARI={c['ari']:.3f} V-measure={c['v_measure']:.3f}"
 
 
-def main_dirs(out_dir: Path, gold_dir: Path, metrics_dir: Path) -> dict[str, Any]:
-    metrics, per_label = evaluate(out_dir, gold_dir)
-    write_metrics(metrics, per_label, metrics_dir)
-    return metrics
+SWEEP_THRESHOLDS = tuple(round(0.30 + 0.025 * i, 3) for i in range(17))  # 0.30 … 0.70
 
 
-def main(layout: Any, params: dict[str, Any]) -> dict[str, Any]:
-    """`crp evaluate`: score the tables against data/gold; writes metrics/."""
-    import logging
+def sweep(
+    recs: pd.DataFrame,
+    vectors: np.ndarray,
+    settings: ClusterSettings,
+    addressees: list[str],
+    gold: Gold,
+    thresholds: tuple[float, ...] = SWEEP_THRESHOLDS,
+) -> pd.DataFrame:
+    """Clustering scores against gold for a range of thresholds (the default's neighbourhood).
 
-    metrics = main_dirs(layout.processed, layout.gold, layout.metrics)
+    Only the recommendations of the gold documents are clustered here, from one merge tree
+    cut at each threshold, so the sweep stays fast on a large corpus.
+    """
+    keys = ["doc_id", "para_no", "rec_no"]
+    order = recs.sort_values(keys).index
+    recs, vectors = recs.loc[order].reset_index(drop=True), vectors[np.asarray(order)]
+    scored = recs["doc_id"].isin({k[0] for k in gold}).to_numpy()  # the gold documents only
+    recs, vectors = recs[scored].reset_index(drop=True), vectors[scored]
+    if len(recs) == 0:  # no gold document in this corpus: nothing to score
+        log.warning("evaluate --sweep: no recommendation of a gold document to score")
+        return pd.DataFrame(columns=["threshold", "ari", "v_measure", "n_clusters"])
+    x = features(vectors, recs, settings, addressees)
+    agglomeration = settings.agglomeration
+    tree = linkage_tree(x, agglomeration) if 1 < len(x) <= settings.max_exact else None
+    rows = []
+    for threshold in thresholds:
+        if tree is not None:
+            ids = cut_tree(tree, threshold)
+        else:
+            ids = cluster_labels(x, replace(agglomeration, threshold=threshold))
+        scores = score_clusters(recs, recs[keys].assign(cluster_id=ids), gold)
+        rows.append(
+            {
+                "threshold": threshold,
+                "ari": scores["ari"],
+                "v_measure": scores["v_measure"],
+                "n_clusters": len(set(ids.tolist())),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def main(layout: Layout, params: dict[str, Any], thresholds: bool = True) -> dict[str, Any]:
+    """`crp evaluate`: score the tables of layout.processed against layout.gold; writes
+    metrics/ (with `thresholds`, also the clustering scores by threshold)."""
+    taxonomy = stage_taxonomy("evaluate", taxonomy_folder(params))
+    gold_docs, gold = read_gold(layout.gold, taxonomy.labels)
+    tables = read_tables(layout.processed, _scored_tables(layout.processed))
+    metrics, per_label = evaluate(tables, gold_docs, gold)
+    write_metrics(metrics, per_label, layout.metrics)
     for line in summary_lines(metrics):
-        logging.getLogger("crp").info(line)
+        log.info(line)
+    if thresholds:
+        settings = load_settings(ClusterSettings, "cluster", params)
+        table = sweep(
+            tables["recommendations"],
+            load_vectors(layout.processed / "embeddings.safetensors"),
+            settings,
+            list(taxonomy.labels.addressee_types),
+            gold,
+        )
+        table.to_csv(layout.metrics / "cluster_sweep.csv", index=False, float_format="%.4f")
     return metrics

@@ -14,20 +14,21 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.cache import DocCache, cached_tables, code_version, digest
+from pipeline.cache import DocCache, cached_tables, digest
 from pipeline.errors import DocumentError
-from pipeline.hyphenation import Vocabulary, join_lines
+from pipeline.hyphenation import Vocabulary, WordKnowledge, join_lines
+from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy
 from pipeline.layout import LayoutSettings, body_size, mark_footnotes, mark_furniture
-from pipeline.metadata import read_metadata
+from pipeline.metadata import Bodies, read_metadata
 from pipeline.parallel import ParallelSettings, time_limit
 from pipeline.params import as_dict, load_settings
 from pipeline.paths import Layout
+from pipeline.provenance import code_digest
 from pipeline.readers import check_pdf_header, get_reader
 from pipeline.readers.lines import Line, page_lines
 from pipeline.schemas import get_table, write_table
 
 log = logging.getLogger("crp")
-SKIPPED_NAMES = {"sources.csv", "readme.md", "readme.txt", ".gitignore", ".gitkeep"}
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,22 @@ class ExtractSettings:
         return LayoutSettings(self.margin_zone, self.repeat_min_pages)
 
 
+@dataclass(frozen=True)
+class Knowledge:
+    """What extraction takes from the taxonomy: the bodies a masthead may name, and the
+    words that decide line-end hyphens. Small and picklable: it travels to workers."""
+
+    bodies: Bodies
+    words: WordKnowledge
+
+    @classmethod
+    def from_taxonomy(cls, taxonomy: Taxonomy) -> Knowledge:
+        return cls(
+            Bodies(taxonomy.working_groups, taxonomy.meetings),
+            WordKnowledge.from_taxonomy(taxonomy),
+        )
+
+
 @dataclass
 class Extracted:
     """What one file gives: its documents row, its lines and its footnotes."""
@@ -61,17 +78,23 @@ class Extracted:
 
 
 def input_files(raw_dir: Path) -> list[Path]:
-    """The files of a corpus folder, in a stable order (bookkeeping files skipped)."""
+    """The PDFs of a corpus folder (`*.pdf`, any case), in a stable order.
+
+    Other files (a `sources.csv`, a README, notes) are not documents: they are left alone,
+    and `ignored_files` names them. A `.pdf` that is not a PDF is still read, and fails
+    with its reason."""
+    return [p for p in _visible_files(raw_dir) if p.suffix.lower() == ".pdf"]
+
+
+def ignored_files(raw_dir: Path) -> list[Path]:
+    """The visible files of a corpus folder that are not `*.pdf`."""
+    return [p for p in _visible_files(raw_dir) if p.suffix.lower() != ".pdf"]
+
+
+def _visible_files(raw_dir: Path) -> list[Path]:
     if not raw_dir.is_dir():
         raise DocumentError("no input folder", f"{raw_dir} does not exist or is not a folder")
-    return sorted(
-        p
-        for p in raw_dir.iterdir()
-        if p.is_file()
-        and not p.name.startswith(".")
-        and p.name.lower() not in SKIPPED_NAMES
-        and p.suffix.lower() != ".dvc"
-    )
+    return sorted(p for p in raw_dir.iterdir() if p.is_file() and not p.name.startswith("."))
 
 
 def sha256_of(path: Path) -> str:
@@ -82,8 +105,14 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def extract_document(path: Path, settings: ExtractSettings, sha: str | None = None) -> Extracted:
+def extract_document(
+    path: Path,
+    settings: ExtractSettings,
+    knowledge: Knowledge | None = None,
+    sha: str | None = None,
+) -> Extracted:
     """Read one file; never raises for a bad file, it reports it in the documents row."""
+    knowledge = knowledge or Knowledge.from_taxonomy(stage_taxonomy("extract"))
     row: dict[str, Any] = {
         "doc_id": path.stem,
         "file": path.name,
@@ -102,7 +131,7 @@ def extract_document(path: Path, settings: ExtractSettings, sha: str | None = No
     }
     try:
         with time_limit(settings.timeout_s, "reading"):
-            return _extract(path, settings, row)
+            return _extract(path, settings, knowledge, row)
     except DocumentError as exc:
         row.update(status="failed", error=str(exc))
     except MemoryError:
@@ -110,7 +139,9 @@ def extract_document(path: Path, settings: ExtractSettings, sha: str | None = No
     return Extracted(document=row)
 
 
-def _extract(path: Path, settings: ExtractSettings, row: dict[str, Any]) -> Extracted:
+def _extract(
+    path: Path, settings: ExtractSettings, knowledge: Knowledge, row: dict[str, Any]
+) -> Extracted:
     check_pdf_header(path)
     document = get_reader(settings.backend)(path, settings.timeout_s, settings.max_pages)
     row["n_pages"] = len(document.pages)
@@ -123,9 +154,12 @@ def _extract(path: Path, settings: ExtractSettings, row: dict[str, Any]) -> Extr
     mark_furniture(pages, heights, settings.layout)
     all_lines = [line for lines in pages for line in lines]
     size = body_size([ln for ln in all_lines if ln.role == "body"])
-    vocab = Vocabulary.from_lines(ln.text for ln in all_lines if ln.role == "body")
+    vocab = Vocabulary.from_lines(
+        (ln.text for ln in all_lines if ln.role == "body"), knowledge.words
+    )
     notes = mark_footnotes(pages, heights, size, vocab)
-    row.update(read_metadata(pages[0], _intro_text(pages), document.metadata, size))
+    intro = _intro_text(pages, knowledge.words)
+    row.update(read_metadata(pages[0], intro, document.metadata, size, knowledge.bodies))
     return Extracted(
         document=row,
         lines=[
@@ -138,10 +172,10 @@ def _extract(path: Path, settings: ExtractSettings, row: dict[str, Any]) -> Extr
     )
 
 
-def _intro_text(pages: list[list[Line]]) -> str:
+def _intro_text(pages: list[list[Line]], words: WordKnowledge) -> str:
     """The body text of the first pages, enough for the meeting's ordinal and date."""
     texts = [ln.text for lines in pages[:2] for ln in lines if ln.role == "body"]
-    return join_lines(texts, Vocabulary.from_lines(texts))
+    return join_lines(texts, Vocabulary.from_lines(texts, words))
 
 
 def _unique_markers(notes: list) -> list:
@@ -176,20 +210,11 @@ def _line_row(doc_id: str, line_no: int, line: Line) -> dict[str, Any]:
     }
 
 
-CODE = [
-    "extract.py",
-    "layout.py",
-    "metadata.py",
-    "hyphenation.py",
-    "readers/*.py",
-    "taxonomy/working_groups.yaml",
-    "taxonomy/hyphenation.yaml",
-]
-
-
-def _extract_frames(args: tuple[Path, str, ExtractSettings]) -> dict[str, pd.DataFrame]:
-    path, sha, settings = args
-    result = extract_document(path, settings, sha)
+def _extract_frames(
+    args: tuple[Path, str, ExtractSettings, Knowledge],
+) -> dict[str, pd.DataFrame]:
+    path, sha, settings, knowledge = args
+    result = extract_document(path, settings, knowledge, sha)
     return {
         "documents": _frame("documents", [result.document]),
         "pages": _frame("pages", result.lines),
@@ -202,19 +227,22 @@ def extract(
     settings: ExtractSettings,
     parallel: ParallelSettings,
     cache_dir: Path | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The documents, pages and footnotes tables of a list of files.
 
-    With `cache_dir`, a file whose content, name, code and settings are unchanged since
-    the last run is not read again.
+    With `cache_dir`, a file whose content and name, the stage's code and libraries, the
+    taxonomy parts it reads and its settings are unchanged since the last run is not read
+    again.
     """
-    cache = (
-        DocCache(cache_dir, digest(code_version(CODE), as_dict(settings))) if cache_dir else None
-    )
+    taxonomy = taxonomy or stage_taxonomy("extract")
+    knowledge = Knowledge.from_taxonomy(taxonomy)
+    fingerprint = digest(code_digest("extract"), taxonomy.fingerprint(), as_dict(settings))
+    cache = DocCache(cache_dir, fingerprint) if cache_dir else None
     items = []
     for path in files:
         sha = sha256_of(path)
-        items.append((digest(path.name, sha), (path, sha, settings)))
+        items.append((digest(path.name, sha), (path, sha, settings, knowledge)))
     tables = cached_tables(
         _extract_frames, items, ("documents", "pages", "footnotes"), cache, parallel, "extract"
     )
@@ -262,6 +290,10 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """`crp extract`: data/raw → documents, pages and footnotes tables."""
     settings = load_settings(ExtractSettings, "extract", params)
     parallel = load_settings(ParallelSettings, "parallel", params)
+    ignored = ignored_files(layout.raw)
+    if ignored:
+        names = ", ".join(p.name for p in ignored[:5]) + (", ..." if len(ignored) > 5 else "")
+        log.info("ignored %d file(s) that are not .pdf: %s", len(ignored), names)
     tables = extract(input_files(layout.raw), settings, parallel, layout.cache / "extract")
     for name, frame in tables.items():
         write_table(frame, name, layout.table(name))

@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import yaml
-
-from pipeline.paths import TAXONOMY_DIR
+if TYPE_CHECKING:
+    from pipeline.knowledge.taxonomy import Taxonomy
 
 WORD_RE = re.compile(r"[^\W\d_]+(?:[-‐][^\W\d_]+)*", re.UNICODE)
 TRAILING_FRAGMENT = re.compile(r"([^\W\d_]+)[-‐]$", re.UNICODE)
@@ -37,22 +37,18 @@ def zipf(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
-@lru_cache(maxsize=1)
-def keep_prefixes() -> frozenset[str]:
-    """Prefixes whose hyphen stays at a line end (taxonomy/hyphenation.yaml)."""
-    data = yaml.safe_load((TAXONOMY_DIR / "hyphenation.yaml").read_text(encoding="utf-8"))
-    return frozenset(p.lower() for p in data.get("keep_prefixes", []))
+@dataclass(frozen=True)
+class WordKnowledge:
+    """What the taxonomy says about words at line ends: prefixes whose hyphen is the word's
+    own (taxonomy/hyphenation.yaml) and single-word names from the gazetteers ("Europol",
+    "Türkiye"), which wordfreq does not know but which are never split words."""
 
+    keep_prefixes: frozenset[str] = frozenset()
+    names: frozenset[str] = frozenset()
 
-@lru_cache(maxsize=1)
-def known_names() -> frozenset[str]:
-    """Lower-cased single-word names from the taxonomy's gazetteers ("Europol", "Türkiye")."""
-    names: set[str] = set()
-    for path in sorted((TAXONOMY_DIR / "gazetteers").glob("*.yaml")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            for token in re.findall(r"[^\W\d_]{4,}", line):
-                names.add(token.lower())
-    return frozenset(names)
+    @classmethod
+    def from_taxonomy(cls, taxonomy: Taxonomy) -> WordKnowledge:
+        return cls(taxonomy.keep_prefixes, taxonomy.known_names)
 
 
 @dataclass
@@ -60,16 +56,17 @@ class Vocabulary:
     """Word forms a document uses inside lines, where no typesetter touched them."""
 
     counts: Counter[str] = field(default_factory=Counter)
+    known: WordKnowledge = field(default_factory=WordKnowledge)
 
     @classmethod
-    def from_lines(cls, texts: Iterable[str]) -> Vocabulary:
+    def from_lines(cls, texts: Iterable[str], known: WordKnowledge | None = None) -> Vocabulary:
         counts: Counter[str] = Counter()
         for text in texts:
             words = WORD_RE.findall(text)
             if text.rstrip().endswith(("-", "‐")) and words:
                 words = words[:-1]  # the fragment before a line-end hyphen is no evidence
             counts.update(word.lower() for word in words)
-        return cls(counts)
+        return cls(counts, known or WordKnowledge())
 
     def count(self, word: str) -> int:
         return self.counts.get(word.lower(), 0)
@@ -83,9 +80,7 @@ class Vocabulary:
         )
 
 
-def keep_hyphen(
-    left: str, right: str, vocab: Vocabulary, min_zipf: float, names: frozenset[str] = frozenset()
-) -> bool:
+def keep_hyphen(left: str, right: str, vocab: Vocabulary, min_zipf: float) -> bool:
     """Whether `left-` at a line end followed by `right` is a hyphenated word."""
     if not right or right[0].isupper() or right[0].isdigit():
         return True
@@ -93,9 +88,9 @@ def keep_hyphen(
     in_doc_joined, in_doc_hyphenated = vocab.count(joined), vocab.count(hyphenated)
     if in_doc_joined != in_doc_hyphenated:
         return in_doc_hyphenated > in_doc_joined
-    if left.lower() in keep_prefixes():
+    if left.lower() in vocab.known.keep_prefixes:
         return True
-    if zipf(joined.lower()) >= min_zipf or joined.lower() in names:
+    if zipf(joined.lower()) >= min_zipf or joined.lower() in vocab.known.names:
         return False
     if vocab.has_inflection(joined, left):
         return False
@@ -106,9 +101,7 @@ def keep_hyphen(
     return zipf(left.lower()) >= 3.0 and zipf(right.lower()) > max(z_joined, 1.5)
 
 
-def join_pair(
-    prev: str, nxt: str, vocab: Vocabulary, min_zipf: float, names: frozenset[str] = frozenset()
-) -> str:
+def join_pair(prev: str, nxt: str, vocab: Vocabulary, min_zipf: float) -> str:
     """`prev` and `nxt` (two consecutive lines of one paragraph) as one string."""
     prev, nxt = prev.rstrip(), nxt.lstrip()
     if not prev:
@@ -125,7 +118,7 @@ def join_pair(
     if fragment and not prev.endswith((" -", " ‐")):
         leading = LEADING_WORD.match(nxt)
         right = leading.group(1) if leading else ""
-        if keep_hyphen(fragment.group(1), right, vocab, min_zipf, names):
+        if keep_hyphen(fragment.group(1), right, vocab, min_zipf):
             return prev + nxt
         return prev[:-1] + nxt
     return f"{prev} {nxt}"
@@ -139,11 +132,9 @@ def _continues_url(url: str, nxt: str) -> bool:
     return url.endswith(("/", "_", "-", "=", "?", "&", "#", "%"))
 
 
-def join_lines(
-    texts: list[str], vocab: Vocabulary, min_zipf: float = 3.0, names: frozenset[str] = frozenset()
-) -> str:
-    """The lines of one paragraph as one clean string (`names`: known single-word names)."""
+def join_lines(texts: list[str], vocab: Vocabulary, min_zipf: float = 3.0) -> str:
+    """The lines of one paragraph as one clean string."""
     out = ""
     for text in texts:
-        out = join_pair(out, text, vocab, min_zipf, names) if out else text.strip()
+        out = join_pair(out, text, vocab, min_zipf) if out else text.strip()
     return SPACES.sub(" ", out).strip()

@@ -3,7 +3,8 @@
 The masthead gives the symbol and the body; the title is the longest display-type
 block; the introduction says which meeting of which series it was and when
 ("The second meeting of the constructive dialogue on firearms took place on 5 May").
-Names, symbols and ordinals come from `taxonomy/working_groups.yaml`.
+Names, symbols, meeting kinds and ordinals come from the taxonomy
+(`working_groups.yaml`), handed in by the extract stage.
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
-import yaml
-
-from pipeline.paths import TAXONOMY_DIR
+from pipeline.knowledge.compiled import Meetings, WorkingGroup
 from pipeline.readers.lines import Line
 
 SYMBOL_RE = re.compile(r"\b[A-Z]{2,}(?:/[A-Z0-9][A-Za-z0-9.]*){2,}\b")
@@ -48,29 +46,25 @@ DATE_MDY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})")
 
 
 @dataclass(frozen=True)
-class Vocab:
-    working_groups: dict[str, dict[str, Any]]
-    meetings: dict[str, list[str]]
-    ordinals: dict[str, int]
+class Bodies:
+    """The working groups and meeting kinds a masthead and introduction may name."""
 
-
-@lru_cache(maxsize=1)
-def vocab() -> Vocab:
-    data = yaml.safe_load((TAXONOMY_DIR / "working_groups.yaml").read_text(encoding="utf-8"))
-    return Vocab(data["working_groups"], data["meetings"], data["ordinals"])
+    working_groups: dict[str, WorkingGroup]
+    meetings: Meetings
 
 
 def read_metadata(
-    first_page: list[Line], intro: str, pdf_metadata: dict[str, str], size: float
+    first_page: list[Line], intro: str, pdf_metadata: dict[str, str], size: float, bodies: Bodies
 ) -> dict[str, Any]:
     """symbol, title, working_group, meeting, session_ordinal, date and year of a document."""
     masthead = " \n".join(line.text for line in first_page)
     symbol = _symbol(masthead, pdf_metadata)
     title = _title(first_page, size) or pdf_metadata.get("Subject") or None
-    working_group = _working_group(masthead, symbol, f"{title or ''} {intro}")
-    meeting = _meeting(f"{title or ''} {intro}")
+    text = f"{title or ''} {intro}"
+    working_group = _working_group(masthead, symbol, text, bodies.working_groups)
+    meeting = _meeting(text, bodies.meetings)
     issued = _masthead_date(first_page)
-    ordinal, when = _session(intro, meeting, issued.year if issued else None)
+    ordinal, when = _session(intro, meeting, issued.year if issued else None, bodies.meetings)
     when = when or issued
     return {
         "symbol": symbol,
@@ -106,58 +100,62 @@ def _title(lines: list[Line], size: float) -> str | None:
     return re.sub(r"\s+", " ", " ".join(ln.text for ln in best)).strip()
 
 
-def _working_group(masthead: str, symbol: str | None, text: str) -> str | None:
-    groups = vocab().working_groups
-    for wg_id, spec in groups.items():
-        if any(name.lower() in masthead.lower() for name in spec.get("names", [])):
+def _working_group(
+    masthead: str, symbol: str | None, text: str, groups: dict[str, WorkingGroup]
+) -> str | None:
+    for wg_id, group in groups.items():
+        if any(name.lower() in masthead.lower() for name in group.names):
             return wg_id
-    for wg_id, spec in groups.items():
-        if symbol and any(symbol.startswith(s + "/") for s in spec.get("symbols", [])):
+    for wg_id, group in groups.items():
+        if symbol and any(symbol.startswith(s + "/") for s in group.symbols):
             return wg_id
     lowered = text.lower()
-    for wg_id, spec in groups.items():
-        for topic in spec.get("topics", []):
+    for wg_id, group in groups.items():
+        for topic in group.topics:
             if re.search(rf"(dialogue|working group) on {re.escape(topic)}\b", lowered):
                 return wg_id
     return None
 
 
-def _meeting(text: str) -> str | None:
+def _meeting(text: str, meetings: Meetings) -> str | None:
     lowered = text.lower()
-    for meeting, phrases in vocab().meetings.items():
+    for meeting, phrases in meetings.kinds.items():
         if any(p in lowered for p in phrases):
             return meeting
     return None
 
 
-def _ordinal_pattern() -> str:
-    words = "|".join(sorted(vocab().ordinals, key=len, reverse=True))
+def _ordinal_pattern(ordinals: dict[str, int]) -> str:
+    words = "|".join(sorted(ordinals, key=len, reverse=True))
     return rf"\b(?P<ord>{words}|\d{{1,2}}(?:st|nd|rd|th))\b"
 
 
 def _session(
-    intro: str, meeting: str | None, default_year: int | None
+    intro: str, meeting: str | None, default_year: int | None, meetings: Meetings
 ) -> tuple[int | None, date | None]:
     """The ordinal and date of the meeting the document summarizes, from its introduction."""
     if not meeting:
         return None, None
-    phrases = "|".join(re.escape(p) for p in vocab().meetings[meeting])
-    pattern = re.compile(
-        _ordinal_pattern() + rf"\s+(?:(?:meeting|session|round)\s+of\s+the\s+)?(?:{phrases})",
-        re.IGNORECASE,
-    )
+    phrases = "|".join(re.escape(p) for p in meetings.kinds[meeting])
+    ordinal = _ordinal_pattern(meetings.ordinals)
+    # "The second (meeting of the) constructive dialogue on X took place on ...", or the
+    # ordinal in apposition: "The constructive dialogue on X, the first to be ..., took place"
+    before = rf"{ordinal}\s+(?:(?:meeting|session|round)\s+of\s+the\s+)?(?:{phrases})"
+    after = rf"\b(?:{phrases})\b[^,.;]{{0,80}},\s+the\s+{ordinal}"
+    patterns = [re.compile(p, re.IGNORECASE) for p in (before, after)]
     for sentence in re.split(r"(?<=[.;])\s+(?=[A-Z])", intro):
-        match = pattern.search(sentence)
-        if match:
-            when = _first_date(sentence[match.end() :], default_year)
-            return _ordinal_value(match.group("ord")), when
+        for pattern in patterns:
+            match = pattern.search(sentence)
+            if match:
+                when = _first_date(sentence[match.end() :], default_year)
+                return _ordinal_value(match.group("ord"), meetings.ordinals), when
     return None, None
 
 
-def _ordinal_value(word: str) -> int | None:
+def _ordinal_value(word: str, ordinals: dict[str, int]) -> int | None:
     word = word.lower()
-    if word in vocab().ordinals:
-        return vocab().ordinals[word]
+    if word in ordinals:
+        return ordinals[word]
     digits = re.match(r"\d+", word)
     return int(digits.group(0)) if digits else None
 

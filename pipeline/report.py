@@ -21,33 +21,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from pipeline import report_charts as charts
-from pipeline.cache import DocCache, code_version, digest, doc_digests
+from pipeline.cache import DocCache, digest, doc_digests
+from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.paths import TEMPLATES_DIR, Layout
+from pipeline.provenance import code_digest
 from pipeline.schemas import read_table
-from pipeline.tagging.taxonomy import load_taxonomy
 
 MAX_BARS = 30  # more sessions than this are pooled by working group and year in charts
 MAX_PARAGRAPHS = 200  # a theme page lists at most this many paragraphs, the most recent first
-GROUP_NAMES = {
-    "firearms": "Firearms",
-    "smuggling_of_migrants": "Smuggling of migrants",
-    "trafficking_in_persons": "Trafficking in persons",
-}
-
-
-INSTRUMENT_NAMES = {
-    "firearms_protocol": "Firearms Protocol",
-    "som_protocol": "Smuggling of Migrants Protocol",
-    "tip_protocol": "Trafficking in Persons Protocol",
-    "convention": "Organized Crime Convention",
-    "other": "Other instrument",
-}
-
-
-def article_name(label: str) -> str:
-    """'firearms_protocol:8' → 'Firearms Protocol, art. 8'."""
-    instrument, _, number = label.partition(":")
-    return f"{INSTRUMENT_NAMES.get(instrument, instrument)}, art. {number}"
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> Markup:
@@ -67,10 +48,14 @@ def highlight(text: str, spans: list[tuple[int, int]]) -> Markup:
     return Markup("").join(out)
 
 
-def session_label(row: Any) -> str:
-    group = GROUP_NAMES.get(
-        row.working_group, str(row.working_group or "unknown").replace("_", " ")
-    )
+def group_name(taxonomy: Taxonomy, working_group: Any) -> str:
+    """The name a reader sees for a working group id ("Firearms")."""
+    group = taxonomy.working_groups.get(str(working_group))
+    return group.label if group else str(working_group or "unknown").replace("_", " ")
+
+
+def session_label(row: Any, taxonomy: Taxonomy) -> str:
+    group = group_name(taxonomy, row.working_group)
     year = "" if pd.isna(row.year) else f" {int(row.year)}"
     ordinal = "" if pd.isna(row.session_ordinal) else f" (no. {int(row.session_ordinal)})"
     return f"{group}{year}{ordinal}"
@@ -83,14 +68,10 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype(dict.fromkeys(strings, object)) if strings else frame
 
 
-# What a document page is made from besides its data: its cache is keyed by these files.
-PAGE_CODE = ["report.py", "templates/base.html", "templates/document.html"]
-
-
 class Site:
     """The report's data, read once, and the pages built from it."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, taxonomy: Taxonomy) -> None:
         read = lambda name: _plain(read_table(name, layout.table(name)))  # noqa: E731
         self.layout = layout
         self.documents = read("documents")
@@ -99,11 +80,11 @@ class Site:
         self.recs = read("recommendations")
         self.rec_clusters = read("rec_clusters")
         self.clusters = read("clusters").set_index("cluster_id")
-        self.taxonomy = load_taxonomy()
+        self.taxonomy = taxonomy
         ok = self.documents[self.documents["status"] == "ok"].copy()
         ok["date_key"] = ok["date"].fillna("9999")
         self.sessions = ok.sort_values(["date_key", "doc_id"])
-        self.label_of = {r.doc_id: session_label(r) for r in self.sessions.itertuples()}
+        self.label_of = {r.doc_id: session_label(r, taxonomy) for r in self.sessions.itertuples()}
         self.file_of = dict(zip(self.documents["doc_id"], self.documents["file"], strict=True))
         self.raw_rel = os.path.relpath(layout.raw, layout.reports)
         self.para_counts = self.paragraphs.groupby("doc_id").size()
@@ -196,7 +177,9 @@ class Site:
             hit[0] += per_doc[doc]
             hit[1] += total
         ordered = sorted(pooled.items(), key=lambda kv: (str(kv[0][1]), kv[0][0]))
-        return [(f"{GROUP_NAMES.get(g, g)} {y}", g, n / max(1, t)) for (g, y), (n, t) in ordered]
+        return [
+            (f"{group_name(self.taxonomy, g)} {y}", g, n / max(1, t)) for (g, y), (n, t) in ordered
+        ]
 
     def _articles(self, in_theme: pd.DataFrame) -> list[dict[str, Any]]:
         arts = in_theme[in_theme["kind"] == "article"]
@@ -206,7 +189,7 @@ class Site:
         for label, paras in by_paragraph["explicit"].max().groupby(level="label"):
             out.append(
                 {
-                    "label": label.replace("firearms_protocol:", "Firearms Protocol art. "),
+                    "label": self.taxonomy.article_name(label),
                     "n": len(paras),
                     "related": int((~paras).sum()),
                 }
@@ -314,7 +297,8 @@ class Site:
                         if i in theme_labels
                     ],
                     "articles": [
-                        article_name(a) for a in sorted({lab for lab, _, _ in t.get("article", [])})
+                        self.taxonomy.article_name(a)
+                        for a in sorted({lab for lab, _, _ in t.get("article", [])})
                     ],
                     "speakers": sorted({label for label, _, _ in t.get("speaker_type", [])}),
                     "recommendations": recs.get(int(p.para_no), []),
@@ -354,12 +338,14 @@ def _named(in_theme: pd.DataFrame, kind: str) -> list[dict[str, Any]]:
     ]
 
 
-def render(layout: Layout, cache_dir: Path | None = None) -> Path:
+def render(
+    layout: Layout, cache_dir: Path | None = None, taxonomy: Taxonomy | None = None
+) -> Path:
     """Write the site into layout.reports; returns the path of index.html.
 
     With `cache_dir`, a document page whose inputs are unchanged is copied from the last
     run instead of rendered again."""
-    site = Site(layout)
+    site = Site(layout, taxonomy or stage_taxonomy("report"))
     env = Environment(
         loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html"]),
@@ -430,7 +416,9 @@ class DocumentPages:
         self, site: Site, env: Environment, labels: dict[str, str], cache_dir: Path | None
     ) -> None:
         self.site, self.env, self.labels = site, env, labels
-        fingerprint = digest(code_version(PAGE_CODE), labels, site.raw_rel)
+        fingerprint = digest(
+            code_digest("report"), labels, site.raw_rel, site.taxonomy.fingerprint()
+        )
         self.cache = DocCache(cache_dir, fingerprint) if cache_dir else None
         self.keys = [
             doc_digests(frame)
@@ -464,6 +452,7 @@ def main(layout: Layout, params: dict[str, Any]) -> Path:
     """`crp report`: the theme reports as a static site in reports/."""
     import logging
 
-    index = render(layout, layout.cache / "report")
+    taxonomy = stage_taxonomy("report", taxonomy_folder(params))
+    index = render(layout, layout.cache / "report", taxonomy)
     logging.getLogger("crp").info("report: %s", index)
     return index

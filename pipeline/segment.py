@@ -17,11 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.cache import DocCache, cached_tables, code_version, digest, doc_digests
-from pipeline.hyphenation import Vocabulary, join_lines, known_names
+from pipeline.cache import DocCache, cached_tables, digest, doc_digests
+from pipeline.hyphenation import Vocabulary, WordKnowledge, join_lines
+from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy
 from pipeline.parallel import ParallelSettings
 from pipeline.params import as_dict, load_settings
 from pipeline.paths import Layout
+from pipeline.provenance import code_digest
 from pipeline.schemas import get_table, read_table, write_table
 
 PARA_RE = re.compile(r"^(\d{1,3})\.(?:\s+|$)(.*)$", re.DOTALL)
@@ -57,10 +59,13 @@ class _Heading:
     last: Line
 
 
-def segment(lines: pd.DataFrame, settings: SegmentSettings) -> pd.DataFrame:
+def segment(
+    lines: pd.DataFrame, settings: SegmentSettings, known: WordKnowledge | None = None
+) -> pd.DataFrame:
     """Paragraphs of every document in `lines` (the pages table; body lines are used)."""
+    known = known or WordKnowledge.from_taxonomy(stage_taxonomy("segment"))
     frames = [
-        _segment_document(doc_id, group, settings)
+        _segment_document(doc_id, group, settings, known)
         for doc_id, group in lines[lines["role"] == "body"].groupby("doc_id", sort=True)
     ]
     frames = [f for f in frames if len(f)]
@@ -68,12 +73,13 @@ def segment(lines: pd.DataFrame, settings: SegmentSettings) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else table.empty()
 
 
-def _segment_document(doc_id: str, lines: pd.DataFrame, settings: SegmentSettings) -> pd.DataFrame:
+def _segment_document(
+    doc_id: str, lines: pd.DataFrame, settings: SegmentSettings, known: WordKnowledge
+) -> pd.DataFrame:
     lines = lines.sort_values(["page", "line_no"]).reset_index(drop=True)
-    vocab = Vocabulary.from_lines(lines["text"])
-    names = known_names()
+    vocab = Vocabulary.from_lines(lines["text"], known)
     paras = list(
-        _paragraphs(lines, lambda texts: join_lines(texts, vocab, settings.hyphen_min_zipf, names))
+        _paragraphs(lines, lambda texts: join_lines(texts, vocab, settings.hyphen_min_zipf))
     )
     rows = [
         {
@@ -81,7 +87,7 @@ def _segment_document(doc_id: str, lines: pd.DataFrame, settings: SegmentSetting
             "para_no": p.number,
             "section": p.section,
             "subsection": p.subsection,
-            "text": join_lines(p.texts, vocab, settings.hyphen_min_zipf, names),
+            "text": join_lines(p.texts, vocab, settings.hyphen_min_zipf),
             "page_start": min(p.pages),
             "page_end": max(p.pages),
         }
@@ -219,17 +225,11 @@ def _is_subsection(
     return False
 
 
-CODE = [
-    "segment.py",
-    "hyphenation.py",
-    "taxonomy/hyphenation.yaml",
-    "taxonomy/gazetteers/*.yaml",
-]
-
-
-def _segment_frames(args: tuple[pd.DataFrame, SegmentSettings]) -> dict[str, pd.DataFrame]:
-    lines, settings = args
-    return {"paragraphs": segment(lines, settings)}
+def _segment_frames(
+    args: tuple[pd.DataFrame, SegmentSettings, WordKnowledge],
+) -> dict[str, pd.DataFrame]:
+    lines, settings, known = args
+    return {"paragraphs": segment(lines, settings, known)}
 
 
 def segment_corpus(
@@ -237,15 +237,18 @@ def segment_corpus(
     settings: SegmentSettings,
     parallel: ParallelSettings,
     cache_dir: Path | None = None,
+    taxonomy: Taxonomy | None = None,
 ) -> pd.DataFrame:
     """`segment` document by document, reusing cached paragraphs of unchanged documents."""
-    cache = (
-        DocCache(cache_dir, digest(code_version(CODE), as_dict(settings))) if cache_dir else None
-    )
+    taxonomy = taxonomy or stage_taxonomy("segment")
+    known = WordKnowledge.from_taxonomy(taxonomy)
+    fingerprint = digest(code_digest("segment"), taxonomy.fingerprint(), as_dict(settings))
+    cache = DocCache(cache_dir, fingerprint) if cache_dir else None
     body = pages[pages["role"] == "body"]
     keys = doc_digests(body.drop(columns=["markers"]))
     items = [
-        (keys[str(doc)], (group, settings)) for doc, group in body.groupby("doc_id", sort=True)
+        (keys[str(doc)], (group, settings, known))
+        for doc, group in body.groupby("doc_id", sort=True)
     ]
     tables = cached_tables(_segment_frames, items, ("paragraphs",), cache, parallel, "segment")
     return tables["paragraphs"]

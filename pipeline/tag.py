@@ -15,24 +15,17 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from pipeline.cache import (
-    DocCache,
-    cached_tables,
-    code_version,
-    digest,
-    doc_digests,
-    files_digest,
-)
+from pipeline.cache import DocCache, cached_tables, digest, doc_digests, files_digest
 from pipeline.parallel import ParallelSettings
 from pipeline.params import as_dict, load_settings
 from pipeline.paths import Layout
+from pipeline.provenance import code_digest
 from pipeline.schemas import get_table, read_table, write_table
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-CODE = ["tag.py", "tagging/*.py"]
 CONTROL = dict.fromkeys(range(32), " ") | {9: "\t", 10: "\n"}
 SPAN_KINDS = {
     "actors": "actor_type",
@@ -189,7 +182,7 @@ def tag_corpus(
     cache_dir: Path | None = None,
 ) -> dict[str, pd.DataFrame]:
     """`tag` document by document, reusing cached results of unchanged documents."""
-    fingerprint = digest(code_version(CODE), model_digest(model), as_dict(settings))
+    fingerprint = digest(code_digest("tag"), model_digest(model), as_dict(settings))
     cache = DocCache(cache_dir, fingerprint) if cache_dir else None
     groups = dict(zip(documents["doc_id"], documents["working_group"], strict=True))
     keys = doc_digests(paragraphs)

@@ -8,15 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.cluster import (
-    ClusterSettings,
-    cluster,
-    cluster_labels,
-    cosine_pdist,
-    ctfidf_labels,
-    neighbour_graph,
-)
-from pipeline.embed import asks_table, tfidf_vectors
+from pipeline.cluster import ClusterSettings, ClusterVocabulary, cluster, ctfidf_labels
+from pipeline.clustering import Agglomeration, cluster_labels, cosine_pdist, neighbour_graph
+from pipeline.embed import asks_table, reporting_frame, tfidf_vectors
+from pipeline.knowledge.taxonomy import load_taxonomy, stage_taxonomy
+
+VOCABULARY = ClusterVocabulary.from_taxonomy(stage_taxonomy("cluster"))
+FRAME = reporting_frame(load_taxonomy(parts=["recommendations"]))
 
 TEXTS = [
     "He urged States to mark firearms at the time of import.",
@@ -64,13 +62,14 @@ def recs(texts: list[str]) -> pd.DataFrame:
 
 def run(texts: list[str], settings: ClusterSettings | None = None) -> dict[str, pd.DataFrame]:
     table = recs(texts)
-    asks = asks_table(table)
+    asks = asks_table(table, FRAME)
     return cluster(
         table,
         asks,
         tfidf_vectors(list(asks["ask"]), 32),
         DOCS,
         settings or ClusterSettings(threshold=0.6),
+        VOCABULARY,
     )
 
 
@@ -165,26 +164,27 @@ def test_identical_rows_are_clustered_once_with_the_same_partition():
     distances = pdist(x.astype(np.float64), "cosine")
     for method in ("complete", "single", "average"):  # average counts copies: not collapsed
         for threshold in (0.3, 0.5, 0.8):
-            ours = cluster_labels(x, ClusterSettings(threshold=threshold, linkage=method))
+            ours = cluster_labels(x, Agglomeration(threshold=threshold, linkage=method))
             full = fcluster(linkage(distances, method), threshold - 1e-9, "distance")
             assert adjusted_rand_score(full, ours) == 1.0, (method, threshold)
             assert len(set(ours[np.all(x == x[0], axis=1)])) == 1
 
 
 def test_labels_never_use_the_words_of_cluster_labels_yaml():
-    from pipeline.cluster import label_stop_words
-
-    stop = label_stop_words()
+    stop = VOCABULARY.stop_words
     assert {"the", "should", "off", "states", "ensure"} <= stop  # grammar, quoted, boilerplate
     texts = ["States should ensure the marking of firearms.", "States should train judges."]
-    labels = ctfidf_labels(texts, np.array([1, 2]), n_words=10)
+    labels = ctfidf_labels(texts, np.array([1, 2]), 10, stop)
     assert labels[1].split(" · ") == ["firearms", "marking"]
     assert labels[2].split(" · ") == ["judges", "train"]
 
 
 def test_ctfidf_prefers_words_distinctive_of_the_cluster():
     labels = ctfidf_labels(
-        ["mark firearms", "mark imported firearms", "train judges"], np.array([1, 1, 2]), 2
+        ["mark firearms", "mark imported firearms", "train judges"],
+        np.array([1, 1, 2]),
+        2,
+        VOCABULARY.stop_words,
     )
     assert "firearms" in labels[1] and "judges" in labels[2]
 
@@ -195,16 +195,15 @@ def test_cluster_settings_validate_themselves():
 
 
 def test_sweep_without_gold_documents_is_empty_not_an_error():
-    from pipeline.cluster import sweep
+    from pipeline.evaluate import sweep
 
     table = recs(TEXTS)
-    asks = asks_table(table)
+    asks = asks_table(table, FRAME)
     out = sweep(
         table,
-        asks,
         tfidf_vectors(list(asks["ask"]), 32),
-        DOCS,
         ClusterSettings(),
+        VOCABULARY.addressees,
         gold={("other", 1): {}},
     )
     assert out.empty and list(out.columns) == ["threshold", "ari", "v_measure", "n_clusters"]

@@ -6,7 +6,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.embed import EmbedSettings, MiniLM, VectorStore, ask_of, asks_table, embed
+from pipeline.embed import (
+    EmbedSettings,
+    MiniLM,
+    VectorStore,
+    ask_of,
+    asks_table,
+    embed,
+    reporting_frame,
+)
+from pipeline.knowledge.taxonomy import stage_taxonomy
+
+FRAME = reporting_frame(stage_taxonomy("embed"))
 
 
 def recs(texts: list[str]) -> pd.DataFrame:
@@ -50,7 +61,7 @@ def encoder() -> MiniLM:
     ],
 )
 def test_ask_strips_the_reporting_frame(sentence, ask):
-    assert ask_of(sentence) == ask
+    assert ask_of(sentence, FRAME) == ask
 
 
 def test_embed_adding_a_sentence_encodes_that_sentence_only(encoder, tmp_path):
@@ -61,7 +72,8 @@ def test_embed_adding_a_sentence_encodes_that_sentence_only(encoder, tmp_path):
                 "He urged States to mark firearms at import.",
                 "She called on UNODC to develop a typology of diversion.",
             ]
-        )
+        ),
+        FRAME,
     )
     _, v1 = embed(first, EmbedSettings(), store, encoder)
     assert encoder.encoded == 2
@@ -72,7 +84,8 @@ def test_embed_adding_a_sentence_encodes_that_sentence_only(encoder, tmp_path):
                 "She called on UNODC to develop a typology of diversion.",
                 "They invited States to destroy seized weapons.",
             ]
-        )
+        ),
+        FRAME,
     )
     calls, encoded = encoder.calls, encoder.encoded
     _, v2 = embed(second, EmbedSettings(), store, encoder)
@@ -83,7 +96,7 @@ def test_embed_adding_a_sentence_encodes_that_sentence_only(encoder, tmp_path):
 
 
 def test_embed_identical_sentences_share_one_vector(encoder, tmp_path):
-    table = asks_table(recs(["She urged States to act now."] * 3))
+    table = asks_table(recs(["She urged States to act now."] * 3), FRAME)
     encoded = encoder.encoded
     _, vectors = embed(table, EmbedSettings(), tmp_path / "s.safetensors", encoder)
     assert encoder.encoded == encoded + 1
@@ -93,7 +106,7 @@ def test_embed_identical_sentences_share_one_vector(encoder, tmp_path):
 def test_embed_long_sentences_are_flagged_as_truncated(encoder, tmp_path):
     long = "He urged States to " + " ".join(["strengthen controls"] * 200) + "."
     table, vectors = embed(
-        asks_table(recs([long, "He urged States to act."])),
+        asks_table(recs([long, "He urged States to act."]), FRAME),
         EmbedSettings(),
         tmp_path / "s.safetensors",
         encoder,
@@ -105,7 +118,7 @@ def test_embed_long_sentences_are_flagged_as_truncated(encoder, tmp_path):
 
 def test_embed_no_recommendations(encoder, tmp_path):
     table, vectors = embed(
-        asks_table(recs([])), EmbedSettings(), tmp_path / "s.safetensors", encoder
+        asks_table(recs([]), FRAME), EmbedSettings(), tmp_path / "s.safetensors", encoder
     )
     assert len(table) == 0 and vectors.shape == (0, 384)
     assert VectorStore(tmp_path / "s.safetensors", "m").vectors == {}
@@ -119,7 +132,8 @@ def test_tfidf_embedder_needs_no_torch_and_is_deterministic():
                 "UNODC should train judges.",
                 "States should mark parts and firearms.",
             ]
-        )
+        ),
+        FRAME,
     )
     settings = EmbedSettings(model="tfidf", tfidf_dimensions=16)
     _, a = embed(table, settings, None)

@@ -7,8 +7,9 @@ import json
 import pandas as pd
 import pytest
 
-from pipeline.evaluate import evaluate, match_recommendations, name_key, score_tags
+from pipeline.evaluate import score_folder
 from pipeline.schemas import write_table
+from pipeline.scoring import match_recommendations, name_key, score_tags
 
 TEXT = "One speaker urged States to act. She also thanked the Chair. UNODC should help."
 
@@ -182,7 +183,7 @@ def test_evaluate_a_folder(tmp_path):
         "recommendations",
         out / "recommendations.parquet",
     )
-    metrics, _per_label = evaluate(out, gold_dir)
+    metrics, _per_label = score_folder(out, gold_dir)
     assert metrics["extraction"]["text_similarity_mean"] == 1.0
     assert metrics["extraction"]["metadata_exact"] == 1.0
     assert metrics["themes"]["f1"] == 1.0
@@ -197,4 +198,4 @@ def test_evaluate_missing_outputs_is_a_clear_error(tmp_path):
     (tmp_path / "gold").mkdir()
     (tmp_path / "gold" / "d.paragraphs.jsonl").write_text(json.dumps(gold_row()) + "\n")
     with pytest.raises(PipelineError, match="missing: run the pipeline first"):
-        evaluate(tmp_path / "out", tmp_path / "gold")
+        score_folder(tmp_path / "out", tmp_path / "gold")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.hyphenation import Vocabulary, join_lines, keep_hyphen
+from pipeline.hyphenation import Vocabulary, WordKnowledge, join_lines, keep_hyphen
+from pipeline.knowledge.taxonomy import stage_taxonomy
 
-EMPTY = Vocabulary()
+KNOWN = WordKnowledge.from_taxonomy(stage_taxonomy("segment"))
+EMPTY = Vocabulary(known=KNOWN)  # a document that writes no word elsewhere
 
 
 @pytest.mark.parametrize(
@@ -43,8 +45,9 @@ def test_a_fragment_at_a_line_end_is_not_evidence():
 
 
 def test_known_names_join_a_split_name():
-    assert not keep_hyphen("Euro", "pol", EMPTY, 3.0, frozenset({"europol"}))
-    assert keep_hyphen("Euro", "pol", EMPTY, 3.0)
+    assert "europol" in KNOWN.names  # from the gazetteer's INTERPOL/Europol entries
+    assert not keep_hyphen("Euro", "pol", EMPTY, 3.0)
+    assert keep_hyphen("Euro", "pol", Vocabulary(), 3.0)
 
 
 @pytest.mark.parametrize(

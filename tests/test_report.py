@@ -31,7 +31,7 @@ def local_links(html_path: Path) -> list[tuple[Path, str]]:
 
 def test_report_pages_exist_for_every_theme_and_document(pipeline_out):
     reports = pipeline_out / "reports"
-    from pipeline.tagging.taxonomy import load_taxonomy
+    from pipeline.knowledge.taxonomy import load_taxonomy
 
     for theme in load_taxonomy().themes:
         assert (reports / f"theme-{theme}.html").exists()

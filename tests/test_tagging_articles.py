@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import yaml
 
-from pipeline.paths import TAXONOMY_DIR
+from pipeline.knowledge.taxonomy import load_taxonomy
 from pipeline.tagging.articles import InstrumentNames, find_articles
 
-NAMES = InstrumentNames(
-    yaml.safe_load((TAXONOMY_DIR / "articles.yaml").read_text(encoding="utf-8"))["instruments"]
-)
+INSTRUMENTS = load_taxonomy(parts=["articles"]).instruments
+NAMES = InstrumentNames({inst_id: inst.names for inst_id, inst in INSTRUMENTS.items()})
 
 
 def labels(text: str, protocol: str | None = "firearms_protocol") -> list[str]:

@@ -9,8 +9,8 @@ import pytest
 import yaml
 from conftest import tag_text
 
+from pipeline.knowledge.taxonomy import TaxonomyError, load_taxonomy
 from pipeline.paths import TAXONOMY_DIR
-from pipeline.tagging.taxonomy import TaxonomyError, load_taxonomy
 
 TAXONOMY = load_taxonomy()
 LABELS = yaml.safe_load((TAXONOMY_DIR / "labels.yaml").read_text(encoding="utf-8"))
@@ -39,7 +39,7 @@ def test_taxonomy_every_theme_has_examples_both_ways():
 def test_taxonomy_uses_the_label_contract():
     assert set(LABELS["themes"]) <= set(TAXONOMY.themes)
     assert {o.type for o in TAXONOMY.organizations} <= set(LABELS["actor_types"])
-    assert {t.label for t in TAXONOMY.addressees} <= set(LABELS["addressee_types"])
+    assert {t.label for t in TAXONOMY.actors.addressees} <= set(LABELS["addressee_types"])
     assert set(TAXONOMY.instruments) <= set(LABELS["instruments"])
     assert set(TAXONOMY.article_subjects) <= set(LABELS["firearms_protocol_articles"])
 
@@ -96,7 +96,8 @@ def test_taxonomy_duplicate_pattern_is_refused(taxonomy_copy):
         "alt_labels: [ghost gun,",
         "alt_labels: [ghost gun, Ghost gun,",
     )
-    with pytest.raises(TaxonomyError, match=r"themes\.yaml:\d+: ghost_guns: duplicate pattern"):
+    where = r"themes\.yaml:\d+: themes\.ghost_guns\.alt_labels\.1: duplicate pattern"
+    with pytest.raises(TaxonomyError, match=where):
         load_taxonomy(taxonomy_copy)
 
 

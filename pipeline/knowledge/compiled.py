@@ -1,0 +1,88 @@
+"""What stages use of the taxonomy: plain frozen records compiled from the file models.
+
+A `Term` is one matchable phrase or token pattern with the rule id an analyst sees in the
+`rule` column of the tags table; the rest are the entries of the taxonomy files with the
+ids checked against the label contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Term:
+    """One matchable phrase or token pattern, with the id an analyst sees in `rule`."""
+
+    rule: str
+    label: str
+    phrase: str | None = None
+    pattern: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    pref_label: str
+    definition: str
+    terms: list[Term]
+    negatives: list[Term]
+    examples_match: list[str]
+    examples_no_match: list[str]
+
+    @property
+    def title(self) -> str:
+        """The name as a heading ("Ghost guns")."""
+        return self.pref_label[:1].upper() + self.pref_label[1:]
+
+
+@dataclass(frozen=True)
+class Organization:
+    name: str
+    type: str
+    aliases: list[str]
+
+
+@dataclass(frozen=True)
+class WorkingGroup:
+    id: str
+    label: str  # "Firearms"
+    description: str  # labels.yaml: "Working Group on Firearms (WG.6)"
+    names: list[str]
+    symbols: list[str]
+    topics: list[str]
+    protocol: str
+
+
+@dataclass(frozen=True)
+class Instrument:
+    id: str
+    short_name: str
+    names: list[str]
+    article_titles: dict[str, str] = field(default_factory=dict)
+
+    def article_name(self, number: str) -> str:
+        """'Organized Crime Convention, art. 29 (Training and technical assistance)'."""
+        title = self.article_titles.get(str(number))
+        return f"{self.short_name}, art. {number}" + (f" ({title})" if title else "")
+
+
+@dataclass(frozen=True)
+class Meetings:
+    """Kinds of meeting (phrases that name them) and ordinal words ("second" → 2)."""
+
+    kinds: dict[str, list[str]]
+    ordinals: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Actors:
+    """actors.yaml compiled: actor-type terms, speaker rules, addressees, tokenizer data."""
+
+    terms: list[Term]
+    speaker: dict[str, Any]
+    addressees: list[Term]
+    abbreviations: list[str]
+    case_sensitive: list[str]
+    organization_patterns: list[dict[str, Any]]

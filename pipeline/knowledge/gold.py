@@ -1,0 +1,126 @@
+"""Gold files (GOLD_FORMAT.md) read and validated by the same contract as the taxonomy.
+
+A malformed gold line must stop scoring with the file and line, not skew a score quietly:
+every `*.doc.json` and every line of `*.paragraphs.jsonl` is checked for its shape
+(pydantic) and for ids of `labels.yaml` (working group, instrument, actor types, themes,
+addressees).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import Field
+
+from pipeline.knowledge.models import Labels, Strict, parse
+from pipeline.knowledge.parts import check_ids
+from pipeline.knowledge.source import Source, TaxonomyError, read_source
+
+
+class GoldDocument(Strict):
+    doc_id: str
+    title: str | None = None
+    working_group: str
+    meeting: str | None = None
+    session_ordinal: int | None = None
+    date: str | None = None
+    year: int | None = None
+    n_paragraphs: int
+
+
+class GoldArticle(Strict):
+    instrument: str
+    article: str
+    explicit: bool
+
+
+class GoldRecommendation(Strict):
+    text: str
+    by: str
+    to: str
+    cluster: str
+
+
+class GoldParagraph(Strict):
+    doc_id: str
+    para_no: int
+    section: str | None = None
+    subsection: str | None = None
+    text: str
+    articles: list[GoldArticle] = Field(default_factory=list)
+    actor_types: list[str] = Field(default_factory=list)
+    speaker_types: list[str] = Field(default_factory=list)
+    orgs: list[str] = Field(default_factory=list)
+    countries: list[str] = Field(default_factory=list)
+    themes: list[str] = Field(default_factory=list)
+    recommendations: list[GoldRecommendation] = Field(default_factory=list)
+
+
+def read_gold(folder: Path, labels: Labels) -> tuple[dict[str, dict], dict[tuple[str, int], dict]]:
+    """(documents by doc_id, paragraphs by (doc_id, para_no)) of a gold folder, validated."""
+    if not folder.is_dir():
+        raise TaxonomyError(f"gold folder {folder} does not exist")
+    docs: dict[str, dict] = {}
+    for path in sorted(folder.glob("*.doc.json")):
+        source = read_source(path)  # JSON is YAML: the parser gives every key its line
+        doc = parse(source, GoldDocument)
+        _check_ids(source, (), doc.working_group, labels.working_groups, "working group")
+        docs[path.name[: -len(".doc.json")]] = doc.model_dump()
+    paras: dict[tuple[str, int], dict] = {}
+    for path in sorted(folder.glob("*.paragraphs.jsonl")):
+        for row in _paragraphs(path, labels):
+            key = (row["doc_id"], row["para_no"])
+            if key in paras:
+                raise TaxonomyError(f"{path}: paragraph {key[1]} of {key[0]} is given twice")
+            paras[key] = row
+    if not paras:
+        raise TaxonomyError(f"gold folder {folder} holds no *.paragraphs.jsonl files")
+    return docs, paras
+
+
+def _paragraphs(path: Path, labels: Labels) -> list[dict]:
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TaxonomyError(f"{path}:{number}: not JSON: {exc.msg}") from None
+        source = Source(path, data, {(): number})
+        para = parse(source, GoldParagraph)
+        loc = ("paragraph", para.para_no)
+        check_ids(source, (*loc, "actor_types"), para.actor_types, labels.actor_types, "actor type")
+        check_ids(
+            source, (*loc, "speaker_types"), para.speaker_types, labels.actor_types, "actor type"
+        )
+        check_ids(source, (*loc, "themes"), para.themes, labels.themes, "theme")
+        check_ids(
+            source,
+            (*loc, "articles"),
+            [a.instrument for a in para.articles],
+            labels.instruments,
+            "instrument",
+        )
+        check_ids(
+            source,
+            (*loc, "recommendations.by"),
+            [r.by for r in para.recommendations],
+            labels.actor_types,
+            "actor type",
+        )
+        check_ids(
+            source,
+            (*loc, "recommendations.to"),
+            [r.to for r in para.recommendations],
+            labels.addressee_types,
+            "addressee type",
+        )
+        rows.append(para.model_dump())
+    return rows
+
+
+def _check_ids(source: Source, loc: tuple, value: str, ids: dict[str, str], what: str) -> None:
+    if value not in ids:
+        raise source.error((*loc, "working_group"), f"unknown {what} {value!r} (labels.yaml)")

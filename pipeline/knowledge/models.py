@@ -1,0 +1,218 @@
+"""The shape of every taxonomy file, as strict pydantic models.
+
+One model per file (and per entry of a file); a key an analyst mistypes, a list where a
+string belongs or a missing `pref_label` is refused with the file, line and key path
+(`pipeline.knowledge.source`). Cross-file checks (an id that must exist in `labels.yaml`)
+live in `pipeline.knowledge.taxonomy`, which compiles these models into what stages use.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipeline.knowledge.source import Source
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """No unknown keys, no silent type coercion, immutable once loaded."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _non_empty(values: list[str]) -> list[str]:
+    if any(not v.strip() for v in values):
+        raise ValueError("empty strings are not allowed")
+    return [v.strip() for v in values]
+
+
+class Labels(Strict):
+    """labels.yaml: the label contract with the gold (ids and what they mean)."""
+
+    working_groups: dict[str, str]
+    instruments: dict[str, str]
+    firearms_protocol_articles: dict[str, str]
+    actor_types: dict[str, str]
+    addressee_types: dict[str, str]
+    themes: dict[str, str]
+
+
+class WorkingGroupSpec(Strict):
+    label: str  # the name a reader sees in reports ("Firearms")
+    names: list[str]  # how a masthead names the body
+    symbols: list[str]  # document-symbol prefixes (CTOC/COP/WG.6)
+    topics: list[str]  # how a text names the subject ("constructive dialogue on firearms")
+    protocol: str  # the instrument id "the Protocol" means in its documents
+
+
+class WorkingGroupsFile(Strict):
+    working_groups: dict[str, WorkingGroupSpec]
+    meetings: dict[str, list[str]]
+    ordinals: dict[str, int]
+
+
+class HyphenationFile(Strict):
+    keep_prefixes: list[str]
+
+
+class TokenPattern(Strict):
+    id: str
+    pattern: list[dict[str, Any]]
+
+
+class Examples(Strict):
+    match: list[str] = Field(default_factory=list)
+    no_match: list[str] = Field(default_factory=list)
+
+    _strip = field_validator("match", "no_match")(_non_empty)
+
+
+class TermsSpec(Strict):
+    """An entry matched by phrases and token patterns (an actor type, an addressee...)."""
+
+    terms: list[str] = Field(default_factory=list)
+    patterns: list[TokenPattern] = Field(default_factory=list)
+
+    _strip = field_validator("terms")(_non_empty)
+
+
+class ThemeSpec(Strict):
+    pref_label: str
+    definition: str | None = None
+    alt_labels: list[str] = Field(default_factory=list)
+    match_pref_label: bool = True
+    patterns: list[TokenPattern] = Field(default_factory=list)
+    negative_labels: list[str] = Field(default_factory=list)
+    examples: Examples = Field(default_factory=Examples)
+
+    _strip = field_validator("alt_labels", "negative_labels")(_non_empty)
+
+
+class ThemesFile(Strict):
+    themes: dict[str, ThemeSpec]
+
+
+class InstrumentSpec(Strict):
+    short_name: str  # what a reader sees ("Firearms Protocol", "Other instrument")
+    names: list[str]  # how a text names it, matched in articles ("the Arms Trade Treaty")
+    articles: dict[str, str] = Field(default_factory=dict)  # number → title
+
+    _strip = field_validator("names")(_non_empty)
+
+
+class ArticlesFile(Strict):
+    instruments: dict[str, InstrumentSpec]
+    firearms_protocol_subjects: dict[str, TermsSpec]
+
+
+class SpeakerSpec(Strict):
+    reporting_verbs: list[str]
+    passive_verbs: list[str] = Field(default_factory=list)
+    presenting_verbs: list[str] = Field(default_factory=list)
+    role_nouns: list[str]
+    role_types: dict[str, str] = Field(default_factory=dict)
+    links: list[str] = Field(default_factory=lambda: ["of"])
+    pronouns: list[str]
+    subject_prefix: list[str] = Field(default_factory=list)
+    verb_gap: list[str] = Field(default_factory=list)
+    impersonal: list[str] = Field(default_factory=list)
+    impersonal_type: str = "participant"
+
+
+class OrganizationPattern(Strict):
+    id: str
+    type: str
+    pattern: list[dict[str, Any]]
+
+
+class ActorsFile(Strict):
+    actor_types: dict[str, TermsSpec]
+    speaker: SpeakerSpec
+    addressees: dict[str, TermsSpec]
+    abbreviations: list[str] = Field(default_factory=list)
+    case_sensitive: list[str] = Field(default_factory=list)
+    organization_patterns: list[OrganizationPattern] = Field(default_factory=list)
+
+
+class Cue(Strict):
+    id: str
+    regex: str
+
+
+class RecommendationsFile(Strict):
+    cues: list[Cue]
+    exclusions: list[Cue] = Field(default_factory=list)
+    addressee_default: str = "states"
+    unspecified_cues: list[str] = Field(default_factory=list)
+    passive_should_default: str = "states"
+    frame: str
+
+
+class ClusterLabelsFile(Strict):
+    function_words: list[str] = Field(default_factory=list)
+    boilerplate: list[str] = Field(default_factory=list)
+
+
+class CountrySpec(Strict):
+    name: str
+    aliases: list[str] = Field(default_factory=list)
+
+    _strip = field_validator("aliases")(_non_empty)
+
+
+class CountriesFile(Strict):
+    countries: list[CountrySpec]
+
+
+class OrganizationSpec(Strict):
+    name: str
+    type: str
+    aliases: list[str] = Field(default_factory=list)
+
+    _strip = field_validator("aliases")(_non_empty)
+
+
+class OrganizationsFile(Strict):
+    organizations: list[OrganizationSpec]
+
+
+def parse(source: Source, model: type[M]) -> M:
+    """`source.data` validated as `model`; the first problem is raised with file and line."""
+    try:
+        return model.model_validate(source.data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(p for p in first["loc"] if not isinstance(p, str) or "[" not in p)
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = f"unknown key (allowed: {_allowed(model, loc[:-1])})"
+        elif first["type"] == "missing":
+            message = "required key missing"
+        raise source.error(loc, message) from None
+
+
+def _allowed(model: type[BaseModel], loc: tuple) -> str:
+    """The keys a model accepts at `loc`, for an 'unknown key' message."""
+    current: Any = model
+    for part in loc:
+        if isinstance(part, int) or current is None:
+            continue
+        fields = getattr(current, "model_fields", {})
+        if part in fields:
+            current = _model_of(fields[part].annotation)
+    names = getattr(current, "model_fields", {})
+    return ", ".join(names) if names else "see the comments at the top of the file"
+
+
+def _model_of(annotation: Any) -> Any:
+    """The BaseModel inside list[...] / dict[str, ...] annotations, if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None

@@ -1,0 +1,253 @@
+"""The taxonomy: `pipeline/taxonomy/` loaded once, validated, and handed to every stage.
+
+Analysts add a theme, a synonym, an organization, a working group's name or an article
+title by editing the YAML under `pipeline/taxonomy/`; no code changes. No other module
+opens those files: a stage asks `load_taxonomy(folder, parts=...)` for the parts it uses
+(`STAGE_PARTS` below), and reading any other part is refused. So what a stage reads is
+known in one place: `dvc.yaml` must list the files of its parts (a test checks it), and
+the stage's cache fingerprint includes exactly those files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pipeline.knowledge import models as m
+from pipeline.knowledge import parts as p
+from pipeline.knowledge.compiled import (
+    Actors,
+    Instrument,
+    Meetings,
+    Organization,
+    Term,
+    Theme,
+    WorkingGroup,
+)
+from pipeline.knowledge.source import TaxonomyError
+from pipeline.params import load_settings
+from pipeline.paths import TAXONOMY_DIR, repo_root
+
+# The taxonomy parts each stage reads (stage = module = dvc.yaml stage = CLI subcommand).
+STAGE_PARTS: dict[str, tuple[str, ...]] = {
+    "extract": ("working_groups", "hyphenation", "gazetteers"),
+    "segment": ("hyphenation", "gazetteers"),
+    "build_tagger": (
+        "labels",
+        "working_groups",
+        "themes",
+        "articles",
+        "actors",
+        "recommendations",
+        "gazetteers",
+    ),
+    "tag": (),
+    "embed": ("recommendations",),
+    "cluster": ("labels", "cluster_labels"),
+    "tables": (),
+    "report": ("labels", "working_groups", "themes", "articles"),
+    "evaluate": ("labels",),
+}
+ALL_PARTS = tuple(p.PART_FILES)
+
+
+class Taxonomy:
+    """The parts of one taxonomy folder, each loaded on first use and validated.
+
+    `parts` limits what may be read (None: everything); reading a part not declared is a
+    programming error, raised at once, so a stage cannot quietly depend on a file that its
+    `dvc.yaml` entry and its cache key do not know about."""
+
+    def __init__(self, folder: Path | None = None, parts: Iterable[str] | None = None) -> None:
+        self.folder = Path(folder) if folder else TAXONOMY_DIR
+        self.parts = frozenset(parts) if parts is not None else frozenset(ALL_PARTS)
+        unknown = self.parts - set(ALL_PARTS)
+        if unknown:
+            raise ValueError(f"unknown taxonomy part(s) {sorted(unknown)}; use {ALL_PARTS}")
+
+    def _need(self, part: str) -> None:
+        if part not in self.parts:
+            raise RuntimeError(
+                f"taxonomy part {part!r} was not declared (declared: {sorted(self.parts)}); "
+                "add it to STAGE_PARTS and the stage's deps in dvc.yaml"
+            )
+
+    def files(self) -> list[Path]:
+        """The files of the declared parts (what a stage's cache key and dvc deps include)."""
+        names = sorted({f for part in self.parts for f in p.PART_FILES[part]})
+        return [self.folder / name for name in names]
+
+    def fingerprint(self) -> str:
+        """A digest of the declared parts' files (names and contents)."""
+        hasher = hashlib.sha256()
+        for path in self.files():
+            hasher.update(path.relative_to(self.folder).as_posix().encode())
+            hasher.update(path.read_bytes() if path.exists() else b"")
+        return hasher.hexdigest()
+
+    def validate(self) -> Taxonomy:
+        """Load every declared part now, so a broken file fails before any work is done."""
+        for part in sorted(self.parts):
+            getattr(self, f"_{part}")
+        return self
+
+    # -- parts, loaded once each --------------------------------------------------------
+    @cached_property
+    def _labels(self) -> m.Labels:
+        return p.load_labels(self.folder)
+
+    @cached_property
+    def _working_groups(self) -> tuple[dict[str, WorkingGroup], Meetings]:
+        self._need("working_groups")
+        return p.load_working_groups(self.folder, self._labels)
+
+    @cached_property
+    def _hyphenation(self) -> frozenset[str]:
+        self._need("hyphenation")
+        return p.load_keep_prefixes(self.folder)
+
+    @cached_property
+    def _gazetteers(self) -> tuple[dict[str, list[str]], list[Organization]]:
+        self._need("gazetteers")
+        return p.load_countries(self.folder), p.load_organizations(self.folder, self._labels)
+
+    @cached_property
+    def _themes(self) -> dict[str, Theme]:
+        self._need("themes")
+        return p.load_themes(self.folder, self._labels)
+
+    @cached_property
+    def _articles(self) -> tuple[dict[str, Instrument], dict[str, list[Term]]]:
+        self._need("articles")
+        return p.load_articles(self.folder, self._labels)
+
+    @cached_property
+    def _actors(self) -> Actors:
+        self._need("actors")
+        return p.load_actors(self.folder, self._labels)
+
+    @cached_property
+    def _recommendations(self) -> dict[str, Any]:
+        self._need("recommendations")
+        return p.load_recommendations(self.folder, self._labels)
+
+    @cached_property
+    def _cluster_labels(self) -> frozenset[str]:
+        self._need("cluster_labels")
+        return p.load_stop_words(self.folder)
+
+    # -- what stages use ----------------------------------------------------------------
+    @property
+    def labels(self) -> m.Labels:
+        """The label contract (ids and their meaning)."""
+        self._need("labels")
+        return self._labels
+
+    @property
+    def working_groups(self) -> dict[str, WorkingGroup]:
+        return self._working_groups[0]
+
+    @property
+    def meetings(self) -> Meetings:
+        return self._working_groups[1]
+
+    @property
+    def keep_prefixes(self) -> frozenset[str]:
+        return self._hyphenation
+
+    @property
+    def countries(self) -> dict[str, list[str]]:
+        return self._gazetteers[0]
+
+    @property
+    def organizations(self) -> list[Organization]:
+        return self._gazetteers[1]
+
+    @cached_property
+    def known_names(self) -> frozenset[str]:
+        """Lower-cased words of four letters or more in gazetteer names ("europol")."""
+        forms = [f for name, aliases in self.countries.items() for f in (name, *aliases)]
+        forms += [f for o in self.organizations for f in (o.name, *o.aliases)]
+        words = {w.lower() for f in forms for w in _WORD.findall(f)}
+        return frozenset(w for w in words if len(w) >= 4)
+
+    @property
+    def themes(self) -> dict[str, Theme]:
+        return self._themes
+
+    @property
+    def instruments(self) -> dict[str, Instrument]:
+        return self._articles[0]
+
+    @property
+    def article_subjects(self) -> dict[str, list[Term]]:
+        return self._articles[1]
+
+    def article_name(self, label: str) -> str:
+        """'convention:29' → 'Organized Crime Convention, art. 29 (Training and ...)'."""
+        instrument, _, number = label.partition(":")
+        if instrument in self.instruments:
+            return self.instruments[instrument].article_name(number)
+        return label
+
+    @property
+    def actors(self) -> Actors:
+        return self._actors
+
+    @property
+    def recommendation(self) -> dict[str, Any]:
+        return self._recommendations
+
+    @property
+    def label_stop_words(self) -> frozenset[str]:
+        return self._cluster_labels
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@dataclass(frozen=True)
+class TaxonomySettings:
+    """params.yaml `taxonomy`: the folder every stage reads (an analyst's copy works too).
+
+    One setting for all stages, so the tagger, the clusters and the report can never be
+    built from two different taxonomies; dvc.yaml names its files through `${taxonomy.dir}`."""
+
+    dir: str | None = None  # relative to the project root; null: the package's own
+
+
+def taxonomy_folder(params: dict[str, Any] | None = None) -> Path:
+    """The taxonomy folder params.yaml names (relative paths from the project root)."""
+    settings = load_settings(TaxonomySettings, "taxonomy", params)
+    if not settings.dir:
+        return TAXONOMY_DIR
+    folder = Path(settings.dir)
+    folder = folder if folder.is_absolute() else repo_root() / folder
+    if not folder.is_dir():
+        raise TaxonomyError(f"params.yaml [taxonomy.dir]: {folder} is not a folder")
+    return folder
+
+
+def load_taxonomy(folder: Path | None = None, parts: Iterable[str] | None = None) -> Taxonomy:
+    """The taxonomy of `folder` (default: the package's), every declared part validated."""
+    return Taxonomy(folder, parts).validate()
+
+
+def stage_taxonomy(stage: str, folder: Path | None = None) -> Taxonomy:
+    """The taxonomy as one stage may read it (its STAGE_PARTS), validated."""
+    return load_taxonomy(folder, STAGE_PARTS[stage])
+
+
+__all__ = [
+    "STAGE_PARTS",
+    "Taxonomy",
+    "TaxonomyError",
+    "load_taxonomy",
+    "stage_taxonomy",
+    "taxonomy_folder",
+]
