@@ -10,6 +10,7 @@ removed PDF leaves no trace.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -27,9 +28,18 @@ T = TypeVar("T")
 
 
 def digest(*parts: Any) -> str:
-    """A stable hex digest of JSON-serializable parts."""
-    blob = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    """A stable hex digest of parts: JSON values, dataclasses, sets (sorted), paths."""
+    blob = json.dumps(parts, sort_keys=True, default=_plain, ensure_ascii=False)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """A JSON form that does not depend on the process (set order does, str() of a set)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return str(value)
 
 
 def files_digest(root: Path, files: Iterable[Path]) -> str:

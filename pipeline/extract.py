@@ -237,7 +237,9 @@ def extract(
     """
     taxonomy = taxonomy or stage_taxonomy("extract")
     knowledge = Knowledge.from_taxonomy(taxonomy)
-    fingerprint = digest(code_digest("extract"), taxonomy.fingerprint(), as_dict(settings))
+    # keyed by what extraction takes from the taxonomy, not by its files: a theme or a
+    # definition edited in labels.yaml does not make 200 PDFs be read again
+    fingerprint = digest(code_digest("extract"), knowledge, as_dict(settings))
     cache = DocCache(cache_dir, fingerprint) if cache_dir else None
     items = []
     for path in files:

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from joblib import Parallel, delayed, parallel_config
 
-from pipeline.errors import DocumentError
+from pipeline.errors import DocumentError, ParamsError
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -63,8 +63,12 @@ def _backend(settings: ParallelSettings) -> Iterator[None]:
         with parallel_config(backend=settings.backend):
             yield
         return
-    from dask.distributed import Client  # optional: only where a cluster is used
-
+    try:
+        from dask.distributed import Client  # optional: only where a cluster is used
+    except ImportError:
+        raise ParamsError(
+            "params.yaml [parallel.backend]: dask needs the extra: pip install 'crp-pipeline[dask]'"
+        ) from None
     with Client(settings.scheduler) as _client, parallel_config(backend="dask"):
         yield
 

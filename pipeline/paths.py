@@ -15,10 +15,21 @@ TAXONOMY_DIR = PACKAGE_DIR / "taxonomy"
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
 
-def repo_root() -> Path:
-    """The project root: `CRP_ROOT` if set, else the folder above the package."""
+def repo_root(start: Path | None = None) -> Path:
+    """The project root, found the way DVC and git find theirs: `CRP_ROOT` if set, else the
+    nearest folder at or above the working directory that holds `dvc.yaml`, else the
+    folder above the package (an installed package used outside any project).
+
+    Not the package's own location: with one environment and two clones of the project,
+    `dvc repro` in the second clone must read and write the second clone."""
     env = os.environ.get("CRP_ROOT")
-    return Path(env).resolve() if env else PACKAGE_DIR.parent
+    if env:
+        return Path(env).resolve()
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "dvc.yaml").is_file():
+            return folder
+    return PACKAGE_DIR.parent
 
 
 @dataclass(frozen=True)

@@ -416,9 +416,8 @@ class DocumentPages:
         self, site: Site, env: Environment, labels: dict[str, str], cache_dir: Path | None
     ) -> None:
         self.site, self.env, self.labels = site, env, labels
-        fingerprint = digest(
-            code_digest("report"), labels, site.raw_rel, site.taxonomy.fingerprint()
-        )
+        shown = (site.taxonomy.working_groups, site.taxonomy.instruments)  # names on the page
+        fingerprint = digest(code_digest("report"), labels, site.raw_rel, shown)
         self.cache = DocCache(cache_dir, fingerprint) if cache_dir else None
         self.keys = [
             doc_digests(frame)

@@ -242,7 +242,7 @@ def segment_corpus(
     """`segment` document by document, reusing cached paragraphs of unchanged documents."""
     taxonomy = taxonomy or stage_taxonomy("segment")
     known = WordKnowledge.from_taxonomy(taxonomy)
-    fingerprint = digest(code_digest("segment"), taxonomy.fingerprint(), as_dict(settings))
+    fingerprint = digest(code_digest("segment"), known, as_dict(settings))
     cache = DocCache(cache_dir, fingerprint) if cache_dir else None
     body = pages[pages["role"] == "body"]
     keys = doc_digests(body.drop(columns=["markers"]))

@@ -27,6 +27,18 @@ BACKENDS = ["pdfium", "pdfplumber"]
 CASES = [(backend, layout) for backend in BACKENDS for layout in LAYOUTS]
 
 
+# Fixtures that run extraction or the whole pipeline over the sample corpus: a test that
+# uses one is part of the full suite (`make test`), not of the fast loop (`-m "not slow"`).
+CORPUS_FIXTURES = {"layout_tables", "sample_tables", "pipeline_out", "project", "bad_corpus"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs a whole-corpus fixture as slow (see CORPUS_FIXTURES)."""
+    for item in items:
+        if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
 

@@ -14,6 +14,8 @@ import pytest
 import yaml
 from conftest import REPO
 
+pytestmark = pytest.mark.slow  # dvc repro in a copy of the project
+
 COPY = [
     "pipeline",
     "dvc.yaml",
@@ -61,17 +63,42 @@ def test_dvc_repro_twice_then_status_is_clean(project):
     assert "up to date" in dvc(project, "status")
 
 
+CACHED = ("extract", "segment", "tag", "report")
+
+
+def changed_stages(project: tuple[Path, dict[str, str]]) -> set[str]:
+    """The stages `dvc status` names (its lines that are not indented)."""
+    return {
+        line.strip().rstrip(":")
+        for line in dvc(project, "status").splitlines()
+        if line and not line.startswith((" ", "\t"))
+    }
+
+
+def test_a_theme_definition_edit_reruns_the_report(project):
+    root, _ = project
+    labels = root / "pipeline" / "taxonomy" / "labels.yaml"
+    text = labels.read_text(encoding="utf-8")
+    old = 'ghost_guns: "privately made'
+    assert old in text
+    labels.write_text(text.replace(old, 'ghost_guns: "home-assembled and privately made'))
+    assert "report" in changed_stages(project)
+    cached = {stage: set((root / "data" / "cache" / stage).iterdir()) for stage in CACHED}
+    dvc(project, "repro", "-q")
+    page = (root / "reports" / "theme-ghost_guns.html").read_text(encoding="utf-8")
+    assert "home-assembled and privately made" in page
+    assert "up to date" in dvc(project, "status")
+    # no document was read, segmented or rendered again for a definition
+    for stage in CACHED:
+        assert set((root / "data" / "cache" / stage).iterdir()) == cached[stage], stage
+
+
 def test_a_params_change_reruns_exactly_the_stages_downstream_of_it(project):
     root, _ = project
     params = yaml.safe_load((root / "params.yaml").read_text())
     params["cluster"]["threshold"] = 0.5
     (root / "params.yaml").write_text(yaml.safe_dump(params))
-    status = dvc(project, "status")
-    changed = {
-        line.strip().rstrip(":")
-        for line in status.splitlines()
-        if line and not line.startswith((" ", "\t"))
-    }
+    changed = changed_stages(project)
     assert changed == {"cluster", "evaluate"}  # the stages that read cluster params
     ran = {
         line.split("'")[1]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -111,21 +113,34 @@ def test_extract_duplicate_stems_do_not_share_a_doc_id(tmp_path):
     assert (documents["status"] == "failed").sum() == 1
 
 
-def test_extract_cache_reuses_unchanged_documents(tmp_path):
+def test_extract_cache_reuses_unchanged_documents(tmp_path, monkeypatch):
+    import pipeline.extract as stage
+
+    calls: list[str] = []
+    real = stage.extract_document
+    monkeypatch.setattr(
+        stage, "extract_document", lambda path, *a: calls.append(path.name) or real(path, *a)
+    )
     folder = tmp_path / "raw"
     copy_good(folder, [RAW / "som_2022_cd1.pdf", RAW / "tip_2022_cd1.pdf"])
-    settings, parallel = ExtractSettings(), ParallelSettings(n_jobs=1)
+    settings, parallel = ExtractSettings(), ParallelSettings(backend="sequential")
     first = extract(input_files(folder), settings, parallel, tmp_path / "cache")
+    assert sorted(calls) == ["som_2022_cd1.pdf", "tip_2022_cd1.pdf"]
     entries = set((tmp_path / "cache").iterdir())
     assert len(entries) == 2
+    calls.clear()
     (folder / "tip_2022_cd1.pdf").unlink()
     second = extract(input_files(folder), settings, parallel, tmp_path / "cache")
+    assert calls == []  # the unchanged document came from the cache
     assert set((tmp_path / "cache").iterdir()) < entries  # the removed file left no entry
     pd.testing.assert_frame_equal(
         first["pages"][first["pages"]["doc_id"] == "som_2022_cd1"].reset_index(drop=True),
         second["pages"].reset_index(drop=True),
         check_dtype=False,
     )
+    shutil.copy(RAW / "tip_2022_cd1.pdf", folder / "tip_2022_cd1.pdf")
+    extract(input_files(folder), replace(settings, margin_zone=0.1), parallel, tmp_path / "cache")
+    assert sorted(calls) == ["som_2022_cd1.pdf", "tip_2022_cd1.pdf"]  # new settings: read again
 
 
 def test_cli_run_names_each_bad_file_once_and_writes_tables(bad_corpus, tmp_path):

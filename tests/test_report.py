@@ -90,7 +90,7 @@ def test_notebooks_run_top_to_bottom(pipeline_out, path, monkeypatch):
     from nbclient import NotebookClient
 
     monkeypatch.setenv("CRP_OUTPUTS", str(pipeline_out))
-    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # figures as PNG
     notebook = nbformat.read(path, as_version=4)
     NotebookClient(
         notebook,
@@ -100,7 +100,22 @@ def test_notebooks_run_top_to_bottom(pipeline_out, path, monkeypatch):
     ).execute()
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors == []
-    assert any(c.get("outputs") for c in notebook.cells)
+    checked = [c for c in notebook.cells if "check" in c.get("metadata", {}).get("tags", [])]
+    assert len(checked) >= 4, "the notebook's key cells are tagged `check`"
+    for cell in checked:
+        assert shows_rows_or_a_figure(cell), cell.source[:80]
+
+
+def shows_rows_or_a_figure(cell) -> bool:
+    """A key cell's output is a figure, or a table with at least one row."""
+    for output in cell.get("outputs", []):
+        data = output.get("data", {})
+        if "image/png" in data:
+            return True
+        html, text = data.get("text/html", ""), data.get("text/plain", "")
+        if "<tbody>" in html and "<tr>" in html.split("<tbody>", 1)[1]:
+            return not text.startswith("Empty DataFrame")
+    return False
 
 
 def test_report_document_list_names_skipped_files(pipeline_out, tmp_path):

@@ -22,6 +22,8 @@ from pipeline.paths import Layout
 from pipeline.schemas import write_table
 from pipeline.segment import SegmentSettings, segment_corpus
 
+pytestmark = pytest.mark.slow  # whole-corpus runs, twice or under Dask
+
 SKIP_PARTS = {"cache", "embeddings"}  # working caches, not outputs
 
 

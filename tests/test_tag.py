@@ -69,7 +69,14 @@ def test_tag_rules_name_what_produced_each_tag(nlp):
     assert tables["recommendations"].iloc[0]["rule"] == "recommendation/urge"
 
 
-def test_tag_corpus_reuses_cached_documents(nlp, tagger_dir, tmp_path):
+def test_tag_corpus_reuses_cached_documents(nlp, tagger_dir, tmp_path, monkeypatch):
+    import pipeline.tag as stage
+
+    tagged: list[str] = []
+    real = stage.tag
+    monkeypatch.setattr(
+        stage, "tag", lambda paras, *a: tagged.extend(set(paras["doc_id"])) or real(paras, *a)
+    )
     paras = pd.concat(
         [
             paragraphs({"a": "He urged States to act."}).assign(doc_id="a"),
@@ -79,11 +86,17 @@ def test_tag_corpus_reuses_cached_documents(nlp, tagger_dir, tmp_path):
     docs = pd.DataFrame({"doc_id": ["a", "b"], "working_group": ["firearms", None]})
     settings, parallel = TagSettings(), ParallelSettings(backend="sequential")
     first = tag_corpus(paras, docs, tagger_dir, settings, parallel, tmp_path / "cache")
-    assert len(list((tmp_path / "cache").iterdir())) == 2
+    assert sorted(tagged) == ["a", "b"] and len(list((tmp_path / "cache").iterdir())) == 2
+    tagged.clear()
     again = tag_corpus(paras, docs, tagger_dir, settings, parallel, tmp_path / "cache")
+    assert tagged == []  # both documents came from the cache
     pd.testing.assert_frame_equal(first["tags"], again["tags"], check_dtype=False)
+    changed = paras.assign(text=paras["text"].where(paras["doc_id"] == "a", "Craft production."))
+    tag_corpus(changed, docs, tagger_dir, settings, parallel, tmp_path / "cache")
+    assert tagged == ["b"]  # only the edited document is tagged again
 
 
+@pytest.mark.slow
 def test_spacy_load_works_without_importing_the_pipeline(tagger_dir):
     code = textwrap.dedent(f"""
         import spacy
@@ -96,6 +109,7 @@ def test_spacy_load_works_without_importing_the_pipeline(tagger_dir):
     assert "crp_resolver" in proc.stdout and "'participant'" in proc.stdout
 
 
+@pytest.mark.slow
 def test_the_tagger_loads_without_torch_and_torch_still_imports_afterwards(tagger_dir):
     script = textwrap.dedent(
         f"""

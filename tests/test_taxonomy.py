@@ -123,3 +123,75 @@ def test_analyst_adds_a_synonym_without_code(taxonomy_copy):
     assert [(s.label_, s.id_) for s in doc.spans["themes"]] == [
         ("ghost_guns", "theme/ghost_guns/spectre rifle")
     ]
+
+
+def test_taxonomy_unknown_key_names_file_line_and_key(taxonomy_copy):
+    edit(taxonomy_copy / "themes.yaml", "    pref_label: ghost guns", "    pref_lable: ghost guns")
+    with pytest.raises(TaxonomyError) as info:
+        load_taxonomy(taxonomy_copy)
+    message = str(info.value)
+    line = next(
+        n
+        for n, text in enumerate((taxonomy_copy / "themes.yaml").read_text().splitlines(), 1)
+        if "pref_lable" in text
+    )
+    assert f"themes.yaml:{line}: themes.ghost_guns.pref_lable: unknown key" in message
+    assert "pref_label" in message  # the keys that are allowed
+
+
+def test_taxonomy_wrong_type_names_the_key(taxonomy_copy):
+    edit(
+        taxonomy_copy / "working_groups.yaml",
+        "    protocol: convention",
+        "    protocol: [convention]",
+    )
+    with pytest.raises(
+        TaxonomyError, match=r"working_groups\.yaml:\d+: working_groups\.\w+\.protocol"
+    ):
+        load_taxonomy(taxonomy_copy)
+
+
+def test_taxonomy_every_working_group_of_the_contract_has_names_and_a_protocol():
+    groups = TAXONOMY.working_groups
+    assert set(groups) == set(LABELS["working_groups"])
+    assert {g.protocol for g in groups.values()} <= set(LABELS["instruments"])
+    assert all(g.label and g.symbols and g.names for g in groups.values())
+
+
+def test_taxonomy_a_new_working_group_needs_no_code(taxonomy_copy):
+    labels = taxonomy_copy / "labels.yaml"
+    edit(labels, "working_groups:\n", 'working_groups:\n  corruption: "Working Group on X"\n')
+    with pytest.raises(TaxonomyError, match="no entry for corruption"):
+        load_taxonomy(taxonomy_copy)
+    groups = taxonomy_copy / "working_groups.yaml"
+    edit(
+        groups,
+        "working_groups:\n",
+        "working_groups:\n  corruption:\n    label: Corruption\n    names: [Working Group on X]\n"
+        "    symbols: [CTOC/COP/WG.9]\n    topics: [corruption]\n    protocol: convention\n",
+    )
+    assert load_taxonomy(taxonomy_copy).working_groups["corruption"].label == "Corruption"
+
+
+def test_article_names_come_from_the_data():
+    assert TAXONOMY.article_name("convention:29").startswith("Organized Crime Convention, art. 29")
+    assert TAXONOMY.article_name("som_protocol:16") == (
+        "Smuggling of Migrants Protocol, art. 16 (Protection and assistance measures)"
+    )
+    assert TAXONOMY.article_name("other:11") == "Other instrument, art. 11"
+
+
+def test_gold_malformed_line_is_an_error_naming_the_line(tmp_path):
+    import json
+
+    from pipeline.knowledge.gold import read_gold
+
+    good = {"doc_id": "d", "para_no": 1, "text": "x", "themes": ["ghost_guns"]}
+    bad = {"doc_id": "d", "para_no": 2, "text": "y", "themes": ["ghost_gun"]}
+    lines = [json.dumps(good), json.dumps(bad)]
+    (tmp_path / "d.paragraphs.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"d\.paragraphs\.jsonl:2: .*unknown theme 'ghost_gun'"):
+        read_gold(tmp_path, TAXONOMY.labels)
+    (tmp_path / "d.paragraphs.jsonl").write_text(lines[0] + "\n{not json\n", encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"d\.paragraphs\.jsonl:2: not JSON"):
+        read_gold(tmp_path, TAXONOMY.labels)

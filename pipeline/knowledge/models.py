@@ -184,7 +184,9 @@ def parse(source: Source, model: type[M]) -> M:
     try:
         return model.model_validate(source.data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        errors = exc.errors()
+        # a mistyped key shows as both "unknown key" and "required key missing": name the typo
+        first = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
         loc = tuple(p for p in first["loc"] if not isinstance(p, str) or "[" not in p)
         message = first["msg"]
         if first["type"] == "extra_forbidden":
