@@ -7,6 +7,7 @@ so a stage that drifts from the contract fails loudly instead of feeding bad dat
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +38,20 @@ class Table:
 
     def empty(self) -> pd.DataFrame:
         """A frame with this table's columns and no rows."""
-        return self.schema.empty_table().to_pandas()
+        return self.schema.empty_table().to_pandas(types_mapper=nullable_types)
+
+    @property
+    def pandas_metadata(self) -> dict[bytes, bytes]:
+        """Schema metadata telling pandas to read integer and boolean columns as nullable
+        (Int64, boolean): with one missing year, plain `pd.read_parquet` would otherwise give
+        floats (2024.0) and CSV exports would print them."""
+        return _pandas_metadata(self.name)
+
+
+@functools.cache
+def _pandas_metadata(name: str) -> dict[bytes, bytes]:
+    table = get_table(name)
+    return pa.Table.from_pandas(table.empty(), schema=table.schema).schema.metadata or {}
 
 
 def _table(name: str, keys: tuple[str, ...], description: str, **cols: pa.DataType) -> Table:
@@ -314,7 +328,7 @@ def to_arrow(df: pd.DataFrame, name: str, where: str = "") -> pa.Table:
         arrow = pa.Table.from_pandas(df, schema=table.schema, preserve_index=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError) as exc:
         raise SchemaError(f"{where}: a column does not fit its declared type: {exc}") from exc
-    return arrow.replace_schema_metadata(None)
+    return arrow.replace_schema_metadata(table.pandas_metadata)
 
 
 def _check_columns(df: pd.DataFrame, table: Table, where: str) -> None:

@@ -88,3 +88,46 @@ def make_all(folder: Path, source: Path) -> dict[str, Path]:
 def copy_good(folder: Path, sources: list[Path]) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return [Path(shutil.copy(s, folder / s.name)) for s in sources]
+
+
+def text_pdf(path: Path, pages: list[list[str]], size: float = 11.0) -> Path:
+    """A PDF of plain text lines (Helvetica, A4), one list of lines per page."""
+    pdf = pikepdf.new()
+    font = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+    )
+    for lines in pages:
+        pdf.add_blank_page(page_size=(595, 842))
+        page = pdf.pages[-1]
+        page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+        ops = [f"BT /F1 {size} Tf {size * 1.4:.1f} TL 72 770 Td"]
+        for line in lines:
+            safe = line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+            ops.append(f"({safe}) Tj T*")
+        ops.append("ET")
+        page.Contents = pikepdf.Stream(pdf, "\n".join(ops).encode("latin-1"))
+    pdf.save(path)
+    return path
+
+
+def not_a_crp(path: Path) -> Path:
+    """An annual report of an NGO: numbered paragraphs, no UN masthead, symbol or session."""
+    paragraphs = [
+        "1. This annual report describes the work of the Foundation in 2023 on small arms",
+        "control, including its research on ghost guns and the craft production of firearms.",
+        "2. The Foundation recommended that States mark firearms at import and keep records",
+        "of transfers for at least twenty years, in line with the Firearms Protocol.",
+        "3. Our partners trained customs officers on the detection of firearm parts and",
+        "components sent by postal and courier services.",
+    ]
+    return text_pdf(path, [["Annual Report 2023", "", *paragraphs[:4]], paragraphs[4:]])
+
+
+def long_annex(path: Path, n_pages: int = 300) -> Path:
+    """A statistical annex: hundreds of pages of table rows and no paragraph at all."""
+    pages = [
+        [f"Table A.{p}. Seizures by region, {2000 + p % 20}"]
+        + [f"Region {r}   {p * 7 + r}   {p * 3 + r * 2}   {p + r}" for r in range(40)]
+        for p in range(1, n_pages + 1)
+    ]
+    return text_pdf(path, pages, size=9.0)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from badfiles import not_a_crp
 from conftest import REPO
 
 pytestmark = pytest.mark.slow  # dvc repro in a copy of the project
@@ -43,6 +44,7 @@ def project(tmp_path_factory) -> tuple[Path, dict[str, str]]:
         CRP_ROOT=str(root),
         PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}",
     )
+    not_a_crp(root / "data" / "raw" / "ngo_report.pdf")  # a document of no known session
     subprocess.run(["git", "init", "-q"], cwd=root, check=True)
     return root, env
 
@@ -86,7 +88,7 @@ def test_a_theme_definition_edit_reruns_the_report(project):
     cached = {stage: set((root / "data" / "cache" / stage).iterdir()) for stage in CACHED}
     dvc(project, "repro", "-q")
     page = (root / "reports" / "theme-ghost_guns.html").read_text(encoding="utf-8")
-    assert "home-assembled and privately made" in page
+    assert "Home-assembled and privately made" in page  # the definition, as a sentence
     assert "up to date" in dvc(project, "status")
     # no document was read, segmented or rendered again for a definition
     for stage in CACHED:

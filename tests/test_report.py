@@ -13,7 +13,8 @@ import pytest
 from conftest import REPO
 
 from pipeline.paths import Layout
-from pipeline.report import highlight, render
+from pipeline.report import render
+from pipeline.report_pages import highlight
 from pipeline.schemas import read_table, write_table
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from badfiles import copy_good, make_all
+from badfiles import copy_good, long_annex, make_all, not_a_crp
 from conftest import GOLD, RAW
 
 from pipeline.cli import run_all
@@ -100,10 +100,17 @@ def test_dask_cluster_gives_byte_identical_tables(tmp_path):
     assert tables["dask"] == tables["loky"]
 
 
-def test_bad_files_at_scale_are_reported_once_and_listed_in_the_report(tmp_path):
+def test_a_mixed_folder_runs_every_stage_and_reports_each_problem_once(tmp_path):
+    """Good CRPs, every hostile file, a report and a 300-page annex that are not CRPs, and
+    files that are not PDFs: `crp run` exits 0, names each failed file once, ignores the
+    non-PDFs with one line, and every stage keeps the documents it cannot place."""
     raw = tmp_path / "raw"
     make_all(raw, RAW / "fa_2023_cd2.pdf")
     copy_good(raw, sorted(RAW.glob("*.pdf")))
+    not_a_crp(raw / "ngo_report.pdf")
+    long_annex(raw / "annex.pdf")
+    (raw / "sources.csv").write_text("file,source\nfa_2023_cd2.pdf,UN\n", encoding="utf-8")
+    (raw / "notes.jsonl").write_text('{"note": "read later"}\n', encoding="utf-8")
     out = tmp_path / "out"
     proc = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "run", str(raw), "--out", str(out)],
@@ -112,9 +119,27 @@ def test_bad_files_at_scale_are_reported_once_and_listed_in_the_report(tmp_path)
         timeout=900,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("ignored 2 file(s) that are not .pdf: notes.jsonl, sources.csv") == 1
     index = (out / "reports" / "index.html").read_text(encoding="utf-8")
     for bad in ("corrupt", "truncated", "encrypted", "zero_byte", "not_a_pdf", "image_only"):
         assert proc.stderr.count(f"skipped {bad}.pdf:") == 1
         assert f"{bad}.pdf" in index
+    assert "sources.csv" not in index
+    documents = pd.read_parquet(out / "documents.parquet").set_index("doc_id")
+    assert documents.loc["ngo_report", "status"] == "ok"
+    assert pd.isna(documents.loc["ngo_report", "year"])
+    assert documents["year"].dtype == "Int64" and (documents["year"] == 2023).any()
     good = {p.stem for p in RAW.glob("*.pdf")}
-    assert set(pd.read_parquet(out / "paragraphs.parquet")["doc_id"]) == good
+    assert set(pd.read_parquet(out / "paragraphs.parquet")["doc_id"]) == good | {"ngo_report"}
+    tags = pd.read_parquet(out / "tags.parquet")
+    assert {"ghost_guns", "craft_production"} <= set(tags[tags["doc_id"] == "ngo_report"]["label"])
+    clustered = pd.read_parquet(out / "rec_clusters.parquet")
+    assert "ngo_report" in set(clustered["doc_id"])
+    others = index.split('id="others"', 1)[1].split("<h2", 1)[0]
+    assert "ngo_report" in others and "annex" in others
+    assert (out / "reports" / "doc-ngo_report.html").exists()
+    page = (out / "reports" / "theme-ghost_guns.html").read_text(encoding="utf-8")
+    assert "ngo_report (not a session summary)" in page and "not charted" in page
+    csv = (out / "tables" / "theme_by_session.csv").read_text(encoding="utf-8")
+    assert ",2023," in csv and "2023.0" not in csv
