@@ -5,8 +5,8 @@ recommendation), one page per theme (definition, share by session, who raised it
 articles alongside, recommendations grouped by ask with the sessions they recurred in and
 "new this session", the paragraphs with their evidence highlighted and linked to their
 PDF page), a list of documents and one page per document. What each page shows is built
-by `pipeline.report_pages`; this module renders it with Jinja2, which escapes every piece
-of document text, and writes the files.
+by `pipeline.report_pages` and `pipeline.report_themes`; this module renders it with
+Jinja2, which escapes every piece of document text, and writes the files.
 """
 
 from __future__ import annotations
@@ -23,15 +23,8 @@ from pipeline.cache import DocCache, digest, doc_digests
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.paths import TEMPLATES_DIR, Layout
 from pipeline.provenance import code_digest
-from pipeline.report_pages import (
-    SiteData,
-    ThemeIndex,
-    document_page,
-    documents_page,
-    index_page,
-    site_data,
-    theme_pages,
-)
+from pipeline.report_pages import SiteData, document_page, documents_page, site_data
+from pipeline.report_themes import ThemeIndex, index_page, theme_pages
 from pipeline.schemas import read_table
 
 log = logging.getLogger("crp")

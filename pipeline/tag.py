@@ -85,15 +85,33 @@ def doc_rows(
     control characters were blanked), so `text[start:end] == evidence` always holds.
     """
     source = text if isinstance(text, str) else doc.text
-    tags: list[dict[str, Any]] = []
-    seen: set[tuple] = set()
+    return _tag_rows(doc_id, para_no, doc, source), _recommendation_rows(
+        doc_id, para_no, doc, source
+    )
 
-    def add(kind: str, label: str, span: Any, explicit: bool | None) -> None:
+
+def _spans(doc: Doc) -> Iterator[tuple[str, Any, bool | None]]:
+    """(kind, span, explicit) of every tag span of a paragraph, articles first."""
+    for span in doc.spans.get("articles", []):
+        yield "article", span, True
+    for span in doc.spans.get("articles_related", []):
+        yield "article", span, False
+    for key, kind in SPAN_KINDS.items():
+        for span in doc.spans.get(key, []):
+            yield kind, span, None
+
+
+def _tag_rows(doc_id: str, para_no: int, doc: Doc, source: str) -> list[dict]:
+    rows: list[dict[str, Any]] = []
+    seen: set[tuple] = set()
+    for kind, span, explicit in _spans(doc):
+        evidence = source[span.start_char : span.end_char]
+        label = evidence if kind in ("org", "country") else span.label_
         key = (kind, label, span.start_char, span.end_char)
         if key in seen:
-            return
+            continue
         seen.add(key)
-        tags.append(
+        rows.append(
             {
                 "doc_id": doc_id,
                 "para_no": para_no,
@@ -102,24 +120,15 @@ def doc_rows(
                 "explicit": explicit,
                 "start": span.start_char,
                 "end": span.end_char,
-                "evidence": source[span.start_char : span.end_char],
+                "evidence": evidence,
                 "rule": span.id_,
             }
         )
+    return rows
 
-    for span in doc.spans.get("articles", []):
-        add("article", span.label_, span, True)
-    for span in doc.spans.get("articles_related", []):
-        add("article", span.label_, span, False)
-    for key, kind in SPAN_KINDS.items():
-        for span in doc.spans.get(key, []):
-            label = (
-                source[span.start_char : span.end_char]
-                if kind in ("org", "country")
-                else span.label_
-            )
-            add(kind, label, span, None)
-    recs = [
+
+def _recommendation_rows(doc_id: str, para_no: int, doc: Doc, source: str) -> list[dict]:
+    return [
         {
             "doc_id": doc_id,
             "para_no": para_no,
@@ -134,7 +143,6 @@ def doc_rows(
         }
         for n, r in enumerate(doc._.recommendations or [], start=1)
     ]
-    return tags, recs
 
 
 def tag(
