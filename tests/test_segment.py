@@ -78,11 +78,12 @@ def test_segment_paragraph_across_page_break_is_one_paragraph(sample_tables):
 
 
 def _lines(rows: list[tuple]) -> pd.DataFrame:
-    """A pages table from (page, top, x0, text, bold, italic) tuples."""
+    """A pages table from (page, top, x0, text, bold, italic[, x1]) tuples; x1 500 is the
+    right edge of the text block."""
     return pd.DataFrame(
         [
-            page_line(p, i, top, text, x0, bold, italic)
-            for i, (p, top, x0, text, bold, italic) in enumerate(rows)
+            page_line(p, i, top, text, x0, bold, italic, *x1)
+            for i, (p, top, x0, text, bold, italic, *x1) in enumerate(rows)
         ]
     )
 
@@ -122,14 +123,14 @@ def test_segment_number_inside_text_does_not_start_a_paragraph():
 def test_segment_italic_heading_sets_subsection_until_next_section():
     lines = _lines(
         [
-            (1, 100, 70, "II. Topics", True, False),
+            (1, 100, 70, "II. Topics", True, False, 130),
             (1, 120, 70, "1. First paragraph, which", False, False),
-            (1, 132, 70, "runs over two lines.", False, False),
-            (1, 152, 70, "Gender dimensions", False, True),
+            (1, 132, 70, "runs over two lines.", False, False, 170),
+            (1, 152, 70, "Gender dimensions", False, True, 160),
             (1, 172, 70, "2. Second paragraph, which", False, False),
-            (1, 184, 70, "also runs over two lines.", False, False),
-            (1, 204, 70, "III. Closing", True, False),
-            (1, 224, 70, "3. Third.", False, False),
+            (1, 184, 70, "also runs over two lines.", False, False, 190),
+            (1, 204, 70, "III. Closing", True, False, 130),
+            (1, 224, 70, "3. Third.", False, False, 120),
         ]
     )
     got = segment(lines, SegmentSettings()).set_index("para_no")
