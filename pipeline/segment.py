@@ -180,7 +180,7 @@ def _paragraphs(lines: pd.DataFrame, join: Callable[[list[str]], str]) -> Iterat
             heading.last = line
         elif _is_section(line, text):
             heading = _Heading("section", [text], line)
-        elif _is_subsection(rows, i, para, boundary or heading is not None, page):
+        elif _is_subsection(rows, i, para, boundary or heading is not None):
             if heading is not None:
                 section, subsection = _apply(heading, section, subsection, join)
             heading = _Heading("subsection", [text], line)
@@ -251,17 +251,14 @@ def _continues_heading(heading: _Heading, line: Line, page: _Page) -> bool:
     return heading.kind == "section" or not _forced_break(last, line, page)
 
 
-def _is_subsection(
-    rows: list[Line], i: int, para: _Para | None, boundary: bool, page: _Page
-) -> bool:
+def _is_subsection(rows: list[Line], i: int, para: _Para | None, boundary: bool) -> bool:
     """A sub-heading, by all the evidence a page gives and no one producer's spacing: a
     line wholly in italic or bold (not a roman-numbered section), that does not end like a
     sentence or clause, after a paragraph that ended (a sentence end or a block boundary),
-    alone on its line(s) (its last line ends a block too), and followed by the next
-    numbered paragraph."""
+    alone on its line(s), and followed by the next numbered paragraph. A gap or a short
+    last line is not required: a heading may fill its line and have no space around it."""
     line = rows[i]
-    text = str(line["text"]).strip()
-    if not (bool(line["italic"]) or bool(line["bold"])) or text.endswith(HEADING_END):
+    if not (bool(line["italic"]) or bool(line["bold"])):
         return False
     ended = para is None or not para.texts or para.texts[-1].rstrip().endswith(SENTENCE_END)
     if not (ended or boundary):
@@ -270,8 +267,8 @@ def _is_subsection(
     for nxt in rows[i + 1 : i + 4]:
         match = PARA_RE.match(str(nxt["text"]).strip())
         if match:
-            expected = int(match.group(1)) == para.number + 1 if para else True
-            return expected and _ends_block(last, nxt, page)
+            expected = para is None or int(match.group(1)) == para.number + 1
+            return expected and not str(last["text"]).rstrip().endswith(HEADING_END)
         if not _same_type(line, nxt):
             return False
         last = nxt
