@@ -22,8 +22,8 @@ from common import ROOT, record, timer
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness.docx_layouts import doc_ids, grid, make_pdfs, sample, soffice  # noqa: E402
-from harness.scoring import Score, paragraphs_of, score  # noqa: E402
+from harness.docx_layouts import doc_ids, grid, make_pdfs, sample, soffice
+from harness.scoring import Score, paragraphs_of, score
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ LAYOUTS = {
     "un": RAW,
     "un-narrow": FIXTURES / "pdf" / "un-narrow",
     "letter": FIXTURES / "pdf" / "letter",
+    "word": FIXTURES / "pdf" / "word",  # .docx → LibreOffice Writer, as real CRPs are made
 }
 DOC_IDS = sorted(p.stem for p in RAW.glob("*.pdf"))
 BACKENDS = ["pdfium", "pdfplumber"]

@@ -23,6 +23,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Inches, Mm, Pt
 from docx.text.paragraph import Paragraph
+
 from harness.crp_markdown import Block, Crp, Run
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -50,12 +51,18 @@ class Style:
 
     def key(self) -> str:
         """A short readable name, unique per combination (file names, test ids)."""
-        return (
-            f"{self.font.replace(' ', '')}{self.size}-{self.align[0]}-{self.numbering}-{self.subheading}"
-            f"-s{self.para_space}h{self.heading_space}-{self.paper}-{self.margins}"
-            f"-{'hf' if self.furniture != 'none' else 'nohf'}"
-            f"-{'fn' if self.footnotes != 'none' else 'nofn'}"
-        )
+        parts = [
+            f"{self.font.replace(' ', '')}{self.size}",
+            self.align[0],
+            self.numbering,
+            self.subheading,
+            f"s{self.para_space}h{self.heading_space}",
+            self.paper,
+            self.margins,
+            "hf" if self.furniture != "none" else "nohf",
+            "fn" if self.footnotes != "none" else "nofn",
+        ]
+        return "-".join(parts)
 
 
 def build_docx(crp: Crp, style: Style, doc_id: str, year: int) -> DocxDocument:
@@ -118,7 +125,7 @@ def _add_block(
 
 
 def _section(para: Paragraph, block: Block, style: Style) -> None:
-    """"IV. Spotlight ...": the numeral hangs in the margin (a tab to the text), or is
+    """ "IV. Spotlight ...": the numeral hangs in the margin (a tab to the text), or is
     typed inline with a space where the producer numbers paragraphs inline."""
     label, _, rest = block.text.partition(" ")
     fmt = para.paragraph_format

@@ -102,6 +102,17 @@ def sample(styles: list[Style] | None = None, size: int = SAMPLE_SIZE) -> list[S
     return chosen + styles[: max(0, size - len(chosen))]
 
 
+def sample_jobs(styles: list[Style] | None = None) -> list[tuple[str, Style]]:
+    """The sample's (document, combination) pairs: each combination with two documents,
+    taken in turn, so every document appears."""
+    docs = doc_ids()
+    return [
+        (docs[(k + shift) % len(docs)], style)
+        for k, style in enumerate(styles or sample())
+        for shift in (0, 3)
+    ]
+
+
 def _values(style: Style) -> set[tuple[str, object]]:
     return set(asdict(style).items())
 
@@ -153,9 +164,9 @@ def _convert(
         docx = sorted(str(p) for p in work.glob("*.docx"))
         # A profile of its own: two LibreOffice runs sharing one profile block each other.
         profile = (work / "profile").as_uri()
+        options = ["--headless", "--convert-to", "pdf", "--outdir", str(work)]
         subprocess.run(
-            [command, f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf"]
-            + ["--outdir", str(work), *docx],
+            [command, f"-env:UserInstallation={profile}", *options, *docx],
             check=True,
             capture_output=True,
             timeout=120 + 20 * len(docx),

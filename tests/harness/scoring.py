@@ -63,7 +63,10 @@ def score(doc_id: str, paragraphs: pd.DataFrame) -> Score:
         row = got.loc[number]
         sims.append(similarity(e["text"], row["text"]))
         subsection = None if pd.isna(row["subsection"]) else row["subsection"]
-        headings = (row["section"], subsection) == (gold[number]["section"], gold[number]["subsection"])
+        headings = (row["section"], subsection) == (
+            gold[number]["section"],
+            gold[number]["subsection"],
+        )
         agree += headings
         if sims[-1] < 1.0 or not headings:
             wrong.append(_describe(number, e["text"], row, gold[number], sims[-1]))
