@@ -2,7 +2,7 @@
 paragraphs read exactly?
 
     python benchmarks/layout_grid.py [--backend pdfium|pdfplumber] [--docs fa_2022_cd1,...]
-                                     [--sample]
+                                     [--sample | --random N [--seed S]]
 
 The grid (tests/harness/docx_layouts.py) crosses what real producers vary (font, size,
 justification, paragraph numbering, sub-heading emphasis, spacing, paper, margins,
@@ -22,7 +22,7 @@ from common import ROOT, record, timer
 
 sys.path.insert(0, str(ROOT / "tests"))
 
-from harness.docx_layouts import doc_ids, grid, make_pdfs, sample, soffice
+from harness.docx_layouts import doc_ids, grid, make_pdfs, random_styles, sample, soffice
 from harness.scoring import Score, paragraphs_of, score
 
 
@@ -31,11 +31,16 @@ def main() -> None:
     parser.add_argument("--backend", default="pdfium", choices=["pdfium", "pdfplumber"])
     parser.add_argument("--docs", default="", help="comma-separated doc ids (default: all)")
     parser.add_argument("--sample", action="store_true", help="only the test suite's sample")
+    parser.add_argument(
+        "--random", type=int, default=0, help="instead: N combinations drawn from the full product"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed of --random")
     args = parser.parse_args()
     if soffice() is None:
         sys.exit("LibreOffice (soffice) is not installed: run `make harness-tools`")
     docs = args.docs.split(",") if args.docs else doc_ids()
-    styles = sample() if args.sample else grid()
+    styles = random_styles(args.random, args.seed) if args.random else None
+    styles = styles or (sample() if args.sample else grid())
     jobs = [(doc, style) for style in styles for doc in docs]
     with timer() as made:
         pdfs = make_pdfs(jobs)
@@ -56,7 +61,8 @@ def main() -> None:
     }
     for key, s in failures:
         print(f"NOT EXACT {key} {s.doc_id}: " + "; ".join(s.wrong))
-    record(f"layout_grid_{args.backend}" + ("_sample" if args.sample else ""), summary)
+    kind = f"_random{args.random}_seed{args.seed}" if args.random else "_sample" * args.sample
+    record(f"layout_grid_{args.backend}{kind}", summary)
 
 
 def _line(key: str, scores: list[Score]) -> str:

@@ -130,13 +130,14 @@ def _edge(lines: pd.DataFrame) -> float:
 def _forced_break(prev: Line, line: Line, page: _Page) -> bool:
     """Whether `prev` ended with room to spare for the first word of `line`: then the
     writer broke the line (a paragraph or heading ended there), not the typesetter. The
-    word's width is estimated from `line`'s own average character width."""
+    word's width is estimated from `line`'s own average character width, with a space
+    before it and one character more for the estimate's error (bold or wide letters)."""
     text = str(line["text"]).strip()
     if not text:
         return False
     first = text.split(None, 1)[0]
     char_width = (float(line["x1"]) - float(line["x0"])) / len(text)
-    return float(prev["x1"]) + char_width * (len(first) + 1) < page.edge
+    return float(prev["x1"]) + char_width * (len(first) + 2) < page.edge
 
 
 def _ends_block(prev: Line, line: Line, page: _Page) -> bool:

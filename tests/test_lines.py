@@ -142,3 +142,11 @@ def test_pdfium_boxes_follow_the_baseline_not_each_glyph():
     assert len(tops) > 40
     assert all(len(t) == 1 for t in tops.values())
     assert all(c.size > 1.0 for p in pages for c in p.chars)  # no invented spaces
+
+
+def test_lines_justified_line_stretched_before_a_url_stays_one_line():
+    # "page   of   the   dialogue:" spread over the measure because the URL after it did
+    # not fit: wide gaps, but all alike, unlike the one gap between masthead blocks.
+    words = [word("page", 90, 700), word("of", 230, 700), word("the", 360, 700)]
+    lines = page_lines(page(*words, word("dialogue:", 500, 700)))
+    assert [ln.text for ln in lines] == ["page of the dialogue:"]

@@ -16,6 +16,7 @@ import statistics
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TypeVar
 
 from pipeline.readers.base import Char, PageChars, font_flags
@@ -128,16 +129,23 @@ def _host_row(i: int, rows: list[list[Char]], sizes: list[float]) -> int | None:
 
 
 def _split_columns(row: list[Char]) -> list[list[Char]]:
-    """Split a row where the gap is much wider than a word space (side-by-side blocks)."""
+    """Split a row where a gap is much wider than a word space and than the row's other
+    word spaces (side-by-side blocks of a masthead). A justified line stretched before a
+    long URL has wide gaps too, but all alike: it stays one line."""
     row = sorted(row, key=lambda c: c.x0)
+    spaces = _word_gaps(row)
     segments: list[list[Char]] = [[row[0]]]
+    last = row[0]
     for char in row[1:]:
-        prev = segments[-1][-1]
-        gap = char.x0 - prev.x1
-        if gap > max(2.0 * max(char.size, prev.size), 18.0):
+        if char.text.isspace():
+            segments[-1].append(char)
+            continue
+        gap = char.x0 - last.x1
+        if _column_gap(gap, max(char.size, last.size), spaces):
             segments.append([char])
         else:
             segments[-1].append(char)
+        last = char
     # A hanging label ("12.", "(a)") set off by a tab belongs to the text after it.
     joined: list[list[Char]] = []
     for seg in segments:
@@ -146,6 +154,26 @@ def _split_columns(row: list[Char]) -> list[list[Char]]:
         else:
             joined.append(seg)
     return joined
+
+
+def _word_gaps(row: list[Char]) -> list[float]:
+    """The gaps between consecutive glyphs of a row (sorted by x) wide enough to be word
+    spaces or wider."""
+    visible = [c for c in row if not c.text.isspace()]
+    return [
+        b.x0 - a.x1
+        for a, b in pairwise(visible)
+        if b.x0 - a.x1 > 0.2 * min(a.size, b.size)
+    ]
+
+
+def _column_gap(gap: float, size: float, spaces: list[float]) -> bool:
+    if gap <= max(2.0 * size, 18.0):
+        return False
+    others = list(spaces)
+    if gap in others:
+        others.remove(gap)
+    return not others or gap > 3.0 * statistics.median(others)
 
 
 def _build_line(page: int, chars: list[Char]) -> Line | None:

@@ -81,12 +81,15 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
     flags = ctypes.c_int()
     get_size, get_box = raw.FPDFText_GetFontSize, raw.FPDFText_GetLooseCharBox
     runs: list[Char] = []
-    run: list = []  # [text, x0, x1, top, bottom, size, font, index of last char]
+    # [text, x0, x1, top, bottom, size, font, index of last char, of last non-space char]
+    run: list = []
     boundary = True  # the previous character was a space or a line end
 
     def close() -> None:
-        get_box(textpage, run[7], rect)
-        run[2] = max(run[2], rect.right)
+        # x1 is where the last glyph ends, not the space after it: a line's right end
+        # tells whether the next word would have fitted (segment's short-line evidence).
+        get_box(textpage, run[8] if run[8] >= 0 else run[7], rect)
+        run[2] = rect.right if run[8] >= 0 else max(run[2], rect.right)
         runs.append(Char(run[0], run[1], run[2], run[3], run[4], run[5], run[6]))
 
     def baseline(i: int) -> float:
@@ -104,6 +107,7 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
         if run and not boundary and run[5] == size:
             run[0] += ch
             run[7] = i
+            run[8] = i if ch != " " else run[8]
             boundary = ch == " " or line_end
             continue
         get_box(textpage, i, rect)
@@ -119,13 +123,15 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
                 run[0] += ch
                 run[2] = max(last_right, right)
                 run[7] = i
+                run[8] = i if ch != " " else run[8]
                 boundary = ch == " " or line_end
                 continue
         if run:
             close()
         length = raw.FPDFText_GetFontInfo(textpage, i, name_buffer, 256, flags)
         name = name_buffer.raw[: max(0, length - 1)].decode("utf-8", "replace")
-        run = [ch, left, right, base - ASCENT * size, bottom, float(size), name, i]
+        top = base - ASCENT * size
+        run = [ch, left, right, top, bottom, float(size), name, i, i if ch != " " else -1]
         boundary = ch == " " or line_end
     if run:
         close()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import shutil
 import subprocess
 import tempfile
@@ -88,6 +89,13 @@ def _pairs(row: dict[str, int], order: dict[str, int]) -> set:
     return {(a, row[a], b, row[b]) for a, b in combinations(names, 2)}
 
 
+def random_styles(n: int, seed: int) -> list[Style]:
+    """`n` combinations drawn from the full product of the axes (not only the pairwise
+    grid's), for checking that the rules hold beyond the combinations they were tried on."""
+    rng = random.Random(seed)
+    return [Style(**{name: rng.choice(values) for name, values in AXES.items()}) for _ in range(n)]
+
+
 def sample(styles: list[Style] | None = None, size: int = SAMPLE_SIZE) -> list[Style]:
     """A few combinations of the grid that show every value of every axis: greedily the one
     showing most values not yet shown, then the grid's order."""
@@ -148,6 +156,10 @@ def make_pdfs(jobs: list[tuple[str, Style]], cache: Path = CACHE) -> dict[tuple[
         if command is None:
             raise RuntimeError("LibreOffice (soffice) is not installed: `make harness-tools`")
         _convert(command, missing, paths, cache)
+    for (doc_id, style), path in paths.items():  # earlier versions of the same PDFs
+        for stale in cache.glob(f"{doc_id}--{style.key()}--*.pdf"):
+            if stale != path:
+                stale.unlink()
     return paths
 
 
