@@ -190,9 +190,10 @@ def _build_line(page: int, chars: list[Char]) -> Line | None:
     if not text and not markers:
         return None
     font = _most_letters(main, lambda c: c.font)
-    letters = sum(_letters(c) for c in main)
-    n_bold = sum(_letters(c) for c in main if font_flags(c.font)[0])
-    n_italic = sum(_letters(c) for c in main if font_flags(c.font)[1])
+    weights = [(_letters(c), *font_flags(c.font)) for c in main]
+    letters = sum(n for n, _, _ in weights)
+    n_bold = sum(n for n, bold, _ in weights if bold)
+    n_italic = sum(n for n, _, italic in weights if italic)
     return Line(
         page=page,
         x0=round(min(c.x0 for c in visible), 2),
@@ -212,7 +213,7 @@ def _build_line(page: int, chars: list[Char]) -> Line | None:
 def _letters(char: Char) -> int:
     """Non-space characters in a glyph run (a reader may hand over whole words as one
     `Char`): styles and sizes are weighed by what is printed, not by runs."""
-    return sum(1 for ch in char.text if not ch.isspace()) or 1
+    return (len(char.text) - char.text.count(" ")) or 1
 
 
 def _most_letters(chars: list[Char], key: Callable[[Char], T]) -> T:
