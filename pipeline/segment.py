@@ -1,10 +1,13 @@
 """Stage `segment`: body lines → numbered paragraphs with their section and sub-heading.
 
 A paragraph starts at a line that begins with the next paragraph number ("12.") where
-the layout agrees (the same indent as other paragraph starts, after a sentence end, a
-wider gap or a page break); every other body line continues it, across page breaks.
-Headings are told by type: bold lines with a roman numeral open a section, a fully
-italic (or lettered bold) line followed by a paragraph opens a sub-section.
+the layout agrees (the same indent as other paragraph starts, after a sentence end or a
+block boundary: a page break, a gap wider than the line pitch, or a line broken short
+of the text block's edge with room for the next word); every other body line continues
+it, across page breaks. Headings are told by type and by what surrounds them, never by
+one producer's spacing: bold lines with a roman numeral open a section; a line wholly in
+italic or bold that does not end like a sentence, after a paragraph that ended and
+before the next numbered paragraph, opens a sub-section.
 """
 
 from __future__ import annotations
