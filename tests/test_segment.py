@@ -307,3 +307,18 @@ def test_segment_line_broken_short_ends_a_paragraph_without_a_sentence_end():
     )
     assert list(got.index) == [3, 4]
     assert got.loc[3, "text"].endswith("constructive_dialogues/fa_2022.html")
+
+
+def test_segment_styled_line_before_a_number_out_of_sequence_is_text():
+    # "Annex 5." style lines: a sub-heading is followed by the *next* paragraph only.
+    got = _by_number(
+        [
+            (1, 100, 70, "1. First paragraph.", False, False, 160),
+            (1, 112, 70, "Summary of the views expressed", False, True, 230),
+            (1, 124, 70, "7. Seven is not the next number.", False, False, 250),
+            (1, 136, 70, "2. Second paragraph.", False, False, 170),
+        ]
+    )
+    assert list(got.index) == [1, 2]
+    assert pd.isna(got.loc[2, "subsection"])
+    assert "Summary of the views expressed" in got.loc[1, "text"]

@@ -10,7 +10,7 @@ footnotes (python-docx has no footnote API: the footnotes part is written as XML
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from docx import Document
@@ -70,14 +70,28 @@ def build_docx(crp: Crp, style: Style, doc_id: str, year: int) -> DocxDocument:
     doc = Document()
     _page_setup(doc, style)
     _base_font(doc, style)
-    notes: list[list[Run]] = []
+    notes = _Notes(crp.notes if style.footnotes != "none" else {})
     for block in crp.blocks:
-        _add_block(doc, block, style, crp, notes)
+        _add_block(doc, block, style, notes)
     if style.furniture != "none":
         _furniture(doc, style, doc_id, year)
-    if notes:
-        _footnotes_part(doc, notes, style)
+    if notes.bodies:
+        _footnotes_part(doc, notes.bodies, style)
     return doc
+
+
+@dataclass
+class _Notes:
+    """The footnotes referenced so far, in order: Word numbers them 1, 2, ... itself.
+    Without footnotes (`texts` empty) a reference is dropped with its note."""
+
+    texts: dict[str, list[Run]]
+    bodies: list[list[Run]] = field(default_factory=list)
+
+    def refer(self, para: Paragraph, key: str) -> None:
+        if key in self.texts:
+            self.bodies.append(self.texts[key])
+            para._p.append(_note_reference(len(self.bodies)))
 
 
 def _page_setup(doc: DocxDocument, style: Style) -> None:
@@ -100,14 +114,12 @@ def _base_font(doc: DocxDocument, style: Style) -> None:
     normal.paragraph_format.widow_control = True
 
 
-def _add_block(
-    doc: DocxDocument, block: Block, style: Style, crp: Crp, notes: list[list[Run]]
-) -> None:
+def _add_block(doc: DocxDocument, block: Block, style: Style, notes: _Notes) -> None:
     para = doc.add_paragraph()
     fmt = para.paragraph_format
     fmt.left_indent = BODY_INDENT
     if block.kind == "paragraph":
-        _numbered(para, block, style, crp, notes)
+        _numbered(para, block, style, notes)
         return
     fmt.keep_with_next = True
     fmt.space_before = fmt.space_after = Pt(style.heading_space)
@@ -139,9 +151,7 @@ def _section(para: Paragraph, block: Block, style: Style) -> None:
     _add_runs(para, [Run(text)], bold=True, size=style.size + 2)
 
 
-def _numbered(
-    para: Paragraph, block: Block, style: Style, crp: Crp, notes: list[list[Run]]
-) -> None:
+def _numbered(para: Paragraph, block: Block, style: Style, notes: _Notes) -> None:
     fmt = para.paragraph_format
     fmt.space_after = Pt(style.para_space)
     if style.align == "justified":
@@ -156,7 +166,7 @@ def _numbered(
         label = f"{block.number}.\t"
     else:
         label = f"{block.number}. "
-    _add_runs(para, [Run(label), *block.runs], crp=crp, notes=notes, style=style)
+    _add_runs(para, [Run(label), *block.runs], notes=notes)
 
 
 def _add_runs(
@@ -165,15 +175,12 @@ def _add_runs(
     bold: bool = False,
     italic: bool = False,
     size: int | None = None,
-    crp: Crp | None = None,
-    notes: list[list[Run]] | None = None,
-    style: Style | None = None,
+    notes: _Notes | None = None,
 ) -> None:
     for run in runs:
         if run.note is not None:
-            if crp is not None and notes is not None and style and style.footnotes != "none":
-                notes.append(crp.notes[run.note])
-                para._p.append(_note_reference(len(notes)))
+            if notes is not None:
+                notes.refer(para, run.note)
             continue
         piece = para.add_run(run.text)
         piece.bold = bold or None
