@@ -3,7 +3,7 @@ with python-docx and LibreOffice Writer, read exactly (slow; needs `soffice`).""
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from itertools import combinations
 
 import pytest
@@ -63,6 +63,11 @@ def test_harness_markdown_undoes_page_break_artefacts():
         ("Report", True),
         (" (Paris, 2022).", False),
     ]
+
+
+def test_harness_axes_are_the_fields_of_a_style():
+    assert [f.name for f in fields(Style)] == list(AXES)
+    assert all(Style() == replace(Style(), **{a: asdict(Style())[a]}) for a in AXES)
 
 
 def test_harness_grid_covers_every_pair_of_values():
