@@ -9,7 +9,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup repro test lint browser clean
+.PHONY: setup repro test lint browser harness-tools clean
 
 setup: $(STAMP)
 
@@ -30,7 +30,7 @@ repro: $(STAMP)
 	@echo "  metrics  $(CURDIR)/metrics/tagging.json"
 	@echo "  report   $(CURDIR)/reports/index.html"
 
-test: $(STAMP) browser
+test: $(STAMP) browser harness-tools
 	$(BIN)/python -m pytest -q
 
 # Headless Chromium for the report's browser test: installed when missing, if we can.
@@ -41,6 +41,19 @@ browser:
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	  else \
 	    echo "note: chromium/chromedriver missing and not root with apt: the browser test will be skipped"; \
+	  fi; \
+	fi
+
+# LibreOffice Writer and the fonts of the layout harness (tests/harness: .docx -> PDF in a
+# grid of producer layouts): installed when missing, if we can.
+harness-tools:
+	@if ! command -v soffice >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing libreoffice-writer-nogui and fonts (apt)"; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libreoffice-writer-nogui fonts-liberation fonts-dejavu-core >/dev/null; \
+	  else \
+	    echo "note: soffice missing and not root with apt: the slow layout-harness tests will be skipped"; \
 	  fi; \
 	fi
 

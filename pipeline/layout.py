@@ -117,11 +117,29 @@ def _furniture(line: Line, repeated: Callable[[Line], bool]) -> bool:
 def mark_footnotes(
     pages: list[list[Line]], heights: list[float], size: float, vocab: Vocabulary
 ) -> list[Footnote]:
-    """Set `role='footnote'` on footnote lines and return the footnotes of every page."""
-    notes: list[Footnote] = []
+    """Set `role='footnote'` on footnote lines and return the footnotes of every page.
+
+    A footnote that does not end on its page (no sentence end) continues at the foot of
+    the next page without a marker, as Word and LibreOffice break long notes: the
+    small-type lines there before any marker are the rest of it."""
+    notes: list[_Note] = []
     for lines, height in zip(pages, heights, strict=True):
-        notes.extend(_page_footnotes(lines, height, size, vocab))
-    return notes
+        page = lines[0].page if lines else 0
+        last = notes[-1] if notes else None
+        open_note = last if last and last.page == page - 1 and not _ended(last) else None
+        notes.extend(_page_footnotes(lines, height, size, open_note))
+    return [Footnote(n.page, n.marker, join_lines(n.texts, vocab)) for n in notes]
+
+
+@dataclass
+class _Note:
+    page: int
+    marker: str
+    texts: list[str]
+
+
+def _ended(note: _Note) -> bool:
+    return note.texts[-1].rstrip().endswith((".", "!", "?", ")", "”", '"'))
 
 
 def _starts_note(line: Line, size: float) -> str | None:
@@ -135,31 +153,39 @@ def _starts_note(line: Line, size: float) -> str | None:
 
 
 def _page_footnotes(
-    lines: list[Line], height: float, size: float, vocab: Vocabulary
-) -> list[Footnote]:
-    candidates = sorted((ln for ln in lines if ln.role == "body"), key=lambda ln: ln.top)
-    start = None
-    for i, line in enumerate(candidates):
-        below = candidates[i:]
-        if (
-            line.top > height * 0.4
-            and _starts_note(line, size) is not None
-            and all(ln.size <= size - 0.4 for ln in below)
-        ):
-            start = i
-            break
-    if start is None:
-        return []
-    notes: list[list] = []
-    for line in candidates[start:]:
+    lines: list[Line], height: float, size: float, open_note: _Note | None
+) -> list[_Note]:
+    """The notes starting on this page; lines continuing `open_note` are added to it."""
+    block = _foot_block(
+        sorted((ln for ln in lines if ln.role == "body"), key=lambda ln: ln.top), height, size
+    )
+    starts = [i for i, line in enumerate(block) if _starts_note(line, size) is not None]
+    first = starts[0] if starts else len(block)
+    if open_note is not None:
+        for line in block[:first]:
+            line.role = "footnote"
+            open_note.texts.append(line.text)
+    notes: list[_Note] = []
+    for line in block[first:]:
         marker = _starts_note(line, size)
         text = line.text
         if marker is not None and not (line.markers and line.marker_offsets[0] == 0):
             text = text[len(marker) :].lstrip()
         line.role = "footnote"
         if marker is not None or not notes:
-            notes.append([marker or "", [text]])
+            notes.append(_Note(line.page, marker or "", [text]))
         else:
-            notes[-1][1].append(text)
-    page = candidates[start].page
-    return [Footnote(page, m, join_lines(t, vocab)) for m, t in notes]
+            notes[-1].texts.append(text)
+    return notes
+
+
+def _foot_block(candidates: list[Line], height: float, size: float) -> list[Line]:
+    """The lines at the foot of a page below which everything is in smaller type than the
+    body (and that lie in its lower part): where footnotes can be."""
+    start = len(candidates)
+    for i in range(len(candidates) - 1, -1, -1):
+        line = candidates[i]
+        if line.size > size - 0.4 or line.top <= height * 0.4:
+            break
+        start = i
+    return candidates[start:]

@@ -1,10 +1,13 @@
 """Stage `segment`: body lines → numbered paragraphs with their section and sub-heading.
 
 A paragraph starts at a line that begins with the next paragraph number ("12.") where
-the layout agrees (the same indent as other paragraph starts, after a sentence end, a
-wider gap or a page break); every other body line continues it, across page breaks.
-Headings are told by type: bold lines with a roman numeral open a section, a fully
-italic (or lettered bold) line followed by a paragraph opens a sub-section.
+the layout agrees (the same indent as other paragraph starts, after a sentence end or a
+block boundary: a page break, a gap wider than the line pitch, or a line broken short
+of the text block's edge with room for the next word); every other body line continues
+it, across page breaks. Headings are told by type and by what surrounds them, never by
+one producer's spacing: bold lines with a roman numeral open a section; a line wholly in
+italic or bold that does not end like a sentence, after a paragraph that ended and
+before the next numbered paragraph, opens a sub-section.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ LETTERED_RE = re.compile(r"^[A-Z]\.\s+\S")
 SEPARATOR_RE = re.compile(r"^[\W_]+$")
 Line = dict[str, Any]  # one row of the pages table
 SENTENCE_END = (".", ":", ";", "!", "?", ")", "”", '"', "’")
+HEADING_END = (".", ":", ";", ",")  # a heading never ends like a sentence or a clause
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,18 @@ def _segment_document(
     return pd.DataFrame(rows, columns=get_table("paragraphs").columns)
 
 
+@dataclass(frozen=True)
+class _Page:
+    """What a document's body lines show about its type area, measured once."""
+
+    pitch: float  # usual distance between the tops of consecutive lines
+    edge: float  # right edge of the text block
+
+
+def _measure(lines: pd.DataFrame) -> _Page:
+    return _Page(_pitch(lines), _edge(lines))
+
+
 def _pitch(lines: pd.DataFrame) -> float:
     """The usual distance between baselines of consecutive lines on a page."""
     diffs = [
@@ -112,8 +128,40 @@ def _pitch(lines: pd.DataFrame) -> float:
     return sorted(diffs)[len(diffs) // 4] if diffs else 12.0
 
 
+def _edge(lines: pd.DataFrame) -> float:
+    """The right edge of the text block: where the lines of running text end (the 90th
+    percentile, so ragged text gives a slightly short edge and fewer forced breaks)."""
+    size = lines["size"].round(1).mode()
+    body = lines[lines["size"].round(1) == size.iloc[0]] if len(size) else lines
+    return float(body["x1"].quantile(0.9)) if len(body) else 0.0
+
+
+def _forced_break(prev: Line, line: Line, page: _Page) -> bool:
+    """Whether `prev` ended with room to spare for the first word of `line`: then the
+    writer broke the line (a paragraph or heading ended there), not the typesetter. The
+    word's width is estimated from `line`'s own average character width, with a space
+    before it and one character more for the estimate's error (bold or wide letters)."""
+    text = str(line["text"]).strip()
+    if not text:
+        return False
+    first = text.split(None, 1)[0]
+    char_width = (float(line["x1"]) - float(line["x0"])) / len(text)
+    return float(prev["x1"]) + char_width * (len(first) + 2) < page.edge
+
+
+def _ends_block(prev: Line, line: Line, page: _Page) -> bool:
+    """Whether the layout shows a block (paragraph, heading) ended at `prev`: a page break,
+    a gap wider than the line pitch, or a line broken short. Any one will do, so no one
+    producer's spacing is needed: Word's headings often have no gap at all."""
+    return (
+        line["page"] != prev["page"]
+        or line["top"] - prev["top"] > 1.3 * page.pitch
+        or _forced_break(prev, line, page)
+    )
+
+
 def _paragraphs(lines: pd.DataFrame, join: Callable[[list[str]], str]) -> Iterator[_Para]:
-    pitch = _pitch(lines)
+    page = _measure(lines)
     section: str | None = None
     subsection: str | None = None
     heading: _Heading | None = None
@@ -123,15 +171,11 @@ def _paragraphs(lines: pd.DataFrame, join: Callable[[list[str]], str]) -> Iterat
     rows = lines.to_dict("records")
     for i, line in enumerate(rows):
         text = str(line["text"]).strip()
-        wide_gap = (
-            prev is None
-            or line["page"] != prev["page"]
-            or (line["top"] - prev["top"] > 1.3 * pitch)
-        )
         if SEPARATOR_RE.match(text):
             prev = line
             continue
-        number = _paragraph_number(text, line, para, start_x, wide_gap or heading is not None)
+        boundary = prev is None or _ends_block(prev, line, page)
+        number = _paragraph_number(text, line, para, start_x, boundary or heading is not None)
         if number is not None:
             if heading is not None:
                 section, subsection = _apply(heading, section, subsection, join)
@@ -141,12 +185,12 @@ def _paragraphs(lines: pd.DataFrame, join: Callable[[list[str]], str]) -> Iterat
             start_x = start_x if start_x is not None else float(line["x0"])
             body = PARA_RE.match(text).group(2)  # type: ignore[union-attr]
             para = _Para(number, section, subsection, [body] if body else [], [int(line["page"])])
-        elif heading is not None and _continues_heading(heading, line, pitch):
+        elif heading is not None and _continues_heading(heading, line, page):
             heading.texts.append(text)
             heading.last = line
         elif _is_section(line, text):
             heading = _Heading("section", [text], line)
-        elif _is_subsection(rows, i, line, text, para, wide_gap, pitch):
+        elif _is_subsection(rows, i, para, boundary or heading is not None):
             if heading is not None:
                 section, subsection = _apply(heading, section, subsection, join)
             heading = _Heading("subsection", [text], line)
@@ -171,8 +215,10 @@ def _apply(
 
 
 def _paragraph_number(
-    text: str, line: Line, para: _Para | None, start_x: float | None, wide_gap: bool
+    text: str, line: Line, para: _Para | None, start_x: float | None, boundary: bool
 ) -> int | None:
+    """The number of the paragraph `line` starts, if the layout agrees: the next number, at
+    the indent of other paragraph starts, after a sentence end or a block boundary."""
     match = PARA_RE.match(text)
     if not match:
         return None
@@ -181,11 +227,11 @@ def _paragraph_number(
     if start_x is not None and abs(float(line["x0"]) - start_x) > 3.0:
         return None
     ended = not para or not para.texts or para.texts[-1].rstrip().endswith(SENTENCE_END)
-    if number == last + 1 and (ended or wide_gap):
+    if number == last + 1 and (ended or boundary):
         return number
-    if para is None and wide_gap:  # a document may start at any number (an excerpt, an addendum)
-        return number  # (wide_gap: after a gap, a page break or a heading)
-    if last < number <= last + 3 and ended and wide_gap:
+    if para is None and boundary:  # a document may start at any number (an excerpt, an addendum)
+        return number  # (boundary: after a gap, a page break or a heading)
+    if last < number <= last + 3 and ended and boundary:
         return number
     return None
 
@@ -194,34 +240,48 @@ def _is_section(line: Line, text: str) -> bool:
     return bool(line["bold"]) and bool(SECTION_RE.match(text))
 
 
-def _continues_heading(heading: _Heading, line: Line, pitch: float) -> bool:
-    styled = bool(line["bold"]) if heading.kind == "section" else bool(line["italic"])
-    same_page = line["page"] == heading.last["page"]
-    close = line["top"] - heading.last["top"] <= 1.6 * max(pitch, float(line["size"]))
-    return styled and same_page and close
+def _same_type(a: Line, b: Line) -> bool:
+    """Set in one style and size: the lines of one heading."""
+    return (
+        bool(a["bold"]) == bool(b["bold"])
+        and bool(a["italic"]) == bool(b["italic"])
+        and abs(float(a["size"]) - float(b["size"])) < 0.5
+    )
 
 
-def _is_subsection(
-    rows: list[Line],
-    i: int,
-    line: Line,
-    text: str,
-    para: _Para | None,
-    wide_gap: bool,
-    pitch: float,
-) -> bool:
-    """An italic (or lettered bold) heading line, after a paragraph end, before a paragraph."""
-    styled = bool(line["italic"]) or (bool(line["bold"]) and bool(LETTERED_RE.match(text)))
-    if not styled or not wide_gap:
+def _continues_heading(heading: _Heading, line: Line, page: _Page) -> bool:
+    """A wrapped heading line: same type, same page, close below. A sub-heading's line
+    also has to follow a full line (a bold sub-heading after a bold section heading of
+    the same size is a heading of its own); section headings may wrap short of the edge."""
+    last = heading.last
+    if not _same_type(last, line) or line["page"] != last["page"]:
         return False
-    if para is not None and para.texts and not para.texts[-1].rstrip().endswith(SENTENCE_END):
+    if line["top"] - last["top"] > 1.6 * max(page.pitch, float(line["size"])):
         return False
+    return heading.kind == "section" or not _forced_break(last, line, page)
+
+
+def _is_subsection(rows: list[Line], i: int, para: _Para | None, boundary: bool) -> bool:
+    """A sub-heading, by all the evidence a page gives and no one producer's spacing: a
+    line wholly in italic or bold (not a roman-numbered section), that does not end like a
+    sentence or clause, after a paragraph that ended (a sentence end or a block boundary),
+    alone on its line(s), and followed by the next numbered paragraph. A gap or a short
+    last line is not required: a heading may fill its line and have no space around it."""
+    line = rows[i]
+    if not (bool(line["italic"]) or bool(line["bold"])):
+        return False
+    ended = para is None or not para.texts or para.texts[-1].rstrip().endswith(SENTENCE_END)
+    if not (ended or boundary):
+        return False
+    last = line
     for nxt in rows[i + 1 : i + 4]:
-        nxt_text = str(nxt["text"]).strip()
-        if PARA_RE.match(nxt_text):
-            return True
-        if not (bool(nxt["italic"]) or bool(nxt["bold"])):
+        match = PARA_RE.match(str(nxt["text"]).strip())
+        if match:
+            expected = para is None or int(match.group(1)) == para.number + 1
+            return expected and not str(last["text"]).rstrip().endswith(HEADING_END)
+        if not _same_type(line, nxt):
             return False
+        last = nxt
     return False
 
 

@@ -21,6 +21,7 @@ LAYOUTS = {
     "un": RAW,
     "un-narrow": FIXTURES / "pdf" / "un-narrow",
     "letter": FIXTURES / "pdf" / "letter",
+    "word": FIXTURES / "pdf" / "word",  # .docx → LibreOffice Writer, as real CRPs are made
 }
 DOC_IDS = sorted(p.stem for p in RAW.glob("*.pdf"))
 BACKENDS = ["pdfium", "pdfplumber"]
@@ -51,14 +52,16 @@ def page_line(
     x0: float = 72.0,
     bold: bool = False,
     italic: bool = False,
+    x1: float = 500.0,
 ) -> dict:
-    """One row of the pages table: a 10-point body line (for segmentation tests)."""
+    """One row of the pages table: a 10-point body line (for segmentation tests); `x1`
+    500 is the text block's right edge, a line that ends short of it ends a block."""
     return {
         "doc_id": "d",
         "page": page,
         "line_no": line_no,
         "x0": x0,
-        "x1": 500.0,
+        "x1": x1,
         "top": top,
         "bottom": top + 10,
         "text": text,

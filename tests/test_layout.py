@@ -61,3 +61,39 @@ def test_footnote_block_is_separated_with_markers():
         ("2", "Second note."),
     ]
     assert [ln.role for ln in lines] == ["body", "footnote", "footnote", "footnote"]
+
+
+def test_footnote_continued_on_the_next_page_joins_its_note():
+    # Word and LibreOffice carry the rest of a long note to the foot of the next page,
+    # without a marker; the small-type lines there belong to the note, not to the body.
+    first = [
+        line(1, 100, "Body text with a marker.", markers=["1"], marker_offsets=[23]),
+        line(
+            1,
+            760,
+            "Indicator 16.4.2 measures the share of arms traced in line",
+            8.5,
+            markers=["1"],
+            marker_offsets=[0],
+        ),
+    ]
+    second = [
+        line(2, 100, "More body text that ends the paragraph."),
+        line(2, 770, "with international instruments.", 8.5),
+    ]
+    notes = mark_footnotes([first, second], [842.0] * 2, 10.0, Vocabulary())
+    assert [(n.page, n.marker, n.text) for n in notes] == [
+        (
+            1,
+            "1",
+            "Indicator 16.4.2 measures the share of arms traced in line with "
+            "international instruments.",
+        ),
+    ]
+    assert [ln.role for ln in second] == ["body", "footnote"]
+
+
+def test_small_type_at_a_page_foot_without_an_open_note_stays_body():
+    lines = [line(1, 100, "Body text."), line(1, 770, "A caption in small type", 8.5)]
+    assert mark_footnotes([lines], [842.0], 10.0, Vocabulary()) == []
+    assert [ln.role for ln in lines] == ["body", "body"]

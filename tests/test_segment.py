@@ -14,16 +14,47 @@ def similarity(a: str, b: str) -> float:
     return Levenshtein.normalized_similarity(" ".join(a.split()), " ".join(b.split()))
 
 
+# Known differences that belong to line joining (pipeline/hyphenation.py), not to
+# segmentation: strict, so the test says so the day they are fixed.
+JOINING = {
+    ("word", "tip_2022_cd1"): "'gender- | and child-sensitive' is joined as 'gender-and' "
+    "(a suspended hyphen before 'and' keeps its space): hyphenation.py",
+}
+
+
+def _text_cases() -> list:
+    return [
+        pytest.param(
+            case,
+            doc_id,
+            id=f"{'/'.join(case)}-{doc_id}",
+            marks=[pytest.mark.xfail(strict=True, reason=JOINING[(case[1], doc_id)])]
+            if (case[1], doc_id) in JOINING
+            else [],
+        )
+        for case in CASES
+        for doc_id in DOC_IDS
+    ]
+
+
 @pytest.mark.parametrize("case", CASES, ids=["/".join(c) for c in CASES])
 @pytest.mark.parametrize("doc_id", DOC_IDS)
-def test_segment_paragraph_numbers_and_text_match_golden(layout_tables, case, doc_id):
+def test_segment_paragraph_numbers_match_golden(layout_tables, case, doc_id):
     paragraphs = layout_tables[case]["paragraphs"]
     got = paragraphs[paragraphs["doc_id"] == doc_id]
-    expected = golden(doc_id)
-    assert list(got["para_no"]) == [e["para_no"] for e in expected]
-    sims = [similarity(e["text"], t) for e, t in zip(expected, got["text"], strict=True)]
-    worst = min(range(len(sims)), key=sims.__getitem__)
-    assert sims[worst] >= 0.99, f"paragraph {expected[worst]['para_no']}: {sims[worst]:.4f}"
+    assert list(got["para_no"]) == [e["para_no"] for e in golden(doc_id)]
+
+
+@pytest.mark.parametrize(("case", "doc_id"), _text_cases())
+def test_segment_paragraph_text_matches_golden_exactly(layout_tables, case, doc_id):
+    paragraphs = layout_tables[case]["paragraphs"]
+    got = paragraphs[paragraphs["doc_id"] == doc_id].set_index("para_no")["text"]
+    wrong = [
+        (e["para_no"], round(similarity(e["text"], got.get(e["para_no"], "")), 4))
+        for e in golden(doc_id)
+        if similarity(e["text"], got.get(e["para_no"], "")) < 1.0
+    ]
+    assert wrong == []
 
 
 @pytest.mark.parametrize("case", CASES, ids=["/".join(c) for c in CASES])
@@ -34,7 +65,7 @@ def test_segment_corpus_mean_similarity(layout_tables, case):
         for doc_id in DOC_IDS
         for e in golden(doc_id)
     ]
-    assert sum(sims) / len(sims) >= 0.995
+    assert sum(sims) / len(sims) >= 0.9995
 
 
 @pytest.mark.parametrize("case", CASES, ids=["/".join(c) for c in CASES])
@@ -78,11 +109,12 @@ def test_segment_paragraph_across_page_break_is_one_paragraph(sample_tables):
 
 
 def _lines(rows: list[tuple]) -> pd.DataFrame:
-    """A pages table from (page, top, x0, text, bold, italic) tuples."""
+    """A pages table from (page, top, x0, text, bold, italic[, x1]) tuples; x1 500 is the
+    right edge of the text block."""
     return pd.DataFrame(
         [
-            page_line(p, i, top, text, x0, bold, italic)
-            for i, (p, top, x0, text, bold, italic) in enumerate(rows)
+            page_line(p, i, top, text, x0, bold, italic, *x1)
+            for i, (p, top, x0, text, bold, italic, *x1) in enumerate(rows)
         ]
     )
 
@@ -122,14 +154,14 @@ def test_segment_number_inside_text_does_not_start_a_paragraph():
 def test_segment_italic_heading_sets_subsection_until_next_section():
     lines = _lines(
         [
-            (1, 100, 70, "II. Topics", True, False),
+            (1, 100, 70, "II. Topics", True, False, 130),
             (1, 120, 70, "1. First paragraph, which", False, False),
-            (1, 132, 70, "runs over two lines.", False, False),
-            (1, 152, 70, "Gender dimensions", False, True),
+            (1, 132, 70, "runs over two lines.", False, False, 170),
+            (1, 152, 70, "Gender dimensions", False, True, 160),
             (1, 172, 70, "2. Second paragraph, which", False, False),
-            (1, 184, 70, "also runs over two lines.", False, False),
-            (1, 204, 70, "III. Closing", True, False),
-            (1, 224, 70, "3. Third.", False, False),
+            (1, 184, 70, "also runs over two lines.", False, False, 190),
+            (1, 204, 70, "III. Closing", True, False, 130),
+            (1, 224, 70, "3. Third.", False, False, 120),
         ]
     )
     got = segment(lines, SegmentSettings()).set_index("para_no")
@@ -160,3 +192,133 @@ def test_segment_empty_input_gives_empty_table():
         SegmentSettings(),
     )
     assert got.empty and "para_no" in got.columns
+
+
+def _by_number(rows: list[tuple]) -> pd.DataFrame:
+    return segment(_lines(rows), SegmentSettings()).set_index("para_no")
+
+
+@pytest.mark.parametrize(("bold", "italic"), [(False, True), (True, False), (True, True)])
+def test_segment_sub_heading_without_any_gap_is_a_heading(bold, italic):
+    # Word's heading styles may give no space at all: every line 12 pt below the last.
+    got = _by_number(
+        [
+            (1, 100, 70, "1. First paragraph, which", False, False),
+            (1, 112, 70, "runs over two lines.", False, False, 170),
+            (1, 124, 70, "First panel: markings, record-keeping and ammunition", bold, italic, 330),
+            (1, 136, 70, "2. Second paragraph, which", False, False),
+            (1, 148, 70, "also runs over two lines.", False, False, 190),
+        ]
+    )
+    assert got.loc[1, "text"] == "First paragraph, which runs over two lines."
+    assert got.loc[2, "subsection"] == "First panel: markings, record-keeping and ammunition"
+
+
+def test_segment_sub_heading_that_fills_its_line_is_a_heading():
+    got = _by_number(
+        [
+            (1, 100, 70, "1. First paragraph.", False, False, 160),
+            (1, 112, 70, "Assistance needs of non-governmental stakeholders", False, True),
+            (1, 124, 70, "2. Second paragraph.", False, False, 170),
+        ]
+    )
+    assert got.loc[2, "subsection"] == "Assistance needs of non-governmental stakeholders"
+    assert got.loc[1, "text"] == "First paragraph."
+
+
+def test_segment_sub_heading_over_two_lines_may_break_after_a_comma():
+    got = _by_number(
+        [
+            (1, 100, 70, "1. First paragraph.", False, False, 160),
+            (1, 112, 70, "Panel two: victim-centred and trauma-informed responses,", True, False),
+            (1, 124, 70, "including non-punishment", True, False, 190),
+            (1, 136, 70, "2. Second paragraph.", False, False, 170),
+        ]
+    )
+    assert got.loc[2, "subsection"] == (
+        "Panel two: victim-centred and trauma-informed responses, including non-punishment"
+    )
+
+
+def test_segment_styled_line_ending_like_a_sentence_is_text():
+    got = _by_number(
+        [
+            (1, 100, 70, "1. She cited a study that ended the", False, False),
+            (1, 112, 70, "debate. Its title was:", False, False),
+            (1, 124, 70, "Gender and Small Arms Control.", False, True, 230),
+            (1, 136, 70, "2. Second paragraph.", False, False, 170),
+        ]
+    )
+    assert got.loc[1, "text"].endswith("Its title was: Gender and Small Arms Control.")
+    assert pd.isna(got.loc[2, "subsection"])
+
+
+def test_segment_bold_sub_heading_after_a_bold_section_heading_is_its_own_heading():
+    lines = _lines(
+        [
+            (
+                1,
+                100,
+                70,
+                "V. Collection of inputs and suggestions from participants and",
+                True,
+                False,
+            ),
+            (1, 115, 70, "information on technical assistance needs", True, False, 330),
+            (1, 130, 70, "Craft production and the conversion of weapons", True, False, 300),
+            (1, 142, 70, "1. First paragraph.", False, False, 160),
+        ]
+    )
+    lines.loc[:1, "size"] = 12.0
+    got = segment(lines, SegmentSettings()).set_index("para_no")
+    assert got.loc[1, "section"] == (
+        "V. Collection of inputs and suggestions from participants and information on "
+        "technical assistance needs"
+    )
+    assert got.loc[1, "subsection"] == "Craft production and the conversion of weapons"
+
+
+def test_segment_line_broken_short_ends_a_paragraph_without_a_sentence_end():
+    # UN tab numbering: continuation lines start under the number, and no space between
+    # paragraphs; the URL line ends with room to spare, so the writer broke it.
+    got = _by_number(
+        [
+            (1, 100, 70, "3. The contributions have been posted at:", False, False),
+            (
+                1,
+                112,
+                70,
+                "https://www.unodc.org/unodc/en/organized-crime/intro/",
+                False,
+                False,
+                420,
+            ),
+            (1, 124, 70, "constructive_dialogues/fa_2022.html", False, False, 250),
+            (
+                1,
+                136,
+                70,
+                "4. The summary of the dialogue is reproduced in the present",
+                False,
+                False,
+            ),
+            (1, 148, 70, "conference room paper.", False, False, 180),
+        ]
+    )
+    assert list(got.index) == [3, 4]
+    assert got.loc[3, "text"].endswith("constructive_dialogues/fa_2022.html")
+
+
+def test_segment_styled_line_before_a_number_out_of_sequence_is_text():
+    # "Annex 5." style lines: a sub-heading is followed by the *next* paragraph only.
+    got = _by_number(
+        [
+            (1, 100, 70, "1. First paragraph.", False, False, 160),
+            (1, 112, 70, "Summary of the views expressed", False, True, 230),
+            (1, 124, 70, "7. Seven is not the next number.", False, False, 250),
+            (1, 136, 70, "2. Second paragraph.", False, False, 170),
+        ]
+    )
+    assert list(got.index) == [1, 2]
+    assert pd.isna(got.loc[2, "subsection"])
+    assert "Summary of the views expressed" in got.loc[1, "text"]

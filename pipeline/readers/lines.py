@@ -1,9 +1,12 @@
 """Characters → text lines, the same for every reader.
 
-Lines are built from what any page shows, not from one producer's quirks: glyphs that
-share a baseline form a row; a row splits where a gap is wider than any word space
-(side-by-side columns of a masthead); raised glyphs in a smaller size are superscripts,
-and a superscript made of digits or symbols is a footnote marker, moved out of the text.
+Lines are built from what any page shows, not from one producer's quirks: glyphs whose
+boxes overlap vertically by at least half the height of the smaller one form a row (so
+the tolerance grows with the type size, and runs of another font or size whose
+baselines sit a fraction of a point off, as Word writes them, stay on their line); a row
+splits where a gap is wider than any word space (side-by-side columns of a masthead);
+raised glyphs in a smaller size are superscripts, and a superscript made of digits or
+symbols is a footnote marker, moved out of the text.
 """
 
 from __future__ import annotations
@@ -11,12 +14,18 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import TypeVar
 
 from pipeline.readers.base import Char, PageChars, font_flags
 
 SUPERSCRIPT_RATIO = 0.8  # a glyph this much smaller than its line is a super/subscript
+ROW_OVERLAP = 0.5  # share of the smaller glyph's height two glyphs of one row share
+ROW_LOOKBACK = 3  # rows (sorted by their middle) a glyph may still belong to
 MARKER_RE = re.compile(r"^[0-9*†‡§¶]+$")
+T = TypeVar("T")
 LABEL_RE = re.compile(r"^(\d{1,3}\.|\(?[a-z]\)|[IVXLC]{1,6}\.|[A-Z]\.)$")
 
 
@@ -38,30 +47,54 @@ class Line:
 
 
 def page_lines(page: PageChars) -> list[Line]:
-    """The text lines of one page, top to bottom, left to right."""
-    rows = _merge_superscripts(_baseline_rows([c for c in page.chars if c.text]))
+    """The text lines of one page, top to bottom (row by row), left to right in a row."""
+    rows = _merge_superscripts(_overlap_rows([c for c in page.chars if c.text]))
+    rows.sort(key=_row_middle)
     lines: list[Line] = []
     for row in rows:
         for segment in _split_columns(row):
             line = _build_line(page.number, segment)
             if line is not None:
                 lines.append(line)
-    lines.sort(key=lambda ln: (round(ln.top, 1), ln.x0))
     return lines
 
 
-def _baseline_rows(chars: list[Char]) -> list[list[Char]]:
-    """Group glyphs whose baselines (bottoms) lie within a fraction of their size."""
+def _overlap(top: float, bottom: float, char: Char) -> float:
+    """How much of `char`'s height it shares with the band top..bottom, over the smaller
+    of the two heights (1 inside, below 0 apart; a zero-height glyph counts as inside
+    when it lies within the band)."""
+    shared = min(bottom, char.bottom) - max(top, char.top)
+    smaller = min(bottom - top, char.bottom - char.top)
+    return shared / smaller if smaller > 0 else (0.0 if shared >= 0 else -1.0)
+
+
+def _overlap_rows(chars: list[Char]) -> list[list[Char]]:
+    """Group glyphs into rows by vertical overlap, never by equal baselines.
+
+    Glyphs are taken by their middle, top to bottom; each joins the recent row it
+    overlaps most (at least ROW_OVERLAP of the smaller height), else opens a row. A
+    row's band is the union of its glyphs' boxes.
+    """
     rows: list[list[Char]] = []
-    for char in sorted(chars, key=lambda c: (c.bottom, c.x0)):
-        if rows:
-            last = rows[-1]
-            tolerance = max(1.0, 0.2 * max(char.size, last[0].size))
-            if abs(char.bottom - last[-1].bottom) <= tolerance:
-                last.append(char)
-                continue
-        rows.append([char])
+    bands: list[list[float]] = []
+    for char in sorted(chars, key=lambda c: ((c.top + c.bottom) / 2, c.x0)):
+        best, best_share = None, ROW_OVERLAP
+        for j in range(max(0, len(rows) - ROW_LOOKBACK), len(rows)):
+            share = _overlap(bands[j][0], bands[j][1], char)
+            if share >= best_share:
+                best, best_share = j, share
+        if best is None:
+            rows.append([char])
+            bands.append([char.top, char.bottom])
+        else:
+            rows[best].append(char)
+            bands[best][0] = min(bands[best][0], char.top)
+            bands[best][1] = max(bands[best][1], char.bottom)
     return rows
+
+
+def _row_middle(row: list[Char]) -> float:
+    return statistics.median((c.top + c.bottom) / 2 for c in row)
 
 
 def _row_size(row: list[Char]) -> float:
@@ -96,16 +129,23 @@ def _host_row(i: int, rows: list[list[Char]], sizes: list[float]) -> int | None:
 
 
 def _split_columns(row: list[Char]) -> list[list[Char]]:
-    """Split a row where the gap is much wider than a word space (side-by-side blocks)."""
+    """Split a row where a gap is much wider than a word space and than the row's other
+    word spaces (side-by-side blocks of a masthead). A justified line stretched before a
+    long URL has wide gaps too, but all alike: it stays one line."""
     row = sorted(row, key=lambda c: c.x0)
+    spaces = _word_gaps(row)
     segments: list[list[Char]] = [[row[0]]]
+    last = row[0]
     for char in row[1:]:
-        prev = segments[-1][-1]
-        gap = char.x0 - prev.x1
-        if gap > max(2.0 * max(char.size, prev.size), 18.0):
+        if char.text.isspace():
+            segments[-1].append(char)
+            continue
+        gap = char.x0 - last.x1
+        if _column_gap(gap, max(char.size, last.size), spaces):
             segments.append([char])
         else:
             segments[-1].append(char)
+        last = char
     # A hanging label ("12.", "(a)") set off by a tab belongs to the text after it.
     joined: list[list[Char]] = []
     for seg in segments:
@@ -116,11 +156,31 @@ def _split_columns(row: list[Char]) -> list[list[Char]]:
     return joined
 
 
+def _word_gaps(row: list[Char]) -> list[float]:
+    """The gaps between consecutive glyphs of a row (sorted by x) wide enough to be word
+    spaces or wider."""
+    visible = [c for c in row if not c.text.isspace()]
+    return [
+        b.x0 - a.x1
+        for a, b in pairwise(visible)
+        if b.x0 - a.x1 > 0.2 * min(a.size, b.size)
+    ]
+
+
+def _column_gap(gap: float, size: float, spaces: list[float]) -> bool:
+    if gap <= max(2.0 * size, 18.0):
+        return False
+    others = list(spaces)
+    if gap in others:
+        others.remove(gap)
+    return not others or gap > 3.0 * statistics.median(others)
+
+
 def _build_line(page: int, chars: list[Char]) -> Line | None:
     visible = [c for c in chars if not c.text.isspace()]
     if not visible:
         return None
-    main_size = Counter(round(c.size, 1) for c in visible).most_common(1)[0][0]
+    main_size = _most_letters(visible, lambda c: round(c.size, 1))
     main = [c for c in visible if c.size >= main_size * SUPERSCRIPT_RATIO] or visible
     baseline = statistics.median(c.bottom for c in main)
     raw_text, markers, offsets = _line_text(chars, main_size, baseline)
@@ -129,9 +189,11 @@ def _build_line(page: int, chars: list[Char]) -> Line | None:
     text = text.rstrip()
     if not text and not markers:
         return None
-    font = Counter(c.font for c in main).most_common(1)[0][0]
-    n_bold = sum(font_flags(c.font)[0] for c in main)
-    n_italic = sum(font_flags(c.font)[1] for c in main)
+    font = _most_letters(main, lambda c: c.font)
+    weights = [(_letters(c), *font_flags(c.font)) for c in main]
+    letters = sum(n for n, _, _ in weights)
+    n_bold = sum(n for n, bold, _ in weights if bold)
+    n_italic = sum(n for n, _, italic in weights if italic)
     return Line(
         page=page,
         x0=round(min(c.x0 for c in visible), 2),
@@ -141,11 +203,24 @@ def _build_line(page: int, chars: list[Char]) -> Line | None:
         text=text,
         font=font,
         size=float(main_size),
-        bold=n_bold * 2 > len(main),
-        italic=n_italic * 2 > len(main),
+        bold=n_bold * 2 > letters,
+        italic=n_italic * 2 > letters,
         markers=markers,
         marker_offsets=offsets,
     )
+
+
+def _letters(char: Char) -> int:
+    """Non-space characters in a glyph run (a reader may hand over whole words as one
+    `Char`): styles and sizes are weighed by what is printed, not by runs."""
+    return (len(char.text) - char.text.count(" ")) or 1
+
+
+def _most_letters(chars: list[Char], key: Callable[[Char], T]) -> T:
+    weights: Counter[T] = Counter()
+    for char in chars:
+        weights[key(char)] += _letters(char)
+    return weights.most_common(1)[0][0]
 
 
 def _is_script(char: Char, main_size: float, baseline: float) -> bool:

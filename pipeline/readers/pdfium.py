@@ -2,8 +2,11 @@
 
 Characters come from PDFium's text page API: the code point, the loose (advance-width)
 box for x, the origin for the baseline, and the font name and size of the text object
-the character belongs to (looked up once per text object). Boxes are turned into the
-top-left coordinates the rest of the pipeline uses.
+the character belongs to (looked up once per text object). The vertical box is drawn
+from the baseline and the size (ASCENT, DESCENT), not taken from PDFium's loose box:
+for some embedded fonts (LibreOffice's subsets) that box's top follows each glyph's
+height, so words of one printed line would get tops 2 pt apart. Spaces PDFium invents
+where a PDF has none are word breaks only: their boxes (size 1, mid-line) are no text.
 """
 
 from __future__ import annotations
@@ -73,20 +76,28 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
     raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
     text = buffer.raw[: count * 2].decode("utf-16-le", "replace")
     rect = raw.FS_RECTF()
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
     name_buffer = ctypes.create_string_buffer(256)
     flags = ctypes.c_int()
     get_size, get_box = raw.FPDFText_GetFontSize, raw.FPDFText_GetLooseCharBox
     runs: list[Char] = []
-    run: list = []  # [text, x0, x1, top, bottom, size, font, index of last char]
+    # [text, x0, x1, top, bottom, size, font, index of last char, of last non-space char]
+    run: list = []
     boundary = True  # the previous character was a space or a line end
 
     def close() -> None:
-        get_box(textpage, run[7], rect)
-        run[2] = max(run[2], rect.right)
+        # x1 is where the last glyph ends, not the space after it: a line's right end
+        # tells whether the next word would have fitted (segment's short-line evidence).
+        get_box(textpage, run[8] if run[8] >= 0 else run[7], rect)
+        run[2] = rect.right if run[8] >= 0 else max(run[2], rect.right)
         runs.append(Char(run[0], run[1], run[2], run[3], run[4], run[5], run[6]))
 
+    def baseline(i: int) -> float:
+        raw.FPDFText_GetCharOrigin(textpage, i, origin_x, origin_y)
+        return height - origin_y.value
+
     for i, ch in enumerate(text):
-        if ch in SKIP:
+        if ch in SKIP or (ch == " " and raw.FPDFText_IsGenerated(textpage, i) == 1):
             boundary = True
             continue
         line_end = ch == LINE_END_HYPHEN  # PDFium puts it instead of the line break
@@ -96,10 +107,13 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
         if run and not boundary and run[5] == size:
             run[0] += ch
             run[7] = i
+            run[8] = i if ch != " " else run[8]
             boundary = ch == " " or line_end
             continue
         get_box(textpage, i, rect)
-        left, right, bottom = rect.left, rect.right, height - rect.bottom
+        left, right = rect.left, rect.right
+        base = baseline(i)
+        bottom = base + DESCENT * size
         if run and run[5] == size and abs(run[4] - bottom) < 0.5:
             last_right = run[2]
             if run[7] != i - 1 or boundary:
@@ -109,23 +123,15 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
                 run[0] += ch
                 run[2] = max(last_right, right)
                 run[7] = i
+                run[8] = i if ch != " " else run[8]
                 boundary = ch == " " or line_end
                 continue
         if run:
             close()
         length = raw.FPDFText_GetFontInfo(textpage, i, name_buffer, 256, flags)
         name = name_buffer.raw[: max(0, length - 1)].decode("utf-8", "replace")
-        get_box(textpage, i, rect)
-        run = [
-            ch,
-            rect.left,
-            rect.right,
-            height - rect.top,
-            height - rect.bottom,
-            float(size),
-            name,
-            i,
-        ]
+        top = base - ASCENT * size
+        run = [ch, left, right, top, bottom, float(size), name, i, i if ch != " " else -1]
         boundary = ch == " " or line_end
     if run:
         close()
