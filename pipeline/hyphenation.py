@@ -22,6 +22,8 @@ WORD_RE = re.compile(r"[^\W\d_]+(?:[-‐][^\W\d_]+)*", re.UNICODE)
 TRAILING_FRAGMENT = re.compile(r"([^\W\d_]+)[-‐]$", re.UNICODE)
 LEADING_WORD = re.compile(r"^([^\W\d_]+)", re.UNICODE)
 URL_TAIL = re.compile(r"(?:https?://|www\.)\S*$", re.IGNORECASE)
+CLOSED_HYPHEN = re.compile(r"[”’\")\]][-‐]$")
+SUSPENDING = {"and", "or", "nor", "to"}
 SOFT_HYPHEN = "\u00ad"
 SPACES = re.compile(r"[ \t]+")
 
@@ -40,15 +42,24 @@ def zipf(word: str) -> float:
 @dataclass(frozen=True)
 class WordKnowledge:
     """What the taxonomy says about words at line ends: prefixes whose hyphen is the word's
-    own (taxonomy/hyphenation.yaml) and single-word names from the gazetteers ("Europol",
-    "Türkiye"), which wordfreq does not know but which are never split words."""
+    own and compounds written with their hyphen (taxonomy/hyphenation.yaml); single-word
+    names from the gazetteers ("Europol", "Türkiye"), which wordfreq does not know but which
+    are never split words; and the hyphenated words of gazetteer names ("Co-operation" in
+    the OSCE's), kept where a capital shows the name."""
 
     keep_prefixes: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
+    compounds: frozenset[str] = frozenset()
+    name_compounds: frozenset[str] = frozenset()
 
     @classmethod
     def from_taxonomy(cls, taxonomy: Taxonomy) -> WordKnowledge:
-        return cls(taxonomy.keep_prefixes, taxonomy.known_names)
+        return cls(
+            taxonomy.keep_prefixes,
+            taxonomy.known_names,
+            taxonomy.keep_compounds,
+            taxonomy.hyphenated_names,
+        )
 
 
 @dataclass
@@ -85,10 +96,12 @@ def keep_hyphen(left: str, right: str, vocab: Vocabulary, min_zipf: float) -> bo
     if not right or right[0].isupper() or right[0].isdigit():
         return True
     joined, hyphenated = f"{left}{right}", f"{left}-{right}"
+    if left[0].isupper() and hyphenated.lower() in vocab.known.name_compounds:
+        return True  # part of a name: "Security and Co-|operation in Europe"
     in_doc_joined, in_doc_hyphenated = vocab.count(joined), vocab.count(hyphenated)
     if in_doc_joined != in_doc_hyphenated:
         return in_doc_hyphenated > in_doc_joined
-    if left.lower() in vocab.known.keep_prefixes:
+    if left.lower() in vocab.known.keep_prefixes or hyphenated.lower() in vocab.known.compounds:
         return True
     if zipf(joined.lower()) >= min_zipf or joined.lower() in vocab.known.names:
         return False
@@ -114,17 +127,31 @@ def join_pair(prev: str, nxt: str, vocab: Vocabulary, min_zipf: float) -> str:
     url = URL_TAIL.search(tail.rsplit(None, 1)[-1])
     if url and _continues_url(url.group(0), nxt):
         return prev + nxt
+    if CLOSED_HYPHEN.search(tail):  # “buy, build, shoot”-|kits
+        return prev + nxt
     fragment = TRAILING_FRAGMENT.search(tail[-80:])
     if fragment and not prev.endswith((" -", " ‐")):
         leading = LEADING_WORD.match(nxt)
         right = leading.group(1) if leading else ""
+        if _suspended(fragment.group(1), right, min_zipf):
+            return f"{prev} {nxt}"  # "gender- and child-sensitive": the hyphen waits
         if keep_hyphen(fragment.group(1), right, vocab, min_zipf):
             return prev + nxt
         return prev[:-1] + nxt
     return f"{prev} {nxt}"
 
 
+def _suspended(left: str, right: str, min_zipf: float) -> bool:
+    """A hyphen left hanging before a conjunction ("gender- and age-sensitive"), not a word
+    split before a syllable that happens to be one ("pho-|to")."""
+    return right.lower() in SUSPENDING and zipf(f"{left}{right}".lower()) < min_zipf
+
+
 def _continues_url(url: str, nxt: str) -> bool:
+    head = nxt.split(None, 1)[0]
+    path_like = head.count("/") >= 2 or ("/" in head and any(c in head for c in ".-_=?&#%"))
+    if (len(head) > 1 and head.startswith(("-", "_"))) or (path_like and head[0] != "/"):
+        return True  # a URL broken inside a word: "organized-crime/revie|w-mechanism/..."
     if not nxt[0].isalnum():
         return False
     if url.endswith("."):

@@ -22,14 +22,6 @@ from harness.docx_layouts import (
 )
 from harness.scoring import paragraphs_of, score
 
-# Differences that belong to line joining (pipeline/hyphenation.py), not to the layout:
-# strict, so the test says so the day they are fixed.
-JOINING = {
-    ("LiberationSerif12-j-inline-bold-italic-s12h12-Letter-narrow-nohf-fn", "som_2022_cd1"): (
-        "'first- | hand' is joined as 'firsthand': hyphenation.py"
-    ),
-}
-
 
 @pytest.mark.parametrize("doc_id", DOC_IDS)
 def test_harness_markdown_gives_the_golden_paragraphs_and_gold_headings(doc_id):
@@ -111,16 +103,9 @@ def sample_pdfs():
     return make_pdfs(sample_jobs())
 
 
-def _jobs(known: dict | None = None) -> list:
+def _jobs() -> list:
     return [
-        pytest.param(
-            doc_id,
-            style,
-            id=f"{style.key()}-{doc_id}",
-            marks=[pytest.mark.xfail(strict=True, reason=known[(style.key(), doc_id)])]
-            if known and (style.key(), doc_id) in known
-            else [],
-        )
+        pytest.param(doc_id, style, id=f"{style.key()}-{doc_id}")
         for doc_id, style in sample_jobs()
     ]
 
@@ -136,7 +121,7 @@ def test_harness_layout_gives_the_paragraph_numbers_and_headings_of_the_gold(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("doc_id", "style"), _jobs(JOINING))
+@pytest.mark.parametrize(("doc_id", "style"), _jobs())
 def test_harness_layout_gives_the_golden_paragraph_text_exactly(sample_pdfs, doc_id, style):
     got = score(doc_id, paragraphs_of(sample_pdfs[(doc_id, style)], doc_id))
     assert got.exact == got.expected, got.wrong

@@ -70,3 +70,50 @@ def test_known_names_join_a_split_name():
 )
 def test_join_lines_keeps_urls_whole(lines, expected):
     assert join_lines(lines, EMPTY) == expected
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["gender-", "and child-sensitive"], "gender- and child-sensitive"),
+        (["short-", "or long-term"], "short- or long-term"),
+        (["the pho-", "to archive"], "the photo archive"),
+        (["gathered first-", "hand accounts"], "gathered first-hand accounts"),
+        (["the “buy, build, shoot”-", "kits"], "the “buy, build, shoot”-kits"),
+        (
+            ["Organization for Security and Co-", "operation in Europe"],
+            "Organization for Security and Co-operation in Europe",
+        ),
+        (["regional co-", "operation"], "regional cooperation"),
+    ],
+)
+def test_join_lines_suspended_hyphens_compounds_and_names(lines, expected):
+    assert join_lines(lines, EMPTY) == expected
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (
+            [
+                "see https://www.unodc.org/unodc/en/organized-crime/revie",
+                "w-mechanism/dialogues/fa_2022.html for the summary",
+            ],
+            "see https://www.unodc.org/unodc/en/organized-crime/review-mechanism/dialogues/"
+            "fa_2022.html for the summary",
+        ),
+        (
+            [
+                "at https://www.unodc.org/unodc/en/organized-crime/review",
+                "-mechanism/index.html today",
+            ],
+            "at https://www.unodc.org/unodc/en/organized-crime/review-mechanism/index.html today",
+        ),
+        (
+            ["see https://www.unodc.org/en", "and/or the annex"],
+            "see https://www.unodc.org/en and/or the annex",
+        ),
+    ],
+)
+def test_join_lines_url_broken_inside_a_word(lines, expected):
+    assert join_lines(lines, EMPTY) == expected

@@ -16,22 +16,9 @@ def similarity(a: str, b: str) -> float:
 
 # Known differences that belong to line joining (pipeline/hyphenation.py), not to
 # segmentation: strict, so the test says so the day they are fixed.
-JOINING = {
-    ("word", "tip_2022_cd1"): "'gender- | and child-sensitive' is joined as 'gender-and' "
-    "(a suspended hyphen before 'and' keeps its space): hyphenation.py",
-}
-
-
 def _text_cases() -> list:
     return [
-        pytest.param(
-            case,
-            doc_id,
-            id=f"{'/'.join(case)}-{doc_id}",
-            marks=[pytest.mark.xfail(strict=True, reason=JOINING[(case[1], doc_id)])]
-            if (case[1], doc_id) in JOINING
-            else [],
-        )
+        pytest.param(case, doc_id, id=f"{'/'.join(case)}-{doc_id}")
         for case in CASES
         for doc_id in DOC_IDS
     ]

@@ -56,6 +56,7 @@ class WorkingGroupsFile(Strict):
 
 class HyphenationFile(Strict):
     keep_prefixes: list[str]
+    keep_compounds: list[str] = Field(default_factory=list)
 
 
 class TokenPattern(Strict):

@@ -80,9 +80,16 @@ def load_working_groups(folder: Path, labels: m.Labels) -> tuple[dict[str, Worki
     return groups, Meetings(dict(spec.meetings), dict(spec.ordinals))
 
 
-def load_keep_prefixes(folder: Path) -> frozenset[str]:
-    spec = _read(folder, "hyphenation.yaml", m.HyphenationFile)[1]
-    return frozenset(p.lower() for p in spec.keep_prefixes)
+def load_hyphenation(folder: Path) -> tuple[frozenset[str], frozenset[str]]:
+    """(prefixes whose hyphen stays, hyphenated compounds written with their hyphen)."""
+    source, spec = _read(folder, "hyphenation.yaml", m.HyphenationFile)
+    for i, compound in enumerate(spec.keep_compounds):
+        if compound.count("-") != 1 or compound.startswith("-") or compound.endswith("-"):
+            raise source.error(("keep_compounds", i), f"{compound!r} is not one word-word pair")
+    return (
+        frozenset(p.lower() for p in spec.keep_prefixes),
+        frozenset(c.lower() for c in spec.keep_compounds),
+    )
 
 
 def _terms(

@@ -107,9 +107,9 @@ class Taxonomy:
         return p.load_working_groups(self.folder, self._labels)
 
     @cached_property
-    def _hyphenation(self) -> frozenset[str]:
+    def _hyphenation(self) -> tuple[frozenset[str], frozenset[str]]:
         self._need("hyphenation")
-        return p.load_keep_prefixes(self.folder)
+        return p.load_hyphenation(self.folder)
 
     @cached_property
     def _gazetteers(self) -> tuple[dict[str, list[str]], list[Organization]]:
@@ -158,7 +158,12 @@ class Taxonomy:
 
     @property
     def keep_prefixes(self) -> frozenset[str]:
-        return self._hyphenation
+        return self._hyphenation[0]
+
+    @property
+    def keep_compounds(self) -> frozenset[str]:
+        """Compounds written with their hyphen ("first-hand"), lower-cased."""
+        return self._hyphenation[1]
 
     @property
     def countries(self) -> dict[str, list[str]]:
@@ -169,12 +174,20 @@ class Taxonomy:
         return self._gazetteers[1]
 
     @cached_property
+    def _name_forms(self) -> list[str]:
+        forms = [f for name, aliases in self.countries.items() for f in (name, *aliases)]
+        return forms + [f for o in self.organizations for f in (o.name, *o.aliases)]
+
+    @cached_property
     def known_names(self) -> frozenset[str]:
         """Lower-cased words of four letters or more in gazetteer names ("europol")."""
-        forms = [f for name, aliases in self.countries.items() for f in (name, *aliases)]
-        forms += [f for o in self.organizations for f in (o.name, *o.aliases)]
-        words = {w.lower() for f in forms for w in _WORD.findall(f)}
+        words = {w.lower() for f in self._name_forms for w in _WORD.findall(f)}
         return frozenset(w for w in words if len(w) >= 4)
+
+    @cached_property
+    def hyphenated_names(self) -> frozenset[str]:
+        """Hyphenated words of gazetteer names, lower-cased ("co-operation" of the OSCE)."""
+        return frozenset(w.lower() for f in self._name_forms for w in _HYPHENATED.findall(f))
 
     @property
     def themes(self) -> dict[str, Theme]:
@@ -209,6 +222,7 @@ class Taxonomy:
 
 
 _WORD = re.compile(r"[^\W\d_]+")
+_HYPHENATED = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)+")
 
 
 @dataclass(frozen=True)
