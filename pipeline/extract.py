@@ -16,9 +16,9 @@ import pandas as pd
 
 from pipeline.cache import DocCache, cached_tables, digest
 from pipeline.errors import DocumentError
+from pipeline.furniture import FurnitureSettings, body_size, mark_footnotes, mark_furniture
 from pipeline.hyphenation import Vocabulary, WordKnowledge, join_lines
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy
-from pipeline.layout import LayoutSettings, body_size, mark_footnotes, mark_furniture
 from pipeline.metadata import Bodies, read_metadata
 from pipeline.parallel import ParallelSettings, time_limit
 from pipeline.params import as_dict, load_settings
@@ -48,8 +48,8 @@ class ExtractSettings:
             raise ValueError(f"margin_zone={self.margin_zone} must lie in (0, 0.5)")
 
     @property
-    def layout(self) -> LayoutSettings:
-        return LayoutSettings(self.margin_zone, self.repeat_min_pages)
+    def furniture(self) -> FurnitureSettings:
+        return FurnitureSettings(self.margin_zone, self.repeat_min_pages)
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def _extract(
         raise DocumentError("no text", "the pages contain no text")
     pages = [page_lines(page) for page in document.pages]
     heights = [page.height for page in document.pages]
-    mark_furniture(pages, heights, settings.layout)
+    mark_furniture(pages, heights, settings.furniture)
     all_lines = [line for lines in pages for line in lines]
     size = body_size([ln for ln in all_lines if ln.role == "body"])
     vocab = Vocabulary.from_lines(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from pipeline.furniture import FurnitureSettings, is_furniture_text, mark_footnotes, mark_furniture
 from pipeline.hyphenation import Vocabulary
-from pipeline.layout import LayoutSettings, is_furniture_text, mark_footnotes, mark_furniture
 from pipeline.readers.lines import Line
 
 
@@ -43,7 +43,7 @@ def test_running_header_repeated_on_pages_is_furniture_but_body_is_not():
         ]
         for p in (1, 2, 3)
     ]
-    mark_furniture(pages, [842.0] * 3, LayoutSettings())
+    mark_furniture(pages, [842.0] * 3, FurnitureSettings())
     roles = [[ln.role for ln in lines] for lines in pages]
     assert roles == [["furniture", "body", "furniture"]] * 3
 

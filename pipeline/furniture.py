@@ -32,7 +32,7 @@ FURNITURE_TOKEN = re.compile(
 
 
 @dataclass(frozen=True)
-class LayoutSettings:
+class FurnitureSettings:
     margin_zone: float = 0.12
     repeat_min_pages: int = 2
 
@@ -61,7 +61,9 @@ def is_furniture_text(text: str) -> bool:
     return bool(tokens) and all(FURNITURE_TOKEN.match(t) for t in tokens)
 
 
-def mark_furniture(pages: list[list[Line]], heights: list[float], settings: LayoutSettings) -> None:
+def mark_furniture(
+    pages: list[list[Line]], heights: list[float], settings: FurnitureSettings
+) -> None:
     """Set `role='furniture'` on running headers and footers (lines edge-in from each page).
 
     A margin line counts as repeated if its exact text recurs on other pages, or if it
@@ -90,7 +92,7 @@ def mark_furniture(pages: list[list[Line]], heights: list[float], settings: Layo
 
 
 def _repeated_margin_lines(
-    pages: list[list[Line]], heights: list[float], settings: LayoutSettings
+    pages: list[list[Line]], heights: list[float], settings: FurnitureSettings
 ) -> tuple[set[str], set[str]]:
     """Margin-line texts found on several pages: exactly, and with digits ignored."""
     exact: defaultdict[str, set[int]] = defaultdict(set)
