@@ -95,3 +95,120 @@ def test_recommendation_themes_are_those_inside_the_sentence(nlp):
 def test_sentences_do_not_split_at_abbreviations(nlp):
     doc = tag_text(nlp, "See art. 8 and para. 3 (c) of the U.S. proposal. A second sentence.")
     assert len(list(doc.sents)) == 2
+
+
+def tag_paragraphs(nlp, texts: list[str], working_group: str = "firearms"):
+    """Paragraphs of one document through `nlp.pipe`, in order, as the tag stage runs them."""
+    docs = []
+    for text in texts:
+        doc = nlp.make_doc(text)
+        doc._.working_group = working_group
+        docs.append(doc)
+    return list(nlp.pipe(docs))
+
+
+def test_speaker_the_same_speaker_refers_back(nlp):
+    doc = tag_text(
+        nlp,
+        "The representative of INTERPOL presented iARMS. The same speaker added that States "
+        "should upload data on lost and stolen firearms.",
+    )
+    assert speakers(doc) == ["igo", "igo"]
+    assert [r["by"] for r in doc._.recommendations] == ["igo"]
+
+
+def test_speaker_observer_for_takes_the_type_of_whom_it_observes_for(nlp):
+    doc = tag_text(nlp, "The observer for the European Union said that States should cooperate.")
+    assert speakers(doc) == ["igo"]
+
+
+def test_speaker_academic_from_a_university_the_gazetteer_lacks(nlp):
+    doc = tag_text(
+        nlp, "An academic from the University of Cape Town stressed that States should act."
+    )
+    assert speakers(doc) == ["academia"]
+    assert doc._.recommendations[0]["by"] == "academia"
+
+
+def test_speaker_role_with_its_own_type_is_not_a_state_when_from_a_country(nlp):
+    doc = tag_text(nlp, "An academic from Brazil stressed the need for better data.")
+    assert speakers(doc) == ["academia"]
+
+
+def test_speaker_subject_with_an_unlisted_affiliation_keeps_its_role_type(nlp):
+    doc = tag_text(nlp, "A researcher at the Graduate Institute emphasized that States should act.")
+    assert speakers(doc) == ["academia"]
+
+
+def test_speaker_owner_is_the_nearest_actor_after_the_link(nlp):
+    doc = tag_text(
+        nlp, "An expert from a research institute in Nigeria recommended that States act."
+    )
+    assert speakers(doc) == ["academia"]
+
+
+def test_speaker_apposition_names_the_affiliation(nlp):
+    doc = tag_text(nlp, "Another participant, representing an NGO, called on States to act.")
+    assert speakers(doc) == ["ngo"]
+    doc = tag_text(nlp, "Another speaker, from a university in Brazil, urged States to act.")
+    assert speakers(doc) == ["academia"]
+
+
+def test_speaker_attribution_opening_names_the_speaker(nlp):
+    doc = tag_text(nlp, "According to one panellist, States should mark all parts.")
+    assert speakers(doc) == ["participant"]
+    doc = tag_text(
+        nlp, "Speaking on behalf of a network of NGOs, one participant urged States to act."
+    )
+    assert speakers(doc) == ["ngo"]
+
+
+def test_speaker_attribution_to_a_source_is_not_a_speaker(nlp):
+    doc = tag_text(nlp, "According to UNODC data, seizures increased in 2022.")
+    assert "secretariat" not in speakers(doc)
+
+
+def test_speaker_foundation_is_a_non_governmental_organization(nlp):
+    doc = tag_text(
+        nlp, "The representative of a foundation working with youth recommended that States act."
+    )
+    assert speakers(doc) == ["ngo"]
+
+
+def test_resolver_paragraph_continuing_a_statement_inherits_its_speaker(nlp):
+    first, second = tag_paragraphs(
+        nlp,
+        [
+            "The representative of Small Arms Survey described craft production in West Africa.",
+            "She further recommended that States regulate craft producers.",
+        ],
+    )
+    assert speakers(first) == ["academia"]
+    assert speakers(second) == ["academia"]
+    assert second._.recommendations[0]["by"] == "academia"
+    assert "academia" in {s.label_ for s in second.spans["actors"]}  # whoever speaks acts
+
+
+def test_resolver_new_statement_does_not_inherit_the_previous_speaker(nlp):
+    _, second = tag_paragraphs(
+        nlp,
+        [
+            "The representative of Small Arms Survey described craft production in West Africa.",
+            "Several speakers recommended that States regulate craft producers.",
+        ],
+    )
+    assert speakers(second) == ["participant"]
+    _, third = tag_paragraphs(
+        nlp,
+        [
+            "The representative of Small Arms Survey described craft production in West Africa.",
+            "Craft producers should be licensed.",
+        ],
+    )
+    assert third._.recommendations[0]["by"] == "participant"
+
+
+def test_resolver_single_paragraph_has_no_previous_speaker(nlp):
+    tag_text(nlp, "The representative of Small Arms Survey described craft production.")
+    doc = tag_text(nlp, "She recommended that States regulate craft producers.")
+    assert doc._.recommendations[0]["by"] == "participant"  # no context outside nlp.pipe

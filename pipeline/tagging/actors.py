@@ -9,7 +9,12 @@ whose statement a sentence reports:
   "... introduced by a researcher from Monash University" → academia;
 * otherwise the subject of a reporting verb, at the start of its clause: "Several
   speakers noted" → participant, "The Chair opened" → chair, "INTERPOL presented" → igo;
-* "He"/"She"/"They" and "the panellist" take the last speaker of the paragraph;
+* "He"/"She"/"They", "the panellist" and "the same speaker" take the last speaker of the
+  paragraph, or of the previous paragraph when the paragraph continues its statement
+  ("She further recommended ...", "In addition, the speaker ...");
+* "According to one panellist, ...", "Speaking on behalf of X, ..." attribute the sentence;
+* a subject followed by where it comes from ("An academic from the University of X",
+  "Another speaker, representing an NGO,") takes the type of the actor named there;
 * "It was noted that", "Reference was made to" report the floor (participant).
 """
 
@@ -53,6 +58,10 @@ class SpeakerRules:
     verb_gap: frozenset[str]
     impersonal: tuple[tuple[str, ...], ...]
     impersonal_type: str
+    attributions: tuple[tuple[str, ...], ...] = ()
+    anaphoric: frozenset[str] = frozenset({"the"})
+    continuations: tuple[tuple[str, ...], ...] = ()
+    max_complement: int = 8
 
     @classmethod
     def from_config(cls, cfg: dict) -> SpeakerRules:
@@ -80,7 +89,20 @@ class SpeakerRules:
             verb_gap=words("verb_gap"),
             impersonal=tuple(tuple(p.lower().split()) for p in cfg.get("impersonal", [])),
             impersonal_type=cfg.get("impersonal_type", "participant"),
+            attributions=_phrases(cfg.get("attributions", [])),
+            anaphoric=frozenset(w.lower() for w in cfg.get("anaphoric", ["the"])),
+            continuations=_phrases(cfg.get("continuations", [])),
+            max_complement=int(cfg.get("max_complement", 8)),
         )
+
+    def continues(self, doc: Doc) -> bool:
+        """Whether a paragraph opens by continuing the previous one's statement."""
+        words = tuple(t.lower_ for t in doc[:6])
+        return any(words[: len(p)] == p for p in self.continuations)
+
+
+def _phrases(items: list[str]) -> tuple[tuple[str, ...], ...]:
+    return tuple(sorted((tuple(p.lower().split()) for p in items), key=len, reverse=True))
 
 
 def _roles_and_pronouns(
@@ -131,7 +153,11 @@ def role_owner(
     stop = next(
         (t.i for t in doc[after : after + 6] if t.lower_ in rules.reporting_verbs), len(doc)
     )
-    return next((m for m in typed if after <= m.start <= after + 4 and m.end <= stop), None)
+    found = [m for m in typed if after <= m.start <= after + 4 and m.end <= stop]
+    owner = min(found, key=lambda m: (m.start, -m.end), default=None)
+    if owner is not None and owner.kind == "country" and role.type != "participant":
+        return None  # "an academic from Brazil" stays academia
+    return owner
 
 
 def _impersonal(sent: Span, rules: SpeakerRules) -> Speaker | None:
@@ -195,32 +221,89 @@ def _subject_ok(
     return True
 
 
-def _resolve(mention: Mention, owner: Mention | None, doc: Doc, last: str | None) -> Speaker | None:
+def _resolve(
+    mention: Mention,
+    owner: Mention | None,
+    doc: Doc,
+    last: str | None,
+    anaphoric: frozenset[str] = frozenset({"the"}),
+) -> Speaker | None:
     if owner is not None:
         return Speaker(mention.start, owner.end, owner.type, f"{mention.rule}+{owner.rule}")
     if mention.kind == "pronoun":
         return Speaker(mention.start, mention.end, last, "speaker/pronoun") if last else None
-    if (
-        mention.kind == "role"
-        and mention.start > 0
-        and doc[mention.start - 1].lower_ == "the"
-        and last
-        and not doc[mention.start].text.endswith("s")
-    ):
-        return Speaker(mention.start - 1, mention.end, last, "speaker/coreference")
+    if mention.kind == "role" and last and not doc[mention.start].text.endswith("s"):
+        start = mention.start
+        while start > 0 and doc[start - 1].lower_ in anaphoric and mention.start - start < 2:
+            start -= 1
+        if start < mention.start:  # "the panellist", "the same speaker", "this speaker"
+            return Speaker(start, mention.end, last, "speaker/coreference")
     return Speaker(mention.start, mention.end, mention.type, mention.rule)
+
+
+def _attribution(
+    doc: Doc,
+    sent: Span,
+    typed: list[Mention],
+    roles: list[Mention],
+    rules: SpeakerRules,
+    last: str | None,
+) -> Speaker | None:
+    """ "According to one panellist, ...", "Speaking on behalf of a network of NGOs, ...":
+    the actor that ends the opening phrase, right before its comma."""
+    words = tuple(t.lower_ for t in sent[:6])
+    phrase = next((p for p in rules.attributions if words[: len(p)] == p), None)
+    if phrase is None:
+        return None
+    at = sent.start + len(phrase)
+    comma = next((t.i for t in doc[at : min(sent.end, at + 10)] if t.text == ","), None)
+    if comma is None:
+        return None
+    for mention in sorted(typed + roles, key=lambda m: (m.start, m.kind != "role", -m.end)):
+        if not at <= mention.start < comma:
+            continue
+        owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
+        if (owner.end if owner else mention.end) == comma:  # not "According to UNODC data,"
+            return _resolve(mention, owner, doc, last, rules.anaphoric)
+    return None
+
+
+def _complement(
+    doc: Doc, end: int, verb: int, typed: list[Mention], rules: SpeakerRules
+) -> tuple[int, Mention | None]:
+    """Where a subject's "from/of/at ..." phrase ends before its verb, and the actor named
+    in it: "An academic [from the University of X] stressed"."""
+    after = _link_end(doc, end, rules)
+    if after is None or verb - end > rules.max_complement:
+        return end, None
+    if any(t.is_punct and t.text not in "()" for t in doc[after:verb]):
+        return end, None
+    inside = [m for m in typed if after <= m.start and m.end <= verb]
+    return verb, min(inside, key=lambda m: (m.start, -m.end), default=None)
+
+
+def _apposition(doc: Doc, end: int, verb: int, typed: list[Mention]) -> Mention | None:
+    """The actor named in a comma-enclosed apposition: "Another speaker, [from a
+    university in Brazil,] recommended"."""
+    if not (end < verb - 1 and doc[end].text == "," and doc[verb - 1].text == ","):
+        return None
+    inside = [m for m in typed if end < m.start and m.end < verb]
+    return min(inside, key=lambda m: (m.start, -m.end), default=None)
 
 
 def sentence_speakers(
     sent: Span, typed: list[Mention], rules: SpeakerRules, last: str | None
 ) -> list[Speaker]:
-    """The speakers a sentence reports, given the last speaker of the paragraph."""
+    """The speakers a sentence reports, given the last speaker so far."""
     doc = sent.doc
     typed = [m for m in typed if sent.start <= m.start and m.end <= sent.end]
     special = _impersonal(sent, rules)
     if special is not None:
         return [special]
     roles = _roles_and_pronouns(doc, sent, rules, typed)
+    attributed = _attribution(doc, sent, typed, roles, rules, last)
+    if attributed is not None:
+        return [attributed]
     verbs = [t.i for t in sent if t.lower_ in rules.reporting_verbs and t.i > sent.start]
     presenting = [t.i for t in sent if t.lower_ in rules.presenting_verbs]
     first_verb = verbs[0] if verbs else sent.end
@@ -236,7 +319,7 @@ def sentence_speakers(
             or (role.start > 1 and doc[role.start - 2].lower_ in ("by", "from", ":", "with"))
         )
         if role.start < first_verb or introduced:
-            speakers.append(_resolve(role, owner, doc, last))  # type: ignore[arg-type]
+            speakers.append(_resolve(role, owner, doc, last, rules.anaphoric))  # type: ignore[arg-type]
     if speakers:
         return speakers
     role_starts = {r.start for r in roles}
@@ -248,9 +331,15 @@ def sentence_speakers(
         for mention in (m for m in candidates if m.end <= verb):
             owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
             end = owner.end if owner else mention.end
+            if owner is None and mention.kind in ("role", "term"):
+                end, owner = _complement(doc, end, verb, typed, rules)
+                if owner is not None and owner.kind == "country" and mention.type != "participant":
+                    owner = None
             if not _subject_ok(doc, sent, mention, end, verb, rules, typed + roles):
                 continue
-            speaker = _resolve(mention, owner, doc, last)
+            if owner is None and mention.kind == "role" and mention.type == "participant":
+                owner = _apposition(doc, end, verb, typed)
+            speaker = _resolve(mention, owner, doc, last, rules.anaphoric)
             if speaker is not None:
                 return [
                     speaker,
@@ -279,18 +368,20 @@ def _conjoined(
             doc[mention.start - 1].lower_ == "of" and doc[mention.start - 2].lower_ == "and"
         ):
             owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
-            speaker = _resolve(mention, owner, doc, last)
+            speaker = _resolve(mention, owner, doc, last, rules.anaphoric)
             if speaker is not None and mention.kind != "pronoun":
                 out.append(speaker)
     return out
 
 
 def paragraph_speakers(
-    doc: Doc, mentions: list[Mention], rules: SpeakerRules
+    doc: Doc, mentions: list[Mention], rules: SpeakerRules, previous: str | None = None
 ) -> list[tuple[Span, list[Speaker]]]:
-    """Each sentence with the speakers it reports, resolving pronouns along the way."""
+    """Each sentence with the speakers it reports, resolving pronouns along the way;
+    `previous` is the last speaker of the previous paragraph, followed when this one
+    continues its statement (`SpeakerRules.continues`)."""
     out: list[tuple[Span, list[Speaker]]] = []
-    last: str | None = None
+    last: str | None = previous if previous and rules.continues(doc) else None
     for sent in doc.sents:
         speakers = sentence_speakers(sent, mentions, rules, last)
         if speakers:

@@ -8,6 +8,7 @@ config and is saved with the pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from spacy.language import Language
@@ -122,6 +123,19 @@ class Resolver:
         self.subject_working_groups = set(subject_working_groups)
 
     def __call__(self, doc: Doc) -> Doc:
+        self._resolve(doc, None)
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        """Paragraphs in document order: one that continues the previous paragraph's
+        statement ("She further recommended ...") inherits its last speaker."""
+        previous: str | None = None
+        for doc in stream:
+            previous = self._resolve(doc, previous)
+            yield doc
+
+    def _resolve(self, doc: Doc, previous: str | None) -> str | None:
+        """Annotate one paragraph; returns the speaker a next paragraph may continue."""
         terms = [s for key in TERM_KEYS if key in doc.spans for s in doc.spans[key]]
         by_kind: dict[str, list[Span]] = {}
         for span in terms:
@@ -135,8 +149,7 @@ class Resolver:
         doc.spans["actors"] = list(doc.spans["orgs"]) + list(doc.spans["countries"]) + actor_terms
         doc.spans["themes"] = self._themes(by_kind, names)
         doc.spans["articles_related"] = self._related(doc, by_kind, names)
-        self._speakers_and_recommendations(doc, by_kind, actor_terms)
-        return doc
+        return self._speakers_and_recommendations(doc, by_kind, actor_terms, previous)
 
     def _themes(self, by_kind: dict[str, list[Span]], names: list[Span]) -> list[Span]:
         negatives = by_kind.get("neg", [])
@@ -160,8 +173,12 @@ class Resolver:
         return related
 
     def _speakers_and_recommendations(
-        self, doc: Doc, by_kind: dict[str, list[Span]], actor_terms: list[Span]
-    ) -> None:
+        self,
+        doc: Doc,
+        by_kind: dict[str, list[Span]],
+        actor_terms: list[Span],
+        previous: str | None = None,
+    ) -> str | None:
         mentions = [
             Mention(s.start, s.end, s.label_, kind, s.id_)
             for kind, spans in (
@@ -173,8 +190,8 @@ class Resolver:
         ]
         addressees = [_relabel(s) for s in filter_spans(by_kind.get("to", []))]
         speakers, recs, records = [], [], []
-        last: str | None = None
-        for sent, found in paragraph_speakers(doc, mentions, self.speaker):
+        last: str | None = previous if previous and self.speaker.continues(doc) else None
+        for sent, found in paragraph_speakers(doc, mentions, self.speaker, previous):
             for sp in found:
                 speakers.append(Span(doc, sp.start, sp.end, label=sp.type, span_id=sp.rule))
             last = found[-1].type if found else last
@@ -212,6 +229,11 @@ class Resolver:
         doc.spans["speakers"] = speakers
         doc.spans["recommendations"] = recs
         doc._.recommendations = records
+        # whoever speaks acts: a speaker named by a pronoun or role is an actor too
+        typed = {s.label_ for s in doc.spans["actors"]}
+        extra = [s for s in speakers if s.label_ not in typed]
+        doc.spans["actors"] = list(doc.spans["actors"]) + extra
+        return last
 
 
 @Language.factory(
