@@ -212,3 +212,35 @@ def test_resolver_single_paragraph_has_no_previous_speaker(nlp):
     tag_text(nlp, "The representative of Small Arms Survey described craft production.")
     doc = tag_text(nlp, "She recommended that States regulate craft producers.")
     assert doc._.recommendations[0]["by"] == "participant"  # no context outside nlp.pipe
+
+
+def test_organization_named_by_its_form_when_the_gazetteer_lacks_it(nlp):
+    doc = tag_text(
+        nlp, "A representative of the Peace Research Foundation for Africa urged States to act."
+    )
+    assert [(s.text, s.label_) for s in doc.spans["orgs"]] == [
+        ("Peace Research Foundation for Africa", "ngo")
+    ]
+    assert speakers(doc) == ["ngo"]
+    doc = tag_text(nlp, "The Institute for the Study of Crime and Justice presented its findings.")
+    assert [s.label_ for s in doc.spans["orgs"]] == ["academia"]
+
+
+def test_organization_pattern_never_starts_with_a_determiner(nlp):
+    doc = tag_text(nlp, "Several Network members and the Peace Foundation attended.")
+    assert [s.text for s in doc.spans["orgs"]] == ["Peace Foundation"]
+
+
+def test_organization_gazetteer_type_wins_over_the_form(nlp):
+    doc = tag_text(nlp, "The representative of the Migration Policy Institute spoke.")
+    [org] = doc.spans["orgs"]
+    assert org.id_.startswith("gazetteer/")
+
+
+def test_speaker_person_named_with_a_title_takes_the_affiliation(nlp):
+    doc = tag_text(
+        nlp, "Ms. Jane Doe of the Peace Research Foundation said that States should act."
+    )
+    assert speakers(doc) == ["ngo"]
+    doc = tag_text(nlp, "Prof. John Smith stressed that States should act.")
+    assert speakers(doc) == ["academia"]

@@ -62,6 +62,7 @@ class SpeakerRules:
     anaphoric: frozenset[str] = frozenset({"the"})
     continuations: tuple[tuple[str, ...], ...] = ()
     max_complement: int = 8
+    person_titles: dict[str, str] | None = None  # title → type of the person it names
 
     @classmethod
     def from_config(cls, cfg: dict) -> SpeakerRules:
@@ -93,6 +94,10 @@ class SpeakerRules:
             anaphoric=frozenset(w.lower() for w in cfg.get("anaphoric", ["the"])),
             continuations=_phrases(cfg.get("continuations", [])),
             max_complement=int(cfg.get("max_complement", 8)),
+            person_titles={
+                t.lower(): role_types.get(t.lower(), "participant")
+                for t in cfg.get("person_titles", [])
+            },
         )
 
     def continues(self, doc: Doc) -> bool:
@@ -110,10 +115,18 @@ def _roles_and_pronouns(
 ) -> list[Mention]:
     covered = {i for m in typed if m.kind in ("org", "country") for i in range(m.start, m.end)}
     found = []
+    skip_to = sent.start
     for token in sent:
-        if token.i in covered:
+        if token.i in covered or token.i < skip_to:
             continue
-        if token.lower_ in rules.role_nouns:
+        titles = rules.person_titles or {}
+        if token.lower_ in titles and token.i + 1 < sent.end and doc[token.i + 1].is_title:
+            end = token.i + 1  # "Ms. Jane Doe": the title and the capitalized name after it
+            while end < min(sent.end, token.i + 5) and doc[end].is_title and end not in covered:
+                end += 1
+            found.append(Mention(token.i, end, titles[token.lower_], "role", "speaker/person"))
+            skip_to = end
+        elif token.lower_ in rules.role_nouns:
             found.append(
                 Mention(
                     token.i,

@@ -140,7 +140,12 @@ class Resolver:
         by_kind: dict[str, list[Span]] = {}
         for span in terms:
             by_kind.setdefault(span.label_.split("|", 1)[0], []).append(span)
-        names = filter_spans(by_kind.get("org", []) + by_kind.get("country", []))
+        names = filter_spans(  # of two equal spans, the gazetteer's wins over a name pattern
+            sorted(
+                by_kind.get("org", []) + by_kind.get("country", []),
+                key=lambda s: s.id_.startswith("pattern/"),
+            )
+        )
         doc.spans["orgs"] = [_relabel(s) for s in names if s.label_.startswith("org|")]
         doc.spans["countries"] = [_relabel(s) for s in names if s.label_.startswith("country|")]
         actor_terms = [
