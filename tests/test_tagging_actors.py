@@ -244,3 +244,23 @@ def test_speaker_person_named_with_a_title_takes_the_affiliation(nlp):
     assert speakers(doc) == ["ngo"]
     doc = tag_text(nlp, "Prof. John Smith stressed that States should act.")
     assert speakers(doc) == ["academia"]
+
+
+def test_recommendation_partner_named_with_with_is_not_the_addressee(nlp):
+    doc = tag_text(
+        nlp, "He underlined the importance of partnerships with the private sector and academia."
+    )
+    assert [r["to"] for r in doc._.recommendations] == ["unspecified"]
+
+
+def test_recommendation_cue_naming_no_one_gives_way_to_a_later_directive(nlp):
+    doc = tag_text(
+        nlp, "Several speakers called for more research and invited UNODC to continue its support."
+    )
+    assert [r["to"] for r in doc._.recommendations] == ["unodc"]
+    doc = tag_text(
+        nlp,
+        "Speakers stressed the need to apply the principle to children, who should be treated "
+        "as victims.",
+    )
+    assert [r["to"] for r in doc._.recommendations] == ["unspecified"]
