@@ -1,378 +1,49 @@
 """A learned decision beside the rules: is a paragraph *about* a theme?
 
 The rules stay the source of evidence: the theme spans of the span rulers, each with the
-rule that fired. What the rules cannot tell is whether a theme word stands in passing or
-the paragraph discusses the theme (the gold tags a theme only then). `ThemeClassifier`
-decides that for every (paragraph, theme) pair from a few features:
+rule that fired. What they cannot tell is whether a theme word stands in passing or the
+paragraph discusses the theme (the gold tags a theme only then). `ThemeClassifier` gives
+every (paragraph, theme) pair a probability from the features of
+`pipeline/tagging/classifier_features.py` (rule evidence, theme rates and, when sentence
+vectors are available, similarity to the theme), and keeps the theme when the probability
+reaches a threshold: one for themes the rules matched, a stricter one for themes they did
+not (a theme added on similarity alone needs stronger evidence).
 
-* rule evidence for the theme: how many matches, how many distinct terms, the share of
-  sentences that mention it, a match in the first sentence, in a recommendation, in the
-  sub-heading, and how reliable the rules that fired were on the training paragraphs;
-* the paragraph's closeness to the theme under all-MiniLM-L6-v2: its sentences against
-  the theme's definition and `examples.match` sentences (themes.yaml), when embeddings are
-  available (without them a rules-only model of the same file decides);
-* how common the theme is, overall and in documents of the same working group.
-
-One logistic regression is fitted over all pairs (a few to forty positives per theme are
-too few for one model each; the theme's own rate is a feature). The fitted model is plain
-JSON: feature names, scaling, coefficients, intercept, threshold, rule reliabilities,
-theme rates and prototype vectors; no pickle. `pipeline/tagging/theme_component.py`
-runs it inside the spaCy pipeline; `pipeline/tagging/crossval.py` scores it by
+One logistic regression is fitted over all pairs: a theme has a few to forty positive
+paragraphs, too few for a model of its own; its rate is a feature instead. Both thresholds
+are chosen by leave-one-document-out within the training documents. A model with
+similarity features is fitted beside a rules-only one, which decides whenever no vectors
+are given. The fitted classifier is plain JSON (`to_json`/`from_json`): feature names,
+scaling, coefficients, intercepts, thresholds, rule reliabilities, theme rates, prototype
+and centroid vectors (float32, written so that they read back bit for bit); no pickle.
+`classifier_component.py` runs it in the spaCy pipeline, `crossval.py` scores it by
 leave-one-document-out.
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from pipeline.tagging.classifier_features import (
+    RULE_FEATURES,
+    SIMILARITY_FEATURES,
+    Centroids,
+    Evidence,
+    Priors,
+    Prototypes,
+    Rates,
+    RuleStats,
+    feature_rows,
+    similarities,
+)
+
 FORMAT = "crp-theme-classifier/1"
-RULE_FEATURES = (
-    "has_rule",
-    "log_matches",
-    "log_terms",
-    "sentence_share",
-    "in_first_sentence",
-    "in_recommendation",
-    "in_heading",
-    "actor_share",
-    "single_word_share",
-    "rule_reliability",
-    "other_themes",
-    "theme_rate",
-    "group_rate",
-)
-SIMILARITY_FEATURES = (
-    "sim_max",
-    "sim_z",
-    "sim_rank",
-    "sim_definition",
-    "rule_x_sim",
-    "sim_matched_sentence",
-    "centroid_paragraph",
-    "centroid_sentence",
-)
-UNSEEN_GROUP = "__taxonomy__"  # the group of taxonomy examples: never a left-out document
-
-
-@dataclass(frozen=True)
-class Match:
-    """One theme span of the rules: its theme, the rule that fired, character offsets."""
-
-    label: str
-    rule: str
-    start: int
-    end: int
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """A paragraph as the classifier sees it (plain data, built from a tagged Doc)."""
-
-    sentences: tuple[tuple[int, int], ...]
-    matches: tuple[Match, ...]
-    recommendation_sentences: frozenset[int] = frozenset()
-    heading_labels: frozenset[str] = frozenset()
-    working_group: str | None = None
-    actors: tuple[tuple[int, int], ...] = ()  # character ranges naming an actor
-
-    def names_actor(self, m: Match) -> bool:
-        return any(a < m.end and m.start < b for a, b in self.actors)
-
-    def sentence_of(self, char: int) -> int:
-        for i, (start, end) in enumerate(self.sentences):
-            if start <= char < end:
-                return i
-        return max(0, len(self.sentences) - 1)
-
-
-@dataclass(frozen=True)
-class Prototypes:
-    """Unit vectors per theme: its definition, and its definition plus example sentences."""
-
-    definition: dict[str, np.ndarray]
-    examples: dict[str, np.ndarray]  # label -> (k, dim), definition first
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            label: {
-                "definition": _round(self.definition[label]),
-                "examples": [_round(v) for v in self.examples[label]],
-            }
-            for label in sorted(self.definition)
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Prototypes:
-        return cls(
-            definition={k: np.asarray(v["definition"], np.float32) for k, v in data.items()},
-            examples={k: np.asarray(v["examples"], np.float32) for k, v in data.items()},
-        )
-
-
-def _round(vector: np.ndarray) -> list[float]:
-    return [round(float(x), 6) for x in vector]
-
-
-def prototype_texts(themes: dict[str, Any]) -> dict[str, list[str]]:
-    """Per theme of a loaded taxonomy: "label: definition", then its `examples.match`."""
-    return {
-        tid: [f"{th.pref_label}: {th.definition}", *th.examples_match]
-        for tid, th in sorted(themes.items())
-    }
-
-
-def build_prototypes(texts: dict[str, list[str]], vectors: dict[str, np.ndarray]) -> Prototypes:
-    """Prototypes from `prototype_texts` and their vectors (same keys, one row per text)."""
-    return Prototypes(
-        definition={k: _unit(v[0]) for k, v in vectors.items()},
-        examples={k: np.stack([_unit(x) for x in v]) for k, v in vectors.items()},
-    )
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    v = np.asarray(v, np.float32)
-    n = float(np.linalg.norm(v))
-    return v / n if n > 0 else v
-
-
-@dataclass(frozen=True)
-class Similarity:
-    best: float  # the closest sentence's cosine to any of the theme's prototypes
-    definition: float  # the paragraph's mean vector against the theme's definition
-    sentence: int  # index of the closest sentence
-    per_sentence: tuple[float, ...]
-
-
-def similarities(
-    vectors: np.ndarray | None, protos: Prototypes, labels: Sequence[str]
-) -> dict[str, Similarity]:
-    """Per label: how close the paragraph's sentences are to the theme's prototypes."""
-    if vectors is None or len(vectors) == 0:
-        return {label: Similarity(0.0, 0.0, 0, ()) for label in labels}
-    vectors = np.asarray(vectors, np.float32)
-    mean = _unit(vectors.mean(axis=0))
-    out = {}
-    for label in labels:
-        best = (vectors @ protos.examples[label].T).max(axis=1)  # per sentence
-        out[label] = Similarity(
-            float(best.max()),
-            float(mean @ protos.definition[label]),
-            int(best.argmax()),
-            tuple(float(b) for b in best),
-        )
-    return out
-
-
-@dataclass
-class RuleStats:
-    """How often each rule's match came with the theme in the gold (smoothed in `logit`)."""
-
-    fired: dict[str, int]
-    correct: dict[str, int]
-    theme_fired: dict[str, int]
-    theme_correct: dict[str, int]
-
-    @classmethod
-    def count(cls, evidence: Iterable[Evidence], gold: Iterable[set[str]]) -> RuleStats:
-        stats = cls(defaultdict(int), defaultdict(int), defaultdict(int), defaultdict(int))
-        for ev, labels in zip(evidence, gold, strict=True):
-            by_label: dict[str, set[str]] = defaultdict(set)
-            for m in ev.matches:
-                by_label[m.label].add(m.rule)
-            for label, rules in by_label.items():
-                hit = label in labels
-                stats.theme_fired[label] += 1
-                stats.theme_correct[label] += hit
-                for rule in rules:
-                    stats.fired[rule] += 1
-                    stats.correct[rule] += hit
-        return stats
-
-    def reliability(self, label: str, rules: Iterable[str], strength: float = 2.0) -> float:
-        """Log-odds that the theme holds, from its most reliable rule (smoothed towards the
-        theme's rules as a whole, and those towards 0.5)."""
-        base = (self.theme_correct.get(label, 0) + 1.0) / (self.theme_fired.get(label, 0) + 2.0)
-        best = None
-        for rule in rules:
-            n, k = self.fired.get(rule, 0), self.correct.get(rule, 0)
-            p = (k + strength * base) / (n + strength)
-            best = p if best is None else max(best, p)
-        return _logit(best if best is not None else base)
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: dict(sorted(getattr(self, k).items())) for k in self.__dataclass_fields__}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> RuleStats:
-        return cls(**{k: dict(v) for k, v in data.items()})
-
-
-def _logit(p: float, eps: float = 1e-3) -> float:
-    p = min(max(p, eps), 1 - eps)
-    return math.log(p / (1 - p))
-
-
-@dataclass
-class Rates:
-    """How often each theme is tagged: overall, and per working group (smoothed)."""
-
-    overall: dict[str, float]
-    by_group: dict[str, dict[str, float]]
-
-    @classmethod
-    def count(
-        cls, evidence: Sequence[Evidence], gold: Sequence[set[str]], labels: Sequence[str]
-    ) -> Rates:
-        n = len(gold)
-        overall = {lab: (sum(lab in g for g in gold) + 0.5) / (n + 1.0) for lab in labels}
-        groups: dict[str, list[set[str]]] = defaultdict(list)
-        for ev, g in zip(evidence, gold, strict=True):
-            groups[ev.working_group or ""].append(g)
-        by_group = {
-            wg: {
-                lab: (sum(lab in g for g in gs) + 20 * overall[lab]) / (len(gs) + 20)
-                for lab in labels
-            }
-            for wg, gs in sorted(groups.items())
-        }
-        return cls(overall, by_group)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"overall": self.overall, "by_group": self.by_group}
-
-
-@dataclass
-class Centroids:
-    """Per theme, the mean direction of the training paragraphs tagged with it (and of
-    all training paragraphs): what the annotators called "about" the theme."""
-
-    theme: dict[str, np.ndarray]
-    background: np.ndarray | None
-
-    @classmethod
-    def count(
-        cls, vectors: Sequence[np.ndarray | None], gold: Sequence[set[str]], labels: Sequence[str]
-    ) -> Centroids:
-        means = [
-            (_unit(v.mean(axis=0)), g)
-            for v, g in zip(vectors, gold, strict=True)
-            if v is not None and len(v)
-        ]
-        if not means:
-            return cls({}, None)
-        background = _unit(np.mean([m for m, _ in means], axis=0))
-        theme = {}
-        for lab in labels:
-            pos = [m for m, g in means if lab in g]
-            if pos:
-                theme[lab] = _unit(np.mean(pos, axis=0))
-        return cls(theme, background)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "theme": {k: _round(v) for k, v in sorted(self.theme.items())},
-            "background": _round(self.background) if self.background is not None else None,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Centroids:
-        bg = data.get("background")
-        return cls(
-            {k: np.asarray(v, np.float32) for k, v in data["theme"].items()},
-            np.asarray(bg, np.float32) if bg is not None else None,
-        )
-
-
-@dataclass
-class Priors:
-    """What the training documents say: rule reliabilities, theme rates, centroids."""
-
-    stats: RuleStats
-    rates: Rates
-    centroids: Centroids
-
-    @classmethod
-    def count(
-        cls,
-        evidence: Sequence[Evidence],
-        gold: Sequence[set[str]],
-        labels: Sequence[str],
-        vectors: Sequence[np.ndarray | None] | None,
-    ) -> Priors:
-        return cls(
-            RuleStats.count(evidence, gold),
-            Rates.count(evidence, gold, labels),
-            Centroids.count(vectors, gold, labels) if vectors is not None else Centroids({}, None),
-        )
-
-
-def featurize(
-    ev: Evidence,
-    labels: Sequence[str],
-    priors: Priors,
-    sims: dict[str, Similarity] | None = None,
-    sim_norm: dict[str, tuple[float, float]] | None = None,
-    vectors: np.ndarray | None = None,
-) -> np.ndarray:
-    """The feature rows of one paragraph, one per label (RULE_FEATURES, then
-    SIMILARITY_FEATURES when `sims` is given)."""
-    n_sent = max(1, len(ev.sentences))
-    by_label: dict[str, list[Match]] = defaultdict(list)
-    for m in ev.matches:
-        by_label[m.label].append(m)
-    matched = set(by_label)
-    order = {}
-    if sims is not None:
-        ranked = sorted(labels, key=lambda lab: (-sims[lab].best, lab))
-        order = {lab: i + 1 for i, lab in enumerate(ranked)}
-    stats, rates, cents = priors.stats, priors.rates, priors.centroids
-    group = rates.by_group.get(ev.working_group or "", rates.overall)
-    mean_vec = _unit(vectors.mean(axis=0)) if vectors is not None and len(vectors) else None
-    rows = []
-    for label in labels:
-        ms = by_label.get(label, [])
-        sents = {ev.sentence_of(m.start) for m in ms}
-        row = [
-            float(bool(ms)),
-            math.log1p(len(ms)),
-            math.log1p(len({m.text.lower() or m.rule for m in ms})),
-            len(sents) / n_sent,
-            float(0 in sents),
-            float(bool(sents & ev.recommendation_sentences)),
-            float(label in ev.heading_labels),
-            sum(ev.names_actor(m) for m in ms) / len(ms) if ms else 0.0,
-            sum(" " not in m.text.strip() for m in ms) / len(ms) if ms else 0.0,
-            stats.reliability(label, {m.rule for m in ms}) if ms else 0.0,
-            math.log1p(len(matched - {label})),
-            _logit(rates.overall.get(label, 0.01)),
-            _logit(group.get(label, rates.overall.get(label, 0.01))),
-        ]
-        if sims is not None:
-            sim = sims[label]
-            mean, std = (sim_norm or {}).get(label, (0.0, 1.0))
-            z = (sim.best - mean) / std
-            local = max(
-                (sim.per_sentence[i] for i in sents if i < len(sim.per_sentence)), default=0.0
-            )
-            row += [sim.best, z, 1.0 / order[label], sim.definition, float(bool(ms)) * z, local]
-            centroid = cents.theme.get(label)
-            if centroid is None or mean_vec is None or cents.background is None:
-                row += [0.0, 0.0]
-            else:
-                assert vectors is not None
-                row += [
-                    float(mean_vec @ centroid - mean_vec @ cents.background),
-                    float((np.asarray(vectors, np.float32) @ centroid).max()),
-                ]
-        rows.append(row)
-    return np.asarray(rows, dtype=np.float64)
+UNSEEN_GROUP = "__taxonomy__"  # taxonomy example sentences: never a scored document
+NEVER = 1.01  # a threshold no probability reaches
 
 
 @dataclass
@@ -392,16 +63,17 @@ class LinearModel:
     def to_json(self) -> dict[str, Any]:
         return {
             "features": self.features,
-            "mean": [round(v, 10) for v in self.mean],
-            "scale": [round(v, 10) for v in self.scale],
-            "coef": [round(v, 10) for v in self.coef],
-            "intercept": round(self.intercept, 10),
+            "mean": self.mean,
+            "scale": self.scale,
+            "coef": self.coef,
+            "intercept": self.intercept,
         }
 
 
 def fit_linear(
     x: np.ndarray, y: np.ndarray, features: list[str], c: float, random_state: int
 ) -> LinearModel:
+    """Standardized features, L2-regularized logistic regression (liblinear)."""
     from sklearn.linear_model import LogisticRegression
 
     mean = x.mean(axis=0)
@@ -414,34 +86,24 @@ def fit_linear(
     )
 
 
-def _rows(
-    evidence: Sequence[Evidence],
-    vectors: Sequence[np.ndarray | None] | None,
-    labels: Sequence[str],
-    priors: Sequence[Priors] | Priors,
-    protos: Prototypes | None,
-    sim_norm: dict[str, tuple[float, float]] | None,
-) -> np.ndarray:
-    """Feature matrix (paragraphs, labels, features); priors per paragraph or one for all."""
-    blocks = []
-    for i, ev in enumerate(evidence):
-        pr = priors[i] if isinstance(priors, Sequence) else priors
-        vec = vectors[i] if vectors is not None else None
-        sims = similarities(vec, protos, labels) if protos is not None else None
-        blocks.append(featurize(ev, labels, pr, sims, sim_norm, vec))
-    width = len(RULE_FEATURES) + (len(SIMILARITY_FEATURES) if protos is not None else 0)
-    return np.stack(blocks) if blocks else np.zeros((0, len(labels), width))
+def matched_mask(evidence: Sequence[Evidence], labels: Sequence[str]) -> np.ndarray:
+    """(paragraphs, labels): whether the rules matched the theme in the paragraph."""
+    return np.array([[lab in {m.label for m in ev.matches} for lab in labels] for ev in evidence])
 
 
 class ThemeClassifier:
     """Per (paragraph, theme): the probability that the paragraph is about the theme.
 
     scikit-learn contract: `__init__` stores parameters, `fit` returns self, fitted
-    attributes end in `_`. `fit` takes the rule evidence of training paragraphs, their gold
-    theme sets and their document (`groups`); with sentence vectors and prototypes it fits
-    a similarity model beside the rules-only one, and `predict_proba` uses the first when
-    it is given vectors. `restrict` limits a training paragraph to one label (a taxonomy
-    example sentence is evidence for its own theme only).
+    attributes end in `_`. `fit` takes the rule evidence of training paragraphs, their
+    gold theme sets and their document (`groups`); with sentence vectors and prototypes
+    it also fits the similarity model, which `predict_proba` uses when given vectors.
+    `restrict` limits a training paragraph to one label (a taxonomy example sentence is
+    evidence for, or against, its own theme only).
+
+    Parameters: `c` the inverse L2 strength; `threshold` a fixed threshold for every pair
+    (default: both thresholds chosen by leave-one-document-out); `add_unmatched` whether a
+    theme the rules did not match may be added at all.
     """
 
     def __init__(
@@ -449,15 +111,13 @@ class ThemeClassifier:
         labels: Sequence[str],
         c: float = 0.5,
         threshold: float | None = None,
-        rule_dropout: float = 0.0,
-        n_dropout: int = 2,
+        add_unmatched: bool = True,
         random_state: int = 0,
     ) -> None:
         self.labels = labels
         self.c = c
         self.threshold = threshold
-        self.rule_dropout = rule_dropout
-        self.n_dropout = n_dropout
+        self.add_unmatched = add_unmatched
         self.random_state = random_state
 
     def fit(
@@ -471,8 +131,8 @@ class ThemeClassifier:
     ) -> ThemeClassifier:
         labels = sorted(self.labels)
         restrict = restrict or [None] * len(evidence)
-        docs = [i for i, g in enumerate(groups) if g != UNSEEN_GROUP]
         use_vectors = vectors is not None and prototypes is not None
+        docs = [i for i, g in enumerate(groups) if g != UNSEEN_GROUP]
 
         def priors(rows: list[int]) -> Priors:
             return Priors.count(
@@ -482,89 +142,60 @@ class ThemeClassifier:
                 [vectors[i] for i in rows] if use_vectors else None,  # type: ignore[index]
             )
 
-        # rule reliabilities, theme rates and centroids of the paragraphs the model will
-        # meet later; for fitting, computed without the paragraph's own document
+        # what the training documents say, for the paragraphs the model meets later; for
+        # fitting, each paragraph sees it computed without its own document
         self.priors_ = priors(docs)
-        own = {
-            g: priors([i for i in docs if groups[i] != g])
-            for g in sorted({groups[i] for i in docs})
-        }
-        n_original = len(evidence)
-        evidence, gold, groups, vectors, restrict = self._dropout(
-            evidence, gold, groups, vectors, restrict
-        )
+        names = sorted({groups[i] for i in docs})
+        own = {g: priors([i for i in docs if groups[i] != g]) for g in names}
         row_priors = [own.get(g, self.priors_) for g in groups]
         y = np.array([[lab in g for lab in labels] for g in gold], dtype=int)
         mask = np.array([[r is None or r == lab for lab in labels] for r in restrict])
-        original = np.arange(len(evidence)) < n_original
+        matched = matched_mask(evidence, labels)
         self.labels_ = labels
-        self.prototypes_ = prototypes
-        self.sim_norm_: dict[str, tuple[float, float]] = {}
+        self.prototypes_ = prototypes if use_vectors else None
+        self.sim_norm_ = self._sim_norm([evidence[i] for i in docs], vectors, docs)
         self.models_: dict[str, LinearModel] = {}
-        self.thresholds_: dict[str, float] = {}
-        variants = [("rules", None)] + ([("similarity", prototypes)] if prototypes else [])
-        for name, protos in variants:
-            if protos is not None:
-                self.sim_norm_ = self._sim_norm(
-                    [evidence[i] for i in docs], [vectors[i] for i in docs] if vectors else None
-                )
-            x = _rows(evidence, vectors, labels, row_priors, protos, self.sim_norm_ or None)
+        self.thresholds_: dict[str, dict[str, float]] = {}
+        for name in ("rules", "similarity") if use_vectors else ("rules",):
+            protos = self.prototypes_ if name == "similarity" else None
+            x = feature_rows(evidence, vectors, labels, row_priors, protos, self.sim_norm_)
             features = list(RULE_FEATURES) + (list(SIMILARITY_FEATURES) if protos else [])
             self.models_[name] = fit_linear(x[mask], y[mask], features, self.c, self.random_state)
-            self.thresholds_[name] = (
-                self.threshold
-                if self.threshold is not None
-                else _inner_threshold(
-                    x, y, mask, groups, features, self.c, self.random_state, original
-                )
-            )
+            self.thresholds_[name] = self._thresholds(x, y, mask, matched, groups, features)
         return self
 
-    def _dropout(
-        self,
-        evidence: Sequence[Evidence],
-        gold: Sequence[set[str]],
-        groups: Sequence[str],
-        vectors: Sequence[np.ndarray | None] | None,
-        restrict: Sequence[str | None],
-    ) -> tuple[list, list, list, list | None, list]:
-        """The training paragraphs, plus `n_dropout` copies in which each rule is missing
-        with probability `rule_dropout`: a paragraph whose wording the rules do not know,
-        as in a new session, so that the model learns to use the other evidence."""
-        ev, gd, gr, rs = list(evidence), list(gold), list(groups), list(restrict)
-        vs = list(vectors) if vectors is not None else None
-        if self.rule_dropout <= 0:
-            return ev, gd, gr, vs, rs
-        rng = np.random.default_rng(self.random_state)
-        rules = sorted({m.rule for e in evidence for m in e.matches})
-        for _ in range(self.n_dropout):
-            gone = {
-                r
-                for r, u in zip(rules, rng.random(len(rules)), strict=True)
-                if u < self.rule_dropout
-            }
-            ev += [
-                replace(e, matches=tuple(m for m in e.matches if m.rule not in gone))
-                for e in evidence
-            ]
-            gd += list(gold)
-            gr += list(groups)
-            rs += list(restrict)
-            if vs is not None and vectors is not None:
-                vs += list(vectors)
-        return ev, gd, gr, vs, rs
-
     def _sim_norm(
-        self, evidence: Sequence[Evidence], vectors: Sequence[np.ndarray | None] | None
+        self, evidence: list[Evidence], vectors: Sequence[Any] | None, rows: list[int]
     ) -> dict[str, tuple[float, float]]:
-        assert self.prototypes_ is not None
-        best = defaultdict(list)
-        for i in range(len(evidence)):
-            sims = similarities(vectors[i] if vectors else None, self.prototypes_, self.labels_)
-            for lab, sim in sims.items():
+        """Mean and spread of each theme's best sentence similarity over the training
+        paragraphs (for the z-score feature)."""
+        if self.prototypes_ is None or vectors is None or not rows:
+            return {}
+        best: dict[str, list[float]] = {lab: [] for lab in self.labels_}
+        for i in rows:
+            for lab, sim in similarities(vectors[i], self.prototypes_, self.labels_).items():
                 best[lab].append(sim.best)
         return {lab: (float(np.mean(v)), float(max(np.std(v), 0.02))) for lab, v in best.items()}
 
+    def _thresholds(
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        mask: np.ndarray,
+        matched: np.ndarray,
+        groups: Sequence[str],
+        features: list[str],
+    ) -> dict[str, float]:
+        if self.threshold is not None:
+            return {
+                "matched": self.threshold,
+                "unmatched": self.threshold if self.add_unmatched else NEVER,
+            }
+        return inner_thresholds(
+            x, y, mask, matched, groups, features, self.c, self.random_state, self.add_unmatched
+        )
+
+    # -- prediction -------------------------------------------------------------------
     def uses_similarity(self) -> bool:
         return "similarity" in self.models_
 
@@ -576,56 +207,59 @@ class ThemeClassifier:
         self, evidence: Sequence[Evidence], vectors: Sequence[np.ndarray | None] | None = None
     ) -> np.ndarray:
         """(paragraphs, labels) probabilities; the similarity model when vectors are given."""
-        name = self.variant(vectors)
-        model = self.models_[name]
-        protos = self.prototypes_ if name == "similarity" else None
-        x = _rows(evidence, vectors, self.labels_, self.priors_, protos, self.sim_norm_)
         if len(evidence) == 0:
             return np.zeros((0, len(self.labels_)))
-        return model.proba(x.reshape(-1, x.shape[-1])).reshape(len(evidence), -1)
+        name = self.variant(vectors)
+        protos = self.prototypes_ if name == "similarity" else None
+        x = feature_rows(evidence, vectors, self.labels_, self.priors_, protos, self.sim_norm_)
+        return self.models_[name].proba(x.reshape(-1, x.shape[-1])).reshape(len(evidence), -1)
+
+    def keep(self, evidence: Sequence[Evidence], proba: np.ndarray, variant: str) -> np.ndarray:
+        """(paragraphs, labels): the pairs whose probability reaches their threshold."""
+        t = self.thresholds_[variant]
+        matched = matched_mask(evidence, self.labels_)
+        return np.where(matched, proba >= t["matched"], proba >= t["unmatched"])
 
     def predict(
         self, evidence: Sequence[Evidence], vectors: Sequence[np.ndarray | None] | None = None
     ) -> list[set[str]]:
+        """The themes of each paragraph."""
         proba = self.predict_proba(evidence, vectors)
-        threshold = self.thresholds_[self.variant(vectors)]
-        return [
-            {lab for lab, p in zip(self.labels_, row, strict=True) if p >= threshold}
-            for row in proba
-        ]
+        kept = self.keep(evidence, proba, self.variant(vectors))
+        return [{lab for lab, k in zip(self.labels_, row, strict=True) if k} for row in kept]
 
-    # -- JSON ------------------------------------------------------------------------
+    # -- JSON -------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "params": {
                 "c": self.c,
                 "threshold": self.threshold,
-                "rule_dropout": self.rule_dropout,
-                "n_dropout": self.n_dropout,
+                "add_unmatched": self.add_unmatched,
                 "random_state": self.random_state,
             },
             "labels": self.labels_,
-            "thresholds": {k: round(float(v), 6) for k, v in sorted(self.thresholds_.items())},
+            "thresholds": {k: dict(v) for k, v in sorted(self.thresholds_.items())},
             "models": {k: m.to_json() for k, m in sorted(self.models_.items())},
             "rule_stats": self.priors_.stats.to_json(),
             "rates": self.priors_.rates.to_json(),
             "centroids": self.priors_.centroids.to_json(),
-            "sim_norm": {k: [round(a, 10), round(b, 10)] for k, (a, b) in self.sim_norm_.items()},
+            "sim_norm": {k: [a, b] for k, (a, b) in sorted(self.sim_norm_.items())},
             "prototypes": self.prototypes_.to_json() if self.prototypes_ else None,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> ThemeClassifier:
-        if data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            found = data.get("format") if isinstance(data, dict) else type(data).__name__
             raise ValueError(
-                f"theme classifier format {data.get('format')!r} is not {FORMAT!r}: "
-                "rebuild the tagger (crp build_tagger)"
+                f"theme classifier format {found!r} is not {FORMAT!r}: refit the classifier"
             )
-        params = data["params"]
-        self = cls(data["labels"], **params)
+        self = cls(data["labels"], **data["params"])
         self.labels_ = list(data["labels"])
-        self.thresholds_ = {k: float(v) for k, v in data["thresholds"].items()}
+        self.thresholds_ = {
+            k: {n: float(t) for n, t in v.items()} for k, v in data["thresholds"].items()
+        }
         self.models_ = {k: LinearModel(**m) for k, m in data["models"].items()}
         self.priors_ = Priors(
             RuleStats.from_json(data["rule_stats"]),
@@ -638,36 +272,39 @@ class ThemeClassifier:
         return self
 
 
-def _inner_threshold(
+def inner_thresholds(
     x: np.ndarray,
     y: np.ndarray,
     mask: np.ndarray,
+    matched: np.ndarray,
     groups: Sequence[str],
     features: list[str],
     c: float,
     random_state: int,
-    scored: np.ndarray | None = None,
-) -> float:
-    """The threshold with the best micro-F1 over out-of-document predictions of the
-    training documents (`scored` rows only; 0.5 with fewer than three documents)."""
+    add_unmatched: bool = True,
+) -> dict[str, float]:
+    """The pair of thresholds (rule-matched, unmatched) with the best micro-F1 over
+    out-of-document predictions of the training documents; 0.5 and never with fewer
+    than three documents."""
     names = sorted({g for g in groups if g != UNSEEN_GROUP})
     if len(names) < 3:
-        return 0.5
+        return {"matched": 0.5, "unmatched": NEVER}
     g_arr = np.asarray(groups)
-    keep = np.ones(len(groups), bool) if scored is None else scored
-    oof_p, oof_y = [], []
+    probs, truth, hits = [], [], []
     for g in names:
         train = (g_arr != g)[:, None] & mask
-        test = ((g_arr == g) & keep)[:, None] & mask
+        test = (g_arr == g)[:, None] & mask
         model = fit_linear(x[train], y[train], features, c, random_state)
-        oof_p.append(model.proba(x[test]))
-        oof_y.append(y[test])
-    p, t = np.concatenate(oof_p), np.concatenate(oof_y)
-    best, best_f1 = 0.5, -1.0
-    for threshold in np.arange(0.2, 0.801, 0.025):
-        pred = p >= threshold
-        tp = int((pred & (t == 1)).sum())
-        f1 = 2 * tp / max(1, int(pred.sum()) + int(t.sum()))
-        if f1 > best_f1 + 1e-9:
-            best, best_f1 = float(round(threshold, 3)), f1
-    return best
+        probs.append(model.proba(x[test]))
+        truth.append(y[test] == 1)
+        hits.append(matched[test])
+    p, t, m = np.concatenate(probs), np.concatenate(truth), np.concatenate(hits)
+    unmatched_grid = [*np.arange(0.3, 0.951, 0.05), NEVER] if add_unmatched else [NEVER]
+    best, best_f1 = (0.5, NEVER), -1.0
+    for a in np.arange(0.1, 0.801, 0.025):
+        for b in unmatched_grid:
+            pred = np.where(m, p >= a, p >= b)
+            f1 = 2 * int((pred & t).sum()) / max(1, int(pred.sum()) + int(t.sum()))
+            if f1 > best_f1 + 1e-9:
+                best, best_f1 = (round(float(a), 3), round(float(b), 3)), f1
+    return {"matched": best[0], "unmatched": best[1]}

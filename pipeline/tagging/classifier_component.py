@@ -28,7 +28,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
-from pipeline.tagging.classifier import Evidence, Match, ThemeClassifier, similarities
+from pipeline.tagging.classifier import ThemeClassifier
+from pipeline.tagging.classifier_features import Evidence, Match, similarities
 
 log = logging.getLogger("crp")
 MODEL_FILE = "theme_classifier.json"
@@ -80,15 +81,15 @@ def apply_themes(
     doc: Doc,
     labels: list[str],
     proba: np.ndarray,
-    threshold: float,
+    keep: np.ndarray,
     best_sentence: dict[str, int] | None = None,
 ) -> None:
-    """Keep the themes scored at or above `threshold`; write spans, scores and the
+    """Keep the themes marked in `keep`; write their spans, the scores and the
     recommendations' themes."""
     rule_spans = list(doc.spans.get("themes", []))
     matched = {s.label_ for s in rule_spans}
     scores = dict(zip(labels, (float(p) for p in proba), strict=True))
-    kept = {lab for lab in labels if scores[lab] >= threshold}
+    kept = {lab for lab, k in zip(labels, keep, strict=True) if k}
     spans = [s for s in rule_spans if s.label_ in kept]
     sents = list(doc.sents) if len(doc) else []
     for label in sorted(kept - matched):
@@ -103,6 +104,16 @@ def apply_themes(
             s.label_ for s in spans if rec["start"] <= s.start_char and s.end_char <= rec["end"]
         }
         rec["themes"] = sorted(inside)
+
+
+def best_sentences(
+    model: ThemeClassifier, vectors: list[np.ndarray] | None, i: int
+) -> dict[str, int] | None:
+    """Per theme, the index of paragraph i's sentence closest to it (None without vectors)."""
+    if vectors is None or model.prototypes_ is None:
+        return None
+    sims = similarities(vectors[i], model.prototypes_, model.labels_)
+    return {lab: s.sentence for lab, s in sims.items()}
 
 
 class ThemeDecider:
@@ -136,13 +147,11 @@ class ThemeDecider:
         evidence = [evidence_from_doc(d, heading_themes(self.nlp, d._.heading)) for d in docs]
         vectors = self._vectors(docs) if self.model.uses_similarity() else None
         proba = self.model.predict_proba(evidence, vectors)
-        name = self.model.variant(vectors)
+        keep = self.model.keep(evidence, proba, self.model.variant(vectors))
         for i, doc in enumerate(docs):
-            best = None
-            if vectors is not None and self.model.prototypes_ is not None:
-                sims = similarities(vectors[i], self.model.prototypes_, self.model.labels_)
-                best = {lab: s.sentence for lab, s in sims.items()}
-            apply_themes(doc, self.model.labels_, proba[i], self.model.thresholds_[name], best)
+            apply_themes(
+                doc, self.model.labels_, proba[i], keep[i], best_sentences(self.model, vectors, i)
+            )
 
     def _vectors(self, docs: list[Doc]) -> list[np.ndarray] | None:
         encoder = self.encoder()

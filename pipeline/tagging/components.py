@@ -268,3 +268,8 @@ def _overlap(a: Span, b: Span) -> bool:
 
 def _overlaps(span: Span, others: list[Span]) -> bool:
     return any(_overlap(span, other) for other in others)
+
+
+# The learned theme decision's component (crp_theme_classifier) registers with the others,
+# so that a saved tagger holding it loads wherever this module is imported.
+import pipeline.tagging.classifier_component  # noqa: E402, F401

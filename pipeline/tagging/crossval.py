@@ -27,20 +27,19 @@ from spacy.tokens import Doc
 
 from pipeline.evaluate import read_gold, score_recommendations, score_tags
 from pipeline.tag import doc_rows
-from pipeline.tagging.classifier import (
-    UNSEEN_GROUP,
-    Evidence,
-    Prototypes,
-    ThemeClassifier,
-    build_prototypes,
-    prototype_texts,
-    similarities,
-)
+from pipeline.tagging.classifier import UNSEEN_GROUP, ThemeClassifier
 from pipeline.tagging.classifier_component import (
     apply_themes,
+    best_sentences,
     evidence_from_doc,
     heading_themes,
     sentence_texts,
+)
+from pipeline.tagging.classifier_features import (
+    Evidence,
+    Prototypes,
+    build_prototypes,
+    prototype_texts,
 )
 from pipeline.tagging.taxonomy import Taxonomy
 
@@ -86,8 +85,9 @@ class Corpus:
         return sorted({p.doc_id for p in self.paragraphs})
 
 
-def tag_gold(nlp: Language, gold_dir: Path) -> list[Tagged]:
-    """Every gold paragraph through the rule tagger, document by document, in order."""
+def tag_gold(nlp: Language, gold_dir: Path, headings: bool = False) -> list[Tagged]:
+    """Every gold paragraph through the rule tagger, document by document, in order;
+    with `headings`, each paragraph's sub-heading is set (`doc._.heading`)."""
     docs_meta, gold = read_gold(gold_dir)
     by_doc: dict[str, list[dict]] = {}
     for (doc_id, _), row in sorted(gold.items()):
@@ -99,10 +99,10 @@ def tag_gold(nlp: Language, gold_dir: Path) -> list[Tagged]:
         for row in rows:
             doc = nlp.make_doc(row["text"])
             doc._.working_group = wg
-            doc._.heading = row.get("subsection")
+            doc._.heading = row.get("subsection") if headings else None
             made.append(doc)
         for row, doc in zip(rows, nlp.pipe(made), strict=True):
-            heading = heading_themes(nlp, row.get("subsection"))
+            heading = heading_themes(nlp, doc._.heading)
             out.append(
                 Tagged(
                     doc_id,
@@ -129,24 +129,33 @@ def tag_examples(nlp: Language, taxonomy: Taxonomy) -> list[Example]:
 
 
 def build_corpus(
-    nlp: Language, gold_dir: Path, taxonomy: Taxonomy, encode: Encode | None
+    nlp: Language,
+    gold_dir: Path,
+    taxonomy: Taxonomy,
+    encode: Encode | None,
+    headings: bool = False,
 ) -> Corpus:
     """Tagged gold paragraphs and examples, with sentence vectors when `encode` is given."""
     corpus = Corpus(
-        tag_gold(nlp, gold_dir),
+        tag_gold(nlp, gold_dir, headings),
         tag_examples(nlp, taxonomy),
         prototype_texts(taxonomy.themes),
         sorted(taxonomy.themes),
     )
     if encode is not None:
-        texts = [t for p in corpus.paragraphs for t in p.sentences]
-        texts += [t for e in corpus.examples for t in e.sentences]
-        texts += [t for ts in corpus.prototype_texts.values() for t in ts]
-        unique = list(dict.fromkeys(texts))
-        corpus.vectors = dict(zip(unique, encode(unique), strict=True))
-        for item in [*corpus.paragraphs, *corpus.examples]:
-            item.vectors = _stack(corpus.vectors, item.sentences)
+        attach_vectors(corpus, encode)
     return corpus
+
+
+def attach_vectors(corpus: Corpus, encode: Encode) -> None:
+    """Sentence vectors for every paragraph, example and prototype text of `corpus`."""
+    texts = [t for p in corpus.paragraphs for t in p.sentences]
+    texts += [t for e in corpus.examples for t in e.sentences]
+    texts += [t for ts in corpus.prototype_texts.values() for t in ts]
+    unique = list(dict.fromkeys(texts))
+    corpus.vectors = dict(zip(unique, np.asarray(encode(unique), np.float32), strict=True))
+    for item in [*corpus.paragraphs, *corpus.examples]:
+        item.vectors = _stack(corpus.vectors, item.sentences)
 
 
 def _stack(vectors: dict[str, np.ndarray], texts: list[str]) -> np.ndarray:
@@ -204,6 +213,13 @@ def _prototypes(corpus: Corpus, leaked: set[str]) -> Prototypes:
     return build_prototypes(texts, vectors)
 
 
+def train(corpus: Corpus, doc_ids: Sequence[str] | None = None, **params: Any) -> ThemeClassifier:
+    """The classifier fitted on the gold documents `doc_ids` (default: all) and the taxonomy
+    examples: what build_tagger would save beside the rules."""
+    ids = set(doc_ids) if doc_ids is not None else set(corpus.doc_ids)
+    return fit(corpus, [p for p in corpus.paragraphs if p.doc_id in ids], **params)
+
+
 def decide(model: ThemeClassifier | None, items: Sequence[Tagged], similarity: bool = True):
     """Tags and recommendation rows of `items`, themes decided by `model` (None: rules)."""
     tags: list[dict] = []
@@ -215,16 +231,13 @@ def decide(model: ThemeClassifier | None, items: Sequence[Tagged], similarity: b
             recs += r
         return tags, recs
     vectors = [p.vectors for p in items] if similarity and model.uses_similarity() else None
-    proba = model.predict_proba([p.evidence for p in items], vectors)
-    threshold = model.thresholds_[model.variant(vectors)]
+    evidence = [p.evidence for p in items]
+    proba = model.predict_proba(evidence, vectors)
+    keep = model.keep(evidence, proba, model.variant(vectors))
     for i, p in enumerate(items):
         doc = p.doc.copy()
         doc._.recommendations = copy.deepcopy(p.doc._.recommendations)
-        best = None
-        if vectors is not None and model.prototypes_ is not None:
-            sims = similarities(vectors[i], model.prototypes_, model.labels_)
-            best = {lab: s.sentence for lab, s in sims.items()}
-        apply_themes(doc, model.labels_, proba[i], threshold, best)
+        apply_themes(doc, model.labels_, proba[i], keep[i], best_sentences(model, vectors, i))
         t, r = doc_rows(p.doc_id, p.para_no, doc, p.gold["text"])
         tags += t
         recs += r
@@ -298,6 +311,24 @@ def evaluate_folds(
         tags, recs, scored = split_predictions(corpus, folds, variant, in_sample, **params)
         out[variant] = score(scored, tags, recs)
     return out
+
+
+def cross_validate(
+    gold_dir: Path,
+    taxonomy_dir: Path | None = None,
+    store_path: Path | None = None,
+    embeddings: bool = True,
+    **params: Any,
+) -> dict[str, tuple[dict, pd.DataFrame]]:
+    """`crp evaluate --cv`: LODO over the gold documents, rules alone and with the theme
+    classifier (rules-only and, with `embeddings`, similarity features); per variant the
+    pooled micro scores (as `evaluate` writes them) and the per-label table."""
+    from pipeline.build_tagger import build_tagger
+    from pipeline.tagging.taxonomy import load_taxonomy
+
+    encode = CachedEncoder(store_path) if embeddings else None
+    corpus = build_corpus(build_tagger(taxonomy_dir), gold_dir, load_taxonomy(taxonomy_dir), encode)
+    return evaluate_folds(corpus, lodo_folds(corpus.doc_ids), **params)
 
 
 class CachedEncoder:
