@@ -232,6 +232,13 @@ class Resolver:
                 }
             )
         doc.spans["speakers"] = speakers
+        # a theme word inside who speaks ("a representative of a civil society organization")
+        # names the speaker, not what the paragraph discusses
+        doc.spans["themes"] = [t for t in doc.spans["themes"] if not _overlaps(t, speakers)]
+        for record in records:
+            record["themes"] = sorted(
+                {t.label_ for t in doc.spans["themes"]} & set(record["themes"])
+            )
         doc.spans["recommendations"] = recs
         doc._.recommendations = records
         # whoever speaks acts: a speaker named by a pronoun or role is an actor too
