@@ -264,3 +264,25 @@ def test_recommendation_cue_naming_no_one_gives_way_to_a_later_directive(nlp):
         "as victims.",
     )
     assert [r["to"] for r in doc._.recommendations] == ["unspecified"]
+
+
+def test_speaker_affiliation_in_parentheses(nlp):
+    doc = tag_text(nlp, "Ms. Jane Doe (Small Arms Survey) stressed that States should mark parts.")
+    assert speakers(doc) == ["academia"]
+
+
+def test_speaker_representing_names_the_affiliation(nlp):
+    doc = tag_text(nlp, "Speakers representing non-governmental organizations urged States to act.")
+    assert speakers(doc) == ["ngo"]
+
+
+def test_speaker_subject_with_one_modifier(nlp):
+    doc = tag_text(nlp, "A young survivor of trafficking called on States to listen to survivors.")
+    assert speakers(doc) == ["participant"]
+    doc = tag_text(nlp, "A government representative recommended that States act.")
+    assert speakers(doc) == ["member_state"]
+
+
+def test_speaker_object_after_a_preposition_is_not_a_subject(nlp):
+    doc = tag_text(nlp, "The report was shared with representatives and noted by the Chair.")
+    assert "participant" not in speakers(doc)

@@ -25,6 +25,32 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span
 
 CLAUSE_BREAKS = {",", ";", ":"}
+# words that, right before a mention, make it an object rather than a modified subject
+MODIFIER_STOPS = frozenset(
+    {
+        "by",
+        "with",
+        "to",
+        "for",
+        "from",
+        "in",
+        "on",
+        "at",
+        "about",
+        "among",
+        "between",
+        "and",
+        "or",
+        "that",
+        "which",
+        "who",
+        "than",
+        "as",
+        "into",
+        "through",
+        "including",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -152,15 +178,18 @@ def _link_end(doc: Doc, i: int, rules: SpeakerRules) -> int | None:
 def role_owner(
     doc: Doc, role: Mention, typed: list[Mention], rules: SpeakerRules
 ) -> Mention | None:
-    """The typed actor a role noun belongs to: "representative of [INTERPOL]"."""
+    """The typed actor a role noun belongs to: "representative of [INTERPOL]",
+    "speakers representing [NGOs]", "Ms. Doe ([Small Arms Survey])"."""
+    after = _link_end(doc, role.end, rules)
     j = role.end
     while (
-        j < len(doc)
+        after is None
+        and j < len(doc)
         and doc[j].lower_ in ("leader", "speaking", "representing")
         and j - role.end < 2
     ):
         j += 1
-    after = _link_end(doc, j, rules)
+        after = _link_end(doc, j, rules)
     if after is None:
         return None
     stop = next(
@@ -216,10 +245,17 @@ def _subject_ok(
     rules: SpeakerRules,
     typed: list[Mention],
 ) -> bool:
-    """A mention is the verb's subject if only determiners precede it in its clause and
+    """A mention is the verb's subject if only determiners (and at most one modifier right
+    before it: "A young survivor", "Youth representatives") precede it in its clause and
     only adverbs, further mentions or a comma-enclosed apposition stand before the verb."""
     start = _clause_start(doc, sent, mention.start)
-    if any(doc[k].lower_ not in rules.subject_prefix for k in range(start, mention.start)):
+    before = [k for k in range(start, mention.start) if doc[k].lower_ not in rules.subject_prefix]
+    if before and not (
+        before == [mention.start - 1]
+        and doc[mention.start - 1].is_alpha
+        and doc[mention.start - 1].lower_ not in MODIFIER_STOPS
+        and doc[mention.start - 1].lower_ not in rules.reporting_verbs
+    ):
         return False
     if end < verb and doc[end].text == "," and doc[verb - 1].text == ",":
         return True
