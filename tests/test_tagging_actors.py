@@ -286,3 +286,30 @@ def test_speaker_subject_with_one_modifier(nlp):
 def test_speaker_object_after_a_preposition_is_not_a_subject(nlp):
     doc = tag_text(nlp, "The report was shared with representatives and noted by the Chair.")
     assert "participant" not in speakers(doc)
+
+
+def test_speaker_every_actor_listed_after_a_role(nlp):
+    doc = tag_text(
+        nlp,
+        "These were followed by interventions from representatives of a technology company, "
+        "the European Union and a Member State.",
+    )
+    assert sorted(speakers(doc)) == ["igo", "member_state", "private_sector"]
+    doc = tag_text(nlp, "Other speakers of a Member State and of civil society reported progress.")
+    assert sorted(speakers(doc)) == ["member_state", "ngo"]
+
+
+def test_speaker_secretariat_of_an_organization_takes_the_organizations_type(nlp):
+    doc = tag_text(
+        nlp,
+        "A representative of the secretariat of the Financial Action Task Force described "
+        "the standards.",
+    )
+    assert speakers(doc) == ["igo"]
+
+
+def test_speaker_affiliation_with_a_hyphenated_modifier(nlp):
+    doc = tag_text(
+        nlp, "A speaker representing a youth-led non-governmental organization urged States to act."
+    )
+    assert speakers(doc) == ["ngo"]

@@ -199,7 +199,43 @@ def role_owner(
     owner = min(found, key=lambda m: (m.start, -m.end), default=None)
     if owner is not None and owner.kind == "country" and role.type != "participant":
         return None  # "an academic from Brazil" stays academia
+    if owner is not None and owner.kind == "term":  # "the secretariat of [FATF]"
+        words = [t.lower_ for t in doc[owner.end : owner.end + 2]]
+        skip = 2 if words == ["of", "the"] else 1 if words[:1] == ["of"] else 0
+        named = next(
+            (m for m in typed if m.kind == "org" and m.start == owner.end + skip and skip), None
+        )
+        owner = named or owner
     return owner
+
+
+def co_owners(doc: Doc, owner: Mention, typed: list[Mention], rules: SpeakerRules) -> list[Mention]:
+    """Further actors listed after a role's owner: "representatives of a technology company,
+    [the European Union] and [a Member State]", "speakers of a State and of [civil society]"."""
+    out: list[Mention] = []
+    at = owner.end
+    starts = {m.start: m for m in sorted(typed, key=lambda m: -m.end)}
+    while at < len(doc):
+        j = at
+        while (
+            j < len(doc)
+            and j - at < 5
+            and (
+                doc[j].text == ","
+                or doc[j].lower_ in ("and", "of", "as", "well")
+                or (doc[j].lower_ in rules.subject_prefix and j + 1 < len(doc))
+            )
+        ):
+            j += 1
+        if (
+            j == at
+            or j not in starts
+            or not any(doc[k].lower_ in (",", "and") for k in range(at, j))
+        ):
+            break
+        out.append(starts[j])
+        at = starts[j].end
+    return out
 
 
 def _impersonal(sent: Span, rules: SpeakerRules) -> Speaker | None:
@@ -369,6 +405,10 @@ def sentence_speakers(
         )
         if role.start < first_verb or introduced:
             speakers.append(_resolve(role, owner, doc, last, rules.anaphoric))  # type: ignore[arg-type]
+            for other in co_owners(doc, owner, typed, rules):
+                speakers.append(
+                    Speaker(other.start, other.end, other.type, f"{role.rule}+{other.rule}")
+                )
     if speakers:
         return speakers
     role_starts = {r.start for r in roles}
