@@ -313,3 +313,27 @@ def test_speaker_affiliation_with_a_hyphenated_modifier(nlp):
         nlp, "A speaker representing a youth-led non-governmental organization urged States to act."
     )
     assert speakers(doc) == ["ngo"]
+
+
+def actor_types(doc) -> set[str]:
+    return {s.label_ for s in doc.spans["actors"]}
+
+
+def test_actor_participant_with_an_affiliation_is_not_unaffiliated(nlp):
+    doc = tag_text(
+        nlp,
+        "More than 100 participants, representing 43 non-governmental organizations, took part.",
+    )
+    assert actor_types(doc) == {"ngo"}
+    doc = tag_text(nlp, "She asked that young people be recognized as experts.")
+    assert "participant" not in actor_types(doc)
+
+
+def test_actor_panellist_referring_to_a_known_speaker_is_not_a_participant(nlp):
+    doc = tag_text(
+        nlp,
+        "The representative of Small Arms Survey spoke first. The panellists further focused "
+        "on illicit manufacture.",
+    )
+    assert speakers(doc) == ["academia", "academia"]
+    assert "participant" not in actor_types(doc)

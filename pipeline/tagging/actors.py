@@ -209,6 +209,21 @@ def role_owner(
     return owner
 
 
+def affiliated(doc: Doc, mention: Mention, typed: list[Mention], rules: SpeakerRules) -> bool:
+    """Whether a participant word is no unaffiliated participant: its affiliation follows
+    ("participants, representing 43 NGOs", "three speakers: a representative of X"), or it
+    describes a role ("recognized as experts")."""
+    if mention.start > 0 and doc[mention.start - 1].lower_ == "as":
+        return True
+    nxt = doc[mention.end : mention.end + 2]
+    if len(nxt) and nxt[0].text == ":":
+        return True
+    if len(nxt) == 2 and nxt[0].text == "," and _link_end(doc, mention.end + 1, rules):
+        shifted = Mention(mention.start, mention.end + 1, mention.type, "role", mention.rule)
+        return role_owner(doc, shifted, typed, rules) is not None
+    return role_owner(doc, mention, typed, rules) is not None
+
+
 def co_owners(doc: Doc, owner: Mention, typed: list[Mention], rules: SpeakerRules) -> list[Mention]:
     """Further actors listed after a role's owner: "representatives of a technology company,
     [the European Union] and [a Member State]", "speakers of a State and of [civil society]"."""
@@ -317,11 +332,11 @@ def _resolve(
         return Speaker(mention.start, owner.end, owner.type, f"{mention.rule}+{owner.rule}")
     if mention.kind == "pronoun":
         return Speaker(mention.start, mention.end, last, "speaker/pronoun") if last else None
-    if mention.kind == "role" and last and not doc[mention.start].text.endswith("s"):
+    if mention.kind == "role" and last:  # "the panellist(s)", "the same speaker", "these experts"
         start = mention.start
         while start > 0 and doc[start - 1].lower_ in anaphoric and mention.start - start < 2:
             start -= 1
-        if start < mention.start:  # "the panellist", "the same speaker", "this speaker"
+        if start < mention.start:
             return Speaker(start, mention.end, last, "speaker/coreference")
     return Speaker(mention.start, mention.end, mention.type, mention.rule)
 

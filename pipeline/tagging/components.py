@@ -15,7 +15,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.tagging.actors import Mention, SpeakerRules, paragraph_speakers
+from pipeline.tagging.actors import Mention, SpeakerRules, affiliated, paragraph_speakers
 from pipeline.tagging.articles import InstrumentNames, find_articles
 from pipeline.tagging.recommendations import RecommendationRules, addressee, first_cue
 
@@ -241,10 +241,27 @@ class Resolver:
             )
         doc.spans["recommendations"] = recs
         doc._.recommendations = records
-        # whoever speaks acts: a speaker named by a pronoun or role is an actor too
-        typed = {s.label_ for s in doc.spans["actors"]}
-        extra = [s for s in speakers if s.label_ not in typed]
-        doc.spans["actors"] = list(doc.spans["actors"]) + extra
+        # whoever speaks acts: a speaker named by a pronoun or role is an actor too; a
+        # "panellist" who is a speaker of a known type is no unaffiliated participant
+        typed_mentions = [m for m in mentions if m.kind != "term" or m.type != "participant"]
+        actors = [
+            a
+            for a in doc.spans["actors"]
+            if not (
+                a.label_ == "participant"
+                and (
+                    any(_overlap(a, s) and s.label_ != "participant" for s in speakers)
+                    or affiliated(
+                        doc,
+                        Mention(a.start, a.end, "participant", "term", a.id_),
+                        typed_mentions,
+                        self.speaker,
+                    )
+                )
+            )
+        ]
+        typed = {s.label_ for s in actors}
+        doc.spans["actors"] = actors + [s for s in speakers if s.label_ not in typed]
         return last
 
 
