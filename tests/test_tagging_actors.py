@@ -337,3 +337,23 @@ def test_actor_panellist_referring_to_a_known_speaker_is_not_a_participant(nlp):
     )
     assert speakers(doc) == ["academia", "academia"]
     assert "participant" not in actor_types(doc)
+
+
+def test_organization_named_after_a_role_is_found_without_the_gazetteer(nlp):
+    doc = tag_text(nlp, "A representative of Kids Against Guns said that States should act.")
+    assert [(s.text, s.label_) for s in doc.spans["orgs"]] == [("Kids Against Guns", "ngo")]
+    assert speakers(doc) == ["ngo"]
+    doc = tag_text(nlp, "A researcher from the Observatorio de Paz urged States to act.")
+    assert speakers(doc) == ["academia"]  # the role's own type when the name says nothing
+
+
+def test_organization_unit_before_its_organization_is_not_one(nlp):
+    doc = tag_text(
+        nlp, "The Director of Multilateral Affairs at the Ministry of Foreign Affairs spoke."
+    )
+    assert [s.text for s in doc.spans["orgs"]] == ["Ministry of Foreign Affairs"]
+
+
+def test_organization_after_a_role_needs_a_name(nlp):
+    doc = tag_text(nlp, "A representative of the Global Report team noted progress.")
+    assert not doc.spans["orgs"]

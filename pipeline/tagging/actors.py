@@ -89,6 +89,10 @@ class SpeakerRules:
     continuations: tuple[tuple[str, ...], ...] = ()
     max_complement: int = 8
     person_titles: dict[str, str] | None = None  # title → type of the person it names
+    unlisted_type: str = "ngo"  # an organization named after a role, in no gazetteer
+    unlisted_words: dict[str, str] | None = None  # a word of its name → its type
+    name_connectors: frozenset[str] = frozenset()
+    not_names: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, cfg: dict) -> SpeakerRules:
@@ -124,6 +128,12 @@ class SpeakerRules:
                 t.lower(): role_types.get(t.lower(), "participant")
                 for t in cfg.get("person_titles", [])
             },
+            unlisted_type=cfg.get("unlisted_organization_type", "ngo"),
+            unlisted_words={
+                k.lower(): v for k, v in (cfg.get("unlisted_organization_words") or {}).items()
+            },
+            name_connectors=words("name_connectors"),
+            not_names=words("not_names"),
         )
 
     def continues(self, doc: Doc) -> bool:
@@ -222,6 +232,67 @@ def affiliated(doc: Doc, mention: Mention, typed: list[Mention], rules: SpeakerR
         shifted = Mention(mention.start, mention.end + 1, mention.type, "role", mention.rule)
         return role_owner(doc, shifted, typed, rules) is not None
     return role_owner(doc, mention, typed, rules) is not None
+
+
+def unlisted_organizations(doc: Doc, typed: list[Mention], rules: SpeakerRules) -> list[Mention]:
+    """Organizations named right after a role and its link but in no gazetteer: "a
+    representative of [Kids Against Guns]", "a researcher from [KENNIS]". The name is a run
+    of capitalized words (with "of", "for", "de"... between them); its type comes from a
+    word of it (unlisted_organization_words) or is unlisted_organization_type."""
+    covered = {i for m in typed for i in range(m.start, m.end)}
+    out = []
+    for token in doc:
+        if token.lower_ not in rules.role_nouns:
+            continue
+        start = _link_end(doc, token.i + 1, rules)
+        if start is None:
+            continue
+        if start < len(doc) and doc[start].lower_ == "the":
+            start += 1
+        end = _name_end(doc, start, rules)
+        if end is None or any(i in covered for i in range(start, end)):
+            continue
+        after = end + 1 + (end + 1 < len(doc) and doc[end + 1].lower_ == "the")
+        if end < len(doc) and doc[end].lower_ in ("at", "of", "in", "within") and after in covered:
+            continue  # "Director of [Multilateral Affairs] at the Ministry of ...": a unit
+        words = [t.lower_ for t in doc[start:end]]
+        kind = next(
+            (rules.unlisted_words[w] for w in words if w in (rules.unlisted_words or {})), None
+        )
+        if kind is None and rules.role_nouns[token.lower_] != "participant":
+            kind = rules.role_nouns[token.lower_]  # "a researcher from [KENNIS]": academia
+        out.append(
+            Mention(start, end, kind or rules.unlisted_type, "org", "speaker/unlisted_organization")
+        )
+        covered |= set(range(start, end))
+    return out
+
+
+def _name_end(doc: Doc, start: int, rules: SpeakerRules) -> int | None:
+    """The end of a capitalized name starting at `start` (None if there is none)."""
+
+    def capital(i: int) -> bool:
+        t = doc[i]
+        return i < len(doc) and t.is_alpha and (t.is_title or (t.is_upper and len(t) >= 2))
+
+    if start >= len(doc) or not capital(start) or doc[start].is_stop:
+        return None
+    if doc[start].lower_ in rules.not_names:
+        return None
+    end, capitals = start + 1, 1
+    while end < len(doc):
+        if capital(end):
+            end, capitals = end + 1, capitals + 1
+        elif (
+            (doc[end].lower_ in rules.name_connectors or doc[end].text in ("-", "'s", "’s", "&"))
+            and end + 1 < len(doc)
+            and capital(end + 1)
+        ):
+            end += 1
+        else:
+            break
+    single = doc[start].is_upper and len(doc[start]) >= 3
+    return end if capitals >= 2 or single else None
 
 
 def co_owners(doc: Doc, owner: Mention, typed: list[Mention], rules: SpeakerRules) -> list[Mention]:

@@ -15,7 +15,13 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.tagging.actors import Mention, SpeakerRules, affiliated, paragraph_speakers
+from pipeline.tagging.actors import (
+    Mention,
+    SpeakerRules,
+    affiliated,
+    paragraph_speakers,
+    unlisted_organizations,
+)
 from pipeline.tagging.articles import InstrumentNames, find_articles
 from pipeline.tagging.recommendations import RecommendationRules, addressee, first_cue
 
@@ -193,6 +199,11 @@ class Resolver:
             )
             for s in spans
         ]
+        unlisted = unlisted_organizations(doc, mentions, self.speaker)
+        mentions += unlisted
+        names = [Span(doc, m.start, m.end, label=m.type, span_id=m.rule) for m in unlisted]
+        doc.spans["orgs"] = list(doc.spans["orgs"]) + names
+        doc.spans["actors"] = list(doc.spans["actors"]) + names
         addressees = [_relabel(s) for s in filter_spans(by_kind.get("to", []))]
         speakers, recs, records = [], [], []
         last: str | None = previous if previous and self.speaker.continues(doc) else None
