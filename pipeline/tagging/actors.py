@@ -20,9 +20,28 @@ whose statement a sentence reports:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from spacy.tokens import Doc, Span
+
+from pipeline.tagging.affiliations import (
+    affiliated,
+    co_owners,
+    link_end,
+    role_owner,
+    unlisted_organizations,
+)
+from pipeline.tagging.speaker_rules import Mention, Speaker, SpeakerRules
+
+__all__ = [
+    "Mention",
+    "Speaker",
+    "SpeakerRules",
+    "affiliated",
+    "co_owners",
+    "paragraph_speakers",
+    "role_owner",
+    "sentence_speakers",
+    "unlisted_organizations",
+]
 
 CLAUSE_BREAKS = {",", ";", ":"}
 # words that, right before a mention, make it an object rather than a modified subject
@@ -51,99 +70,6 @@ MODIFIER_STOPS = frozenset(
         "including",
     }
 )
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A typed mention: its token range, actor type, kind (org, country, term, role, pronoun)."""
-
-    start: int
-    end: int
-    type: str
-    kind: str
-    rule: str
-
-
-@dataclass(frozen=True)
-class Speaker:
-    start: int
-    end: int
-    type: str
-    rule: str
-
-
-@dataclass(frozen=True)
-class SpeakerRules:
-    reporting_verbs: frozenset[str]
-    presenting_verbs: frozenset[str]
-    passive_verbs: frozenset[str]
-    role_nouns: dict[str, str]  # role noun → the type it has when no actor follows
-    links: tuple[tuple[str, ...], ...]
-    pronouns: frozenset[str]
-    subject_prefix: frozenset[str]
-    verb_gap: frozenset[str]
-    impersonal: tuple[tuple[str, ...], ...]
-    impersonal_type: str
-    attributions: tuple[tuple[str, ...], ...] = ()
-    anaphoric: frozenset[str] = frozenset({"the"})
-    continuations: tuple[tuple[str, ...], ...] = ()
-    max_complement: int = 8
-    person_titles: dict[str, str] | None = None  # title → type of the person it names
-    unlisted_type: str = "ngo"  # an organization named after a role, in no gazetteer
-    unlisted_words: dict[str, str] | None = None  # a word of its name → its type
-    name_connectors: frozenset[str] = frozenset()
-    not_names: frozenset[str] = frozenset()
-
-    @classmethod
-    def from_config(cls, cfg: dict) -> SpeakerRules:
-        def words(key: str) -> frozenset[str]:
-            return frozenset(w.lower() for w in cfg.get(key, []))
-
-        role_types = {k.lower(): v for k, v in (cfg.get("role_types") or {}).items()}
-        return cls(
-            reporting_verbs=words("reporting_verbs"),
-            presenting_verbs=words("presenting_verbs"),
-            passive_verbs=words("passive_verbs"),
-            role_nouns={
-                r.lower(): role_types.get(r.lower(), "participant")
-                for r in cfg.get("role_nouns", [])
-            },
-            links=tuple(
-                sorted(
-                    (tuple(p.lower().split()) for p in cfg.get("links", ["of"])),
-                    key=len,
-                    reverse=True,
-                )
-            ),
-            pronouns=words("pronouns"),
-            subject_prefix=words("subject_prefix"),
-            verb_gap=words("verb_gap"),
-            impersonal=tuple(tuple(p.lower().split()) for p in cfg.get("impersonal", [])),
-            impersonal_type=cfg.get("impersonal_type", "participant"),
-            attributions=_phrases(cfg.get("attributions", [])),
-            anaphoric=frozenset(w.lower() for w in cfg.get("anaphoric", ["the"])),
-            continuations=_phrases(cfg.get("continuations", [])),
-            max_complement=int(cfg.get("max_complement", 8)),
-            person_titles={
-                t.lower(): role_types.get(t.lower(), "participant")
-                for t in cfg.get("person_titles", [])
-            },
-            unlisted_type=cfg.get("unlisted_organization_type", "ngo"),
-            unlisted_words={
-                k.lower(): v for k, v in (cfg.get("unlisted_organization_words") or {}).items()
-            },
-            name_connectors=words("name_connectors"),
-            not_names=words("not_names"),
-        )
-
-    def continues(self, doc: Doc) -> bool:
-        """Whether a paragraph opens by continuing the previous one's statement."""
-        words = tuple(t.lower_ for t in doc[:6])
-        return any(words[: len(p)] == p for p in self.continuations)
-
-
-def _phrases(items: list[str]) -> tuple[tuple[str, ...], ...]:
-    return tuple(sorted((tuple(p.lower().split()) for p in items), key=len, reverse=True))
 
 
 def _roles_and_pronouns(
@@ -175,153 +101,6 @@ def _roles_and_pronouns(
         elif token.lower_ in rules.pronouns:
             found.append(Mention(token.i, token.i + 1, "", "pronoun", "speaker/pronoun"))
     return found
-
-
-def _link_end(doc: Doc, i: int, rules: SpeakerRules) -> int | None:
-    """The token after a link ("of", "from", "speaking on behalf of") starting at i."""
-    for link in rules.links:
-        if tuple(t.lower_ for t in doc[i : i + len(link)]) == link:
-            return i + len(link)
-    return None
-
-
-def role_owner(
-    doc: Doc, role: Mention, typed: list[Mention], rules: SpeakerRules
-) -> Mention | None:
-    """The typed actor a role noun belongs to: "representative of [INTERPOL]",
-    "speakers representing [NGOs]", "Ms. Doe ([Small Arms Survey])"."""
-    after = _link_end(doc, role.end, rules)
-    j = role.end
-    while (
-        after is None
-        and j < len(doc)
-        and doc[j].lower_ in ("leader", "speaking", "representing")
-        and j - role.end < 2
-    ):
-        j += 1
-        after = _link_end(doc, j, rules)
-    if after is None:
-        return None
-    stop = next(
-        (t.i for t in doc[after : after + 6] if t.lower_ in rules.reporting_verbs), len(doc)
-    )
-    found = [m for m in typed if after <= m.start <= after + 4 and m.end <= stop]
-    owner = min(found, key=lambda m: (m.start, -m.end), default=None)
-    if owner is not None and owner.kind == "country" and role.type != "participant":
-        return None  # "an academic from Brazil" stays academia
-    if owner is not None and owner.kind == "term":  # "the secretariat of [FATF]"
-        words = [t.lower_ for t in doc[owner.end : owner.end + 2]]
-        skip = 2 if words == ["of", "the"] else 1 if words[:1] == ["of"] else 0
-        named = next(
-            (m for m in typed if m.kind == "org" and m.start == owner.end + skip and skip), None
-        )
-        owner = named or owner
-    return owner
-
-
-def affiliated(doc: Doc, mention: Mention, typed: list[Mention], rules: SpeakerRules) -> bool:
-    """Whether a participant word is no unaffiliated participant: its affiliation follows
-    ("participants, representing 43 NGOs", "three speakers: a representative of X"), or it
-    describes a role ("recognized as experts")."""
-    if mention.start > 0 and doc[mention.start - 1].lower_ == "as":
-        return True
-    nxt = doc[mention.end : mention.end + 2]
-    if len(nxt) and nxt[0].text == ":":
-        return True
-    if len(nxt) == 2 and nxt[0].text == "," and _link_end(doc, mention.end + 1, rules):
-        shifted = Mention(mention.start, mention.end + 1, mention.type, "role", mention.rule)
-        return role_owner(doc, shifted, typed, rules) is not None
-    return role_owner(doc, mention, typed, rules) is not None
-
-
-def unlisted_organizations(doc: Doc, typed: list[Mention], rules: SpeakerRules) -> list[Mention]:
-    """Organizations named right after a role and its link but in no gazetteer: "a
-    representative of [Kids Against Guns]", "a researcher from [KENNIS]". The name is a run
-    of capitalized words (with "of", "for", "de"... between them); its type comes from a
-    word of it (unlisted_organization_words) or is unlisted_organization_type."""
-    covered = {i for m in typed for i in range(m.start, m.end)}
-    out = []
-    for token in doc:
-        if token.lower_ not in rules.role_nouns:
-            continue
-        start = _link_end(doc, token.i + 1, rules)
-        if start is None:
-            continue
-        if start < len(doc) and doc[start].lower_ == "the":
-            start += 1
-        end = _name_end(doc, start, rules)
-        if end is None or any(i in covered for i in range(start, end)):
-            continue
-        after = end + 1 + (end + 1 < len(doc) and doc[end + 1].lower_ == "the")
-        if end < len(doc) and doc[end].lower_ in ("at", "of", "in", "within") and after in covered:
-            continue  # "Director of [Multilateral Affairs] at the Ministry of ...": a unit
-        words = [t.lower_ for t in doc[start:end]]
-        kind = next(
-            (rules.unlisted_words[w] for w in words if w in (rules.unlisted_words or {})), None
-        )
-        if kind is None and rules.role_nouns[token.lower_] != "participant":
-            kind = rules.role_nouns[token.lower_]  # "a researcher from [KENNIS]": academia
-        out.append(
-            Mention(start, end, kind or rules.unlisted_type, "org", "speaker/unlisted_organization")
-        )
-        covered |= set(range(start, end))
-    return out
-
-
-def _name_end(doc: Doc, start: int, rules: SpeakerRules) -> int | None:
-    """The end of a capitalized name starting at `start` (None if there is none)."""
-
-    def capital(i: int) -> bool:
-        t = doc[i]
-        return i < len(doc) and t.is_alpha and (t.is_title or (t.is_upper and len(t) >= 2))
-
-    if start >= len(doc) or not capital(start) or doc[start].is_stop:
-        return None
-    if doc[start].lower_ in rules.not_names:
-        return None
-    end, capitals = start + 1, 1
-    while end < len(doc):
-        if capital(end):
-            end, capitals = end + 1, capitals + 1
-        elif (
-            (doc[end].lower_ in rules.name_connectors or doc[end].text in ("-", "'s", "’s", "&"))
-            and end + 1 < len(doc)
-            and capital(end + 1)
-        ):
-            end += 1
-        else:
-            break
-    single = doc[start].is_upper and len(doc[start]) >= 3
-    return end if capitals >= 2 or single else None
-
-
-def co_owners(doc: Doc, owner: Mention, typed: list[Mention], rules: SpeakerRules) -> list[Mention]:
-    """Further actors listed after a role's owner: "representatives of a technology company,
-    [the European Union] and [a Member State]", "speakers of a State and of [civil society]"."""
-    out: list[Mention] = []
-    at = owner.end
-    starts = {m.start: m for m in sorted(typed, key=lambda m: -m.end)}
-    while at < len(doc):
-        j = at
-        while (
-            j < len(doc)
-            and j - at < 5
-            and (
-                doc[j].text == ","
-                or doc[j].lower_ in ("and", "of", "as", "well")
-                or (doc[j].lower_ in rules.subject_prefix and j + 1 < len(doc))
-            )
-        ):
-            j += 1
-        if (
-            j == at
-            or j not in starts
-            or not any(doc[k].lower_ in (",", "and") for k in range(at, j))
-        ):
-            break
-        out.append(starts[j])
-        at = starts[j].end
-    return out
 
 
 def _impersonal(sent: Span, rules: SpeakerRules) -> Speaker | None:
@@ -444,7 +223,7 @@ def _complement(
 ) -> tuple[int, Mention | None]:
     """Where a subject's "from/of/at ..." phrase ends before its verb, and the actor named
     in it: "An academic [from the University of X] stressed"."""
-    after = _link_end(doc, end, rules)
+    after = link_end(doc, end, rules)
     if after is None or verb - end > rules.max_complement:
         return end, None
     if any(t.is_punct and t.text not in "()" for t in doc[after:verb]):
