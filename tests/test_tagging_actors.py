@@ -357,3 +357,20 @@ def test_organization_unit_before_its_organization_is_not_one(nlp):
 def test_organization_after_a_role_needs_a_name(nlp):
     doc = tag_text(nlp, "A representative of the Global Report team noted progress.")
     assert not doc.spans["orgs"]
+
+
+def test_speaker_introduced_by_a_relative_clause(nlp):
+    doc = tag_text(
+        nlp,
+        "The Chair gave the floor to a representative of Small Arms Survey, who highlighted "
+        "that States should act.",
+    )
+    assert speakers(doc) == ["academia"]
+    assert doc._.recommendations[0]["by"] == "academia"
+
+
+def test_speaker_taking_the_floor_and_possessive_owner(nlp):
+    doc = tag_text(nlp, "Representatives of INTERPOL also took the floor.")
+    assert speakers(doc) == ["igo"]
+    doc = tag_text(nlp, "INTERPOL's representative stressed that States should share data.")
+    assert speakers(doc) == ["igo"]

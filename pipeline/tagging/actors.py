@@ -179,7 +179,8 @@ def _resolve(
     anaphoric: frozenset[str] = frozenset({"the"}),
 ) -> Speaker | None:
     if owner is not None:
-        return Speaker(mention.start, owner.end, owner.type, f"{mention.rule}+{owner.rule}")
+        start, end = min(mention.start, owner.start), max(mention.end, owner.end)
+        return Speaker(start, end, owner.type, f"{mention.rule}+{owner.rule}")
     if mention.kind == "pronoun":
         return Speaker(mention.start, mention.end, last, "speaker/pronoun") if last else None
     if mention.kind == "role" and last:  # "the panellist(s)", "the same speaker", "these experts"
@@ -241,6 +242,17 @@ def _apposition(doc: Doc, end: int, verb: int, typed: list[Mention]) -> Mention 
     return min(inside, key=lambda m: (m.start, -m.end), default=None)
 
 
+def _phrase_verbs(sent: Span, rules: SpeakerRules) -> list[int]:
+    """Where a reporting phrase starts ("took the floor"): its first word acts as the verb."""
+    words = [t.lower_ for t in sent]
+    return [
+        sent.start + i
+        for i in range(1, len(words))
+        for p in rules.reporting_phrases
+        if tuple(words[i : i + len(p)]) == p
+    ]
+
+
 def sentence_speakers(
     sent: Span, typed: list[Mention], rules: SpeakerRules, last: str | None
 ) -> list[Speaker]:
@@ -255,6 +267,7 @@ def sentence_speakers(
     if attributed is not None:
         return [attributed]
     verbs = [t.i for t in sent if t.lower_ in rules.reporting_verbs and t.i > sent.start]
+    verbs = sorted(verbs + _phrase_verbs(sent, rules))
     presenting = [t.i for t in sent if t.lower_ in rules.presenting_verbs]
     first_verb = verbs[0] if verbs else sent.end
     speakers: list[Speaker] = []
@@ -263,10 +276,14 @@ def sentence_speakers(
         owner = role_owner(doc, role, typed, rules)
         if owner is None:
             continue
+        who = [t.lower_ for t in doc[owner.end : owner.end + 3]]
         introduced = (
             any(p < role.start for p in presenting)
             or (role.start > 0 and doc[role.start - 1].lower_ in ("by", "from", ":", "with"))
             or (role.start > 1 and doc[role.start - 2].lower_ in ("by", "from", ":", "with"))
+            # "... gave the floor to a representative of X, who highlighted ..."
+            or (who[:2] == [",", "who"] and len(who) > 2 and who[2] in rules.reporting_verbs)
+            or (who[:1] == ["who"] and len(who) > 1 and who[1] in rules.reporting_verbs)
         )
         if role.start < first_verb or introduced:
             speakers.append(_resolve(role, owner, doc, last, rules.anaphoric))  # type: ignore[arg-type]

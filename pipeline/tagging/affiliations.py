@@ -23,7 +23,12 @@ def role_owner(
     doc: Doc, role: Mention, typed: list[Mention], rules: SpeakerRules
 ) -> Mention | None:
     """The typed actor a role noun belongs to: "representative of [INTERPOL]",
-    "speakers representing [NGOs]", "Ms. Doe ([Small Arms Survey])"."""
+    "speakers representing [NGOs]", "Ms. Doe ([Small Arms Survey])", "[INTERPOL]'s
+    representative"."""
+    if role.start > 1 and doc[role.start - 1].text in ("'s", "’s"):
+        before = [m for m in typed if m.end == role.start - 1 and m.kind != "term"]
+        if before:
+            return before[0]
     after = link_end(doc, role.end, rules)
     j = role.end
     while (

@@ -48,6 +48,7 @@ class SpeakerRules:
     unlisted_words: dict[str, str] | None = None  # a word of its name → its type
     name_connectors: frozenset[str] = frozenset()
     not_names: frozenset[str] = frozenset()
+    reporting_phrases: tuple[tuple[str, ...], ...] = ()
 
     @classmethod
     def from_config(cls, cfg: dict) -> SpeakerRules:
@@ -89,6 +90,7 @@ class SpeakerRules:
             },
             name_connectors=words("name_connectors"),
             not_names=words("not_names"),
+            reporting_phrases=_phrases(cfg.get("reporting_phrases", [])),
         )
 
     def continues(self, doc: Doc) -> bool:
