@@ -9,78 +9,67 @@ whose statement a sentence reports:
   "... introduced by a researcher from Monash University" → academia;
 * otherwise the subject of a reporting verb, at the start of its clause: "Several
   speakers noted" → participant, "The Chair opened" → chair, "INTERPOL presented" → igo;
-* "He"/"She"/"They" and "the panellist" take the last speaker of the paragraph;
+* "He"/"She"/"They", "the panellist" and "the same speaker" take the last speaker of the
+  paragraph, or of the previous paragraph when the paragraph continues its statement
+  ("She further recommended ...", "In addition, the speaker ...");
+* "According to one panellist, ...", "Speaking on behalf of X, ..." attribute the sentence;
+* a subject followed by where it comes from ("An academic from the University of X",
+  "Another speaker, representing an NGO,") takes the type of the actor named there;
 * "It was noted that", "Reference was made to" report the floor (participant).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from spacy.tokens import Doc, Span
 
+from pipeline.tagging.affiliations import (
+    affiliated,
+    co_owners,
+    link_end,
+    role_owner,
+    unlisted_organizations,
+)
+from pipeline.tagging.speaker_rules import Mention, Speaker, SpeakerRules
+
+__all__ = [
+    "Mention",
+    "Speaker",
+    "SpeakerRules",
+    "affiliated",
+    "co_owners",
+    "paragraph_speakers",
+    "role_owner",
+    "sentence_speakers",
+    "unlisted_organizations",
+]
+
 CLAUSE_BREAKS = {",", ";", ":"}
-
-
-@dataclass(frozen=True)
-class Mention:
-    """A typed mention: its token range, actor type, kind (org, country, term, role, pronoun)."""
-
-    start: int
-    end: int
-    type: str
-    kind: str
-    rule: str
-
-
-@dataclass(frozen=True)
-class Speaker:
-    start: int
-    end: int
-    type: str
-    rule: str
-
-
-@dataclass(frozen=True)
-class SpeakerRules:
-    reporting_verbs: frozenset[str]
-    presenting_verbs: frozenset[str]
-    passive_verbs: frozenset[str]
-    role_nouns: dict[str, str]  # role noun → the type it has when no actor follows
-    links: tuple[tuple[str, ...], ...]
-    pronouns: frozenset[str]
-    subject_prefix: frozenset[str]
-    verb_gap: frozenset[str]
-    impersonal: tuple[tuple[str, ...], ...]
-    impersonal_type: str
-
-    @classmethod
-    def from_config(cls, cfg: dict) -> SpeakerRules:
-        def words(key: str) -> frozenset[str]:
-            return frozenset(w.lower() for w in cfg.get(key, []))
-
-        role_types = {k.lower(): v for k, v in (cfg.get("role_types") or {}).items()}
-        return cls(
-            reporting_verbs=words("reporting_verbs"),
-            presenting_verbs=words("presenting_verbs"),
-            passive_verbs=words("passive_verbs"),
-            role_nouns={
-                r.lower(): role_types.get(r.lower(), "participant")
-                for r in cfg.get("role_nouns", [])
-            },
-            links=tuple(
-                sorted(
-                    (tuple(p.lower().split()) for p in cfg.get("links", ["of"])),
-                    key=len,
-                    reverse=True,
-                )
-            ),
-            pronouns=words("pronouns"),
-            subject_prefix=words("subject_prefix"),
-            verb_gap=words("verb_gap"),
-            impersonal=tuple(tuple(p.lower().split()) for p in cfg.get("impersonal", [])),
-            impersonal_type=cfg.get("impersonal_type", "participant"),
-        )
+# words that, right before a mention, make it an object rather than a modified subject
+MODIFIER_STOPS = frozenset(
+    {
+        "by",
+        "with",
+        "to",
+        "for",
+        "from",
+        "in",
+        "on",
+        "at",
+        "about",
+        "among",
+        "between",
+        "and",
+        "or",
+        "that",
+        "which",
+        "who",
+        "than",
+        "as",
+        "into",
+        "through",
+        "including",
+    }
+)
 
 
 def _roles_and_pronouns(
@@ -88,10 +77,18 @@ def _roles_and_pronouns(
 ) -> list[Mention]:
     covered = {i for m in typed if m.kind in ("org", "country") for i in range(m.start, m.end)}
     found = []
+    skip_to = sent.start
     for token in sent:
-        if token.i in covered:
+        if token.i in covered or token.i < skip_to:
             continue
-        if token.lower_ in rules.role_nouns:
+        titles = rules.person_titles or {}
+        if token.lower_ in titles and token.i + 1 < sent.end and doc[token.i + 1].is_title:
+            end = token.i + 1  # "Ms. Jane Doe": the title and the capitalized name after it
+            while end < min(sent.end, token.i + 5) and doc[end].is_title and end not in covered:
+                end += 1
+            found.append(Mention(token.i, end, titles[token.lower_], "role", "speaker/person"))
+            skip_to = end
+        elif token.lower_ in rules.role_nouns:
             found.append(
                 Mention(
                     token.i,
@@ -104,34 +101,6 @@ def _roles_and_pronouns(
         elif token.lower_ in rules.pronouns:
             found.append(Mention(token.i, token.i + 1, "", "pronoun", "speaker/pronoun"))
     return found
-
-
-def _link_end(doc: Doc, i: int, rules: SpeakerRules) -> int | None:
-    """The token after a link ("of", "from", "speaking on behalf of") starting at i."""
-    for link in rules.links:
-        if tuple(t.lower_ for t in doc[i : i + len(link)]) == link:
-            return i + len(link)
-    return None
-
-
-def role_owner(
-    doc: Doc, role: Mention, typed: list[Mention], rules: SpeakerRules
-) -> Mention | None:
-    """The typed actor a role noun belongs to: "representative of [INTERPOL]"."""
-    j = role.end
-    while (
-        j < len(doc)
-        and doc[j].lower_ in ("leader", "speaking", "representing")
-        and j - role.end < 2
-    ):
-        j += 1
-    after = _link_end(doc, j, rules)
-    if after is None:
-        return None
-    stop = next(
-        (t.i for t in doc[after : after + 6] if t.lower_ in rules.reporting_verbs), len(doc)
-    )
-    return next((m for m in typed if after <= m.start <= after + 4 and m.end <= stop), None)
 
 
 def _impersonal(sent: Span, rules: SpeakerRules) -> Speaker | None:
@@ -177,10 +146,17 @@ def _subject_ok(
     rules: SpeakerRules,
     typed: list[Mention],
 ) -> bool:
-    """A mention is the verb's subject if only determiners precede it in its clause and
+    """A mention is the verb's subject if only determiners (and at most one modifier right
+    before it: "A young survivor", "Youth representatives") precede it in its clause and
     only adverbs, further mentions or a comma-enclosed apposition stand before the verb."""
     start = _clause_start(doc, sent, mention.start)
-    if any(doc[k].lower_ not in rules.subject_prefix for k in range(start, mention.start)):
+    before = [k for k in range(start, mention.start) if doc[k].lower_ not in rules.subject_prefix]
+    if before and not (
+        before == [mention.start - 1]
+        and doc[mention.start - 1].is_alpha
+        and doc[mention.start - 1].lower_ not in MODIFIER_STOPS
+        and doc[mention.start - 1].lower_ not in rules.reporting_verbs
+    ):
         return False
     if end < verb and doc[end].text == "," and doc[verb - 1].text == ",":
         return True
@@ -195,33 +171,103 @@ def _subject_ok(
     return True
 
 
-def _resolve(mention: Mention, owner: Mention | None, doc: Doc, last: str | None) -> Speaker | None:
+def _resolve(
+    mention: Mention,
+    owner: Mention | None,
+    doc: Doc,
+    last: str | None,
+    anaphoric: frozenset[str] = frozenset({"the"}),
+) -> Speaker | None:
     if owner is not None:
-        return Speaker(mention.start, owner.end, owner.type, f"{mention.rule}+{owner.rule}")
+        start, end = min(mention.start, owner.start), max(mention.end, owner.end)
+        return Speaker(start, end, owner.type, f"{mention.rule}+{owner.rule}")
     if mention.kind == "pronoun":
         return Speaker(mention.start, mention.end, last, "speaker/pronoun") if last else None
-    if (
-        mention.kind == "role"
-        and mention.start > 0
-        and doc[mention.start - 1].lower_ == "the"
-        and last
-        and not doc[mention.start].text.endswith("s")
-    ):
-        return Speaker(mention.start - 1, mention.end, last, "speaker/coreference")
+    if mention.kind == "role" and last:  # "the panellist(s)", "the same speaker", "these experts"
+        start = mention.start
+        while start > 0 and doc[start - 1].lower_ in anaphoric and mention.start - start < 2:
+            start -= 1
+        if start < mention.start:
+            return Speaker(start, mention.end, last, "speaker/coreference")
     return Speaker(mention.start, mention.end, mention.type, mention.rule)
+
+
+def _attribution(
+    doc: Doc,
+    sent: Span,
+    typed: list[Mention],
+    roles: list[Mention],
+    rules: SpeakerRules,
+    last: str | None,
+) -> Speaker | None:
+    """ "According to one panellist, ...", "Speaking on behalf of a network of NGOs, ...":
+    the actor that ends the opening phrase, right before its comma."""
+    words = tuple(t.lower_ for t in sent[:6])
+    phrase = next((p for p in rules.attributions if words[: len(p)] == p), None)
+    if phrase is None:
+        return None
+    at = sent.start + len(phrase)
+    comma = next((t.i for t in doc[at : min(sent.end, at + 10)] if t.text == ","), None)
+    if comma is None:
+        return None
+    for mention in sorted(typed + roles, key=lambda m: (m.start, m.kind != "role", -m.end)):
+        if not at <= mention.start < comma:
+            continue
+        owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
+        if (owner.end if owner else mention.end) == comma:  # not "According to UNODC data,"
+            return _resolve(mention, owner, doc, last, rules.anaphoric)
+    return None
+
+
+def _complement(
+    doc: Doc, end: int, verb: int, typed: list[Mention], rules: SpeakerRules
+) -> tuple[int, Mention | None]:
+    """Where a subject's "from/of/at ..." phrase ends before its verb, and the actor named
+    in it: "An academic [from the University of X] stressed"."""
+    after = link_end(doc, end, rules)
+    if after is None or verb - end > rules.max_complement:
+        return end, None
+    if any(t.is_punct and t.text not in "()" for t in doc[after:verb]):
+        return end, None
+    inside = [m for m in typed if after <= m.start and m.end <= verb]
+    return verb, min(inside, key=lambda m: (m.start, -m.end), default=None)
+
+
+def _apposition(doc: Doc, end: int, verb: int, typed: list[Mention]) -> Mention | None:
+    """The actor named in a comma-enclosed apposition: "Another speaker, [from a
+    university in Brazil,] recommended"."""
+    if not (end < verb - 1 and doc[end].text == "," and doc[verb - 1].text == ","):
+        return None
+    inside = [m for m in typed if end < m.start and m.end < verb]
+    return min(inside, key=lambda m: (m.start, -m.end), default=None)
+
+
+def _phrase_verbs(sent: Span, rules: SpeakerRules) -> list[int]:
+    """Where a reporting phrase starts ("took the floor"): its first word acts as the verb."""
+    words = [t.lower_ for t in sent]
+    return [
+        sent.start + i
+        for i in range(1, len(words))
+        for p in rules.reporting_phrases
+        if tuple(words[i : i + len(p)]) == p
+    ]
 
 
 def sentence_speakers(
     sent: Span, typed: list[Mention], rules: SpeakerRules, last: str | None
 ) -> list[Speaker]:
-    """The speakers a sentence reports, given the last speaker of the paragraph."""
+    """The speakers a sentence reports, given the last speaker so far."""
     doc = sent.doc
     typed = [m for m in typed if sent.start <= m.start and m.end <= sent.end]
     special = _impersonal(sent, rules)
     if special is not None:
         return [special]
     roles = _roles_and_pronouns(doc, sent, rules, typed)
+    attributed = _attribution(doc, sent, typed, roles, rules, last)
+    if attributed is not None:
+        return [attributed]
     verbs = [t.i for t in sent if t.lower_ in rules.reporting_verbs and t.i > sent.start]
+    verbs = sorted(verbs + _phrase_verbs(sent, rules))
     presenting = [t.i for t in sent if t.lower_ in rules.presenting_verbs]
     first_verb = verbs[0] if verbs else sent.end
     speakers: list[Speaker] = []
@@ -230,13 +276,21 @@ def sentence_speakers(
         owner = role_owner(doc, role, typed, rules)
         if owner is None:
             continue
+        who = [t.lower_ for t in doc[owner.end : owner.end + 3]]
         introduced = (
             any(p < role.start for p in presenting)
             or (role.start > 0 and doc[role.start - 1].lower_ in ("by", "from", ":", "with"))
             or (role.start > 1 and doc[role.start - 2].lower_ in ("by", "from", ":", "with"))
+            # "... gave the floor to a representative of X, who highlighted ..."
+            or (who[:2] == [",", "who"] and len(who) > 2 and who[2] in rules.reporting_verbs)
+            or (who[:1] == ["who"] and len(who) > 1 and who[1] in rules.reporting_verbs)
         )
         if role.start < first_verb or introduced:
-            speakers.append(_resolve(role, owner, doc, last))  # type: ignore[arg-type]
+            speakers.append(_resolve(role, owner, doc, last, rules.anaphoric))  # type: ignore[arg-type]
+            for other in co_owners(doc, owner, typed, rules):
+                speakers.append(
+                    Speaker(other.start, other.end, other.type, f"{role.rule}+{other.rule}")
+                )
     if speakers:
         return speakers
     role_starts = {r.start for r in roles}
@@ -248,9 +302,15 @@ def sentence_speakers(
         for mention in (m for m in candidates if m.end <= verb):
             owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
             end = owner.end if owner else mention.end
+            if owner is None and mention.kind in ("role", "term"):
+                end, owner = _complement(doc, end, verb, typed, rules)
+                if owner is not None and owner.kind == "country" and mention.type != "participant":
+                    owner = None
             if not _subject_ok(doc, sent, mention, end, verb, rules, typed + roles):
                 continue
-            speaker = _resolve(mention, owner, doc, last)
+            if owner is None and mention.kind == "role" and mention.type == "participant":
+                owner = _apposition(doc, end, verb, typed)
+            speaker = _resolve(mention, owner, doc, last, rules.anaphoric)
             if speaker is not None:
                 return [
                     speaker,
@@ -279,18 +339,20 @@ def _conjoined(
             doc[mention.start - 1].lower_ == "of" and doc[mention.start - 2].lower_ == "and"
         ):
             owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
-            speaker = _resolve(mention, owner, doc, last)
+            speaker = _resolve(mention, owner, doc, last, rules.anaphoric)
             if speaker is not None and mention.kind != "pronoun":
                 out.append(speaker)
     return out
 
 
 def paragraph_speakers(
-    doc: Doc, mentions: list[Mention], rules: SpeakerRules
+    doc: Doc, mentions: list[Mention], rules: SpeakerRules, previous: str | None = None
 ) -> list[tuple[Span, list[Speaker]]]:
-    """Each sentence with the speakers it reports, resolving pronouns along the way."""
+    """Each sentence with the speakers it reports, resolving pronouns along the way;
+    `previous` is the last speaker of the previous paragraph, followed when this one
+    continues its statement (`SpeakerRules.continues`)."""
     out: list[tuple[Span, list[Speaker]]] = []
-    last: str | None = None
+    last: str | None = previous if previous and rules.continues(doc) else None
     for sent in doc.sents:
         speakers = sentence_speakers(sent, mentions, rules, last)
         if speakers:

@@ -8,13 +8,20 @@ config and is saved with the pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.tagging.actors import Mention, SpeakerRules, paragraph_speakers
+from pipeline.tagging.actors import (
+    Mention,
+    SpeakerRules,
+    affiliated,
+    paragraph_speakers,
+    unlisted_organizations,
+)
 from pipeline.tagging.articles import InstrumentNames, find_articles
 from pipeline.tagging.recommendations import RecommendationRules, addressee, first_cue
 
@@ -122,11 +129,29 @@ class Resolver:
         self.subject_working_groups = set(subject_working_groups)
 
     def __call__(self, doc: Doc) -> Doc:
+        self._resolve(doc, None)
+        return doc
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
+        """Paragraphs in document order: one that continues the previous paragraph's
+        statement ("She further recommended ...") inherits its last speaker."""
+        previous: str | None = None
+        for doc in stream:
+            previous = self._resolve(doc, previous)
+            yield doc
+
+    def _resolve(self, doc: Doc, previous: str | None) -> str | None:
+        """Annotate one paragraph; returns the speaker a next paragraph may continue."""
         terms = [s for key in TERM_KEYS if key in doc.spans for s in doc.spans[key]]
         by_kind: dict[str, list[Span]] = {}
         for span in terms:
             by_kind.setdefault(span.label_.split("|", 1)[0], []).append(span)
-        names = filter_spans(by_kind.get("org", []) + by_kind.get("country", []))
+        names = filter_spans(  # of two equal spans, the gazetteer's wins over a name pattern
+            sorted(
+                by_kind.get("org", []) + by_kind.get("country", []),
+                key=lambda s: s.id_.startswith("pattern/"),
+            )
+        )
         doc.spans["orgs"] = [_relabel(s) for s in names if s.label_.startswith("org|")]
         doc.spans["countries"] = [_relabel(s) for s in names if s.label_.startswith("country|")]
         actor_terms = [
@@ -135,8 +160,7 @@ class Resolver:
         doc.spans["actors"] = list(doc.spans["orgs"]) + list(doc.spans["countries"]) + actor_terms
         doc.spans["themes"] = self._themes(by_kind, names)
         doc.spans["articles_related"] = self._related(doc, by_kind, names)
-        self._speakers_and_recommendations(doc, by_kind, actor_terms)
-        return doc
+        return self._speakers_and_recommendations(doc, by_kind, actor_terms, previous)
 
     def _themes(self, by_kind: dict[str, list[Span]], names: list[Span]) -> list[Span]:
         negatives = by_kind.get("neg", [])
@@ -160,8 +184,12 @@ class Resolver:
         return related
 
     def _speakers_and_recommendations(
-        self, doc: Doc, by_kind: dict[str, list[Span]], actor_terms: list[Span]
-    ) -> None:
+        self,
+        doc: Doc,
+        by_kind: dict[str, list[Span]],
+        actor_terms: list[Span],
+        previous: str | None = None,
+    ) -> str | None:
         mentions = [
             Mention(s.start, s.end, s.label_, kind, s.id_)
             for kind, spans in (
@@ -171,10 +199,15 @@ class Resolver:
             )
             for s in spans
         ]
+        unlisted = unlisted_organizations(doc, mentions, self.speaker)
+        mentions += unlisted
+        names = [Span(doc, m.start, m.end, label=m.type, span_id=m.rule) for m in unlisted]
+        doc.spans["orgs"] = list(doc.spans["orgs"]) + names
+        doc.spans["actors"] = list(doc.spans["actors"]) + names
         addressees = [_relabel(s) for s in filter_spans(by_kind.get("to", []))]
         speakers, recs, records = [], [], []
-        last: str | None = None
-        for sent, found in paragraph_speakers(doc, mentions, self.speaker):
+        last: str | None = previous if previous and self.speaker.continues(doc) else None
+        for sent, found in paragraph_speakers(doc, mentions, self.speaker, previous):
             for sp in found:
                 speakers.append(Span(doc, sp.start, sp.end, label=sp.type, span_id=sp.rule))
             last = found[-1].type if found else last
@@ -210,8 +243,37 @@ class Resolver:
                 }
             )
         doc.spans["speakers"] = speakers
+        # a theme word inside who speaks ("a representative of a civil society organization")
+        # names the speaker, not what the paragraph discusses
+        doc.spans["themes"] = [t for t in doc.spans["themes"] if not _overlaps(t, speakers)]
+        for record in records:
+            record["themes"] = sorted(
+                {t.label_ for t in doc.spans["themes"]} & set(record["themes"])
+            )
         doc.spans["recommendations"] = recs
         doc._.recommendations = records
+        # whoever speaks acts: a speaker named by a pronoun or role is an actor too; a
+        # "panellist" who is a speaker of a known type is no unaffiliated participant
+        typed_mentions = [m for m in mentions if m.kind != "term" or m.type != "participant"]
+        actors = [
+            a
+            for a in doc.spans["actors"]
+            if not (
+                a.label_ == "participant"
+                and (
+                    any(_overlap(a, s) and s.label_ != "participant" for s in speakers)
+                    or affiliated(
+                        doc,
+                        Mention(a.start, a.end, "participant", "term", a.id_),
+                        typed_mentions,
+                        self.speaker,
+                    )
+                )
+            )
+        ]
+        typed = {s.label_ for s in actors}
+        doc.spans["actors"] = actors + [s for s in speakers if s.label_ not in typed]
+        return last
 
 
 @Language.factory(
@@ -241,3 +303,8 @@ def _overlap(a: Span, b: Span) -> bool:
 
 def _overlaps(span: Span, others: list[Span]) -> bool:
     return any(_overlap(span, other) for other in others)
+
+
+# The learned theme decision's component (crp_theme_classifier) registers with the others,
+# so that a saved tagger holding it loads wherever this module is imported.
+import pipeline.tagging.classifier_component  # noqa: E402, F401

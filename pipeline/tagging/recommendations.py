@@ -63,14 +63,32 @@ def first_cue(sentence: str, rules: RecommendationRules) -> tuple[Cue, int] | No
     return None
 
 
-def addressee(
+PARTNER_WORDS = frozenset({"with", "between", "among", "amongst", "alongside"})
+
+
+def _partner(sent: Span, span: Span) -> bool:
+    """An actor named as a partner, not as the one asked: "partnerships [with] the private
+    sector", "trust [between] governments and civil society"."""
+    doc = sent.doc
+    for i in range(span.start - 1, max(sent.start, span.start - 6) - 1, -1):
+        word = doc[i].lower_
+        if word in PARTNER_WORDS:
+            return True
+        if word in (",", ";", "to", "that") or doc[i].is_sent_start:
+            return False
+    return False
+
+
+def named_addressee(
     sent: Span, cue: Cue, cue_offset: int, addressees: list[Span], rules: RecommendationRules
-) -> str:
-    """Whom the recommendation addresses: named after the cue, or before a 'should'."""
+) -> str | None:
+    """The addressee the sentence names for `cue`, or None."""
     cue_char = sent.start_char + cue_offset
     inside = [
         a for a in addressees if sent.start_char <= a.start_char and a.end_char <= sent.end_char
     ]
+    if cue.id in rules.unspecified_cues:  # "the importance of partnerships with industry"
+        inside = [a for a in inside if not _partner(sent, a)]
     after = [a for a in inside if a.start_char >= cue_char]
     before = [a for a in inside if a.end_char <= cue_char]
     if cue.id == "should":
@@ -81,7 +99,27 @@ def addressee(
             return before[-1].label_
     if after and _near(sent, cue_char, after[0]):
         return after[0].label_
+    return None
+
+
+def addressee(
+    sent: Span, cue: Cue, cue_offset: int, addressees: list[Span], rules: RecommendationRules
+) -> str:
+    """Whom the recommendation addresses: named after the cue, or before a 'should'. A cue
+    that names no one ("called for ...", "stressed the need ...") gives way to a directive
+    verb later in the sentence that does ("... and invited UNODC to ...")."""
+    named = named_addressee(sent, cue, cue_offset, addressees, rules)
+    if named is not None:
+        return named
     if cue.id in rules.unspecified_cues:
+        for other in rules.cues:
+            if other.id in rules.unspecified_cues or other.id in (cue.id, "should"):
+                continue
+            match = other.regex.search(sent.text, cue_offset + 1)
+            if match:
+                later = named_addressee(sent, other, match.start(), addressees, rules)
+                if later is not None:
+                    return later
         return "unspecified"
     return rules.addressee_default
 
