@@ -27,7 +27,7 @@ PROCESSED = ROOT / "data" / "processed"
 
 
 def embed_throughput(n: int, device: str) -> dict:
-    from pipeline.embed import MiniLM
+    from pipeline.encoder import MiniLM
 
     asks = list(pd.read_parquet(PROCESSED / "asks.parquet")["ask"])
     texts = [f"{asks[i % len(asks)]} (case {i})" for i in range(n)]
@@ -50,7 +50,7 @@ def cluster_once(n: int) -> dict:
 
     from pipeline.cluster import ClusterSettings, ClusterVocabulary, features
     from pipeline.clustering import cluster_labels
-    from pipeline.embed import load_vectors
+    from pipeline.encoder import load_vectors
     from pipeline.knowledge.taxonomy import stage_taxonomy
     from pipeline.params import load_settings
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from common import ROOT
 
 from pipeline.build_tagger import build_tagger
+from pipeline.knowledge.taxonomy import load_taxonomy
 from pipeline.tagging.crossval import (
     FIELDS,
     CachedEncoder,
@@ -29,7 +30,6 @@ from pipeline.tagging.crossval import (
     evaluate_folds,
     lodo_folds,
 )
-from pipeline.tagging.taxonomy import load_taxonomy
 
 WEAKEST = (
     "definitions_legislation",

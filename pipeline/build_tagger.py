@@ -1,14 +1,18 @@
 """Stage `build_tagger`: the taxonomy compiled into a spaCy pipeline saved to models/tagger.
 
 Blank English, a rule-based sentence splitter, two span rulers (case-insensitive phrases
-and token patterns; case-sensitive acronyms and names), the article tagger and the
-resolver. Saved with `nlp.to_disk`, loadable with `spacy.load("models/tagger")`.
+and token patterns; case-sensitive acronyms and names), the article tagger, the resolver,
+and the theme classifier: a model, trained here on the development gold (data/gold) and
+the taxonomy's example sentences, that decides whether a paragraph is *about* each theme
+the rules found and gives it a probability. Saved with `nlp.to_disk` (the classifier's
+weights as JSON), loadable with `spacy.load("models/tagger")`.
 """
 
 from __future__ import annotations
 
 import logging
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +24,22 @@ import pipeline.tagging.components  # noqa: F401  (registers the factories)
 from pipeline.knowledge.compiled import Term
 from pipeline.knowledge.parts import is_acronym
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
-from pipeline.paths import Layout
+from pipeline.params import load_settings
+from pipeline.paths import Layout, repo_root
 
 log = logging.getLogger("crp")
+
+
+@dataclass(frozen=True)
+class BuildTaggerSettings:
+    classifier: bool = True  # train the theme classifier on the gold (else rules decide)
+    gold: str = "data/gold"  # the training gold, relative to the project root
+    similarity: bool = False  # sentence embeddings as classifier features (needs torch)
+
+    @property
+    def gold_folder(self) -> Path:
+        folder = Path(self.gold)
+        return folder if folder.is_absolute() else repo_root() / folder
 
 
 def _plural_forms(phrase: str) -> list[str]:
@@ -147,10 +164,40 @@ def build_tagger(taxonomy_dir: Path | None = None) -> Language:
     return build_nlp(stage_taxonomy("build_tagger", taxonomy_dir))
 
 
+def add_classifier(
+    nlp: Language, taxonomy: Taxonomy, gold: Path, settings: BuildTaggerSettings, store: Path
+) -> None:
+    """Train the theme classifier on the gold folder and add it after the resolver."""
+    from pipeline.encoder import CachedEncoder
+    from pipeline.tagging.classifier_component import add_theme_classifier
+    from pipeline.tagging.crossval import build_corpus, train
+
+    encode = CachedEncoder(store) if settings.similarity else None
+    corpus = build_corpus(nlp, gold, taxonomy, encode)
+    model = train(corpus)
+    add_theme_classifier(nlp, model, "auto" if settings.similarity else "none")
+    log.info(
+        "tagger: theme classifier trained on %d gold paragraphs of %d documents%s",
+        len(corpus.paragraphs),
+        len(corpus.doc_ids),
+        " with sentence embeddings" if settings.similarity else "",
+    )
+
+
 def main(layout: Layout, params: dict[str, Any]) -> Path:
-    """`crp build_tagger`: compile the taxonomy into models/tagger (nlp.to_disk)."""
+    """`crp build_tagger`: compile the taxonomy (and train the theme classifier on the
+    gold, when there is one) into models/tagger (nlp.to_disk)."""
+    settings = load_settings(BuildTaggerSettings, "build_tagger", params)
     folder = taxonomy_folder(params)
-    nlp = build_tagger(folder)
+    taxonomy = stage_taxonomy("build_tagger", folder)
+    nlp = build_nlp(taxonomy)
+    gold = settings.gold_folder
+    (layout.cache / "build_tagger").mkdir(parents=True, exist_ok=True)  # a persist output
+    if settings.classifier and any(gold.glob("*.paragraphs.jsonl")):
+        store = layout.cache / "build_tagger" / "sentences.safetensors"
+        add_classifier(nlp, taxonomy, gold, settings, store)
+    elif settings.classifier:
+        log.warning("tagger: no gold in %s: rules alone decide the themes", gold)
     target = layout.models / "tagger"
     shutil.rmtree(target, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -84,6 +84,14 @@ class DocCache:
     def key(self, doc_key: str) -> str:
         return digest(self.fingerprint, doc_key)[:32]
 
+    def has(self, doc_key: str, names: Sequence[str]) -> bool:
+        """Whether a complete entry with these tables exists (without reading it)."""
+        done = self.root / self.key(doc_key) / "DONE"
+        try:
+            return done.exists() and sorted(json.loads(done.read_text("utf-8"))) == sorted(names)
+        except (OSError, ValueError):
+            return False
+
     def get(self, doc_key: str, names: Sequence[str]) -> dict[str, pa.Table] | None:
         """The cached tables of a document, or None (never stored, incomplete or unreadable)."""
         folder = self.root / self.key(doc_key)

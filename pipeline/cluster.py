@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.clustering import Agglomeration, cluster_labels, unit_rows
-from pipeline.embed import load_vectors
+from pipeline.encoder import load_vectors
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
 from pipeline.paths import Layout

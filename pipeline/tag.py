@@ -7,12 +7,14 @@ of the long-format tags table and of the recommendations table.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from pipeline.cache import DocCache, cached_tables, digest, doc_digests, files_digest
@@ -21,19 +23,15 @@ from pipeline.params import as_dict, load_settings
 from pipeline.paths import Layout
 from pipeline.provenance import code_digest
 from pipeline.schemas import get_table, read_table, write_table
+from pipeline.tagging.rows import doc_rows
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
 CONTROL = dict.fromkeys(range(32), " ") | {9: "\t", 10: "\n"}
-SPAN_KINDS = {
-    "actors": "actor_type",
-    "speakers": "speaker_type",
-    "orgs": "org",
-    "countries": "country",
-    "themes": "theme",
-}
+CLASSIFIER = "crp_theme_classifier"
+TABLES = ("tags", "recommendations")
 
 
 @dataclass(frozen=True)
@@ -76,75 +74,6 @@ def make_docs(
         yield doc
 
 
-def doc_rows(
-    doc_id: str, para_no: int, doc: Doc, text: str | None = None
-) -> tuple[list[dict], list[dict]]:
-    """The tags rows and recommendation rows of one tagged paragraph.
-
-    Evidence and recommendation text are sliced from the paragraph's own `text` (before
-    control characters were blanked), so `text[start:end] == evidence` always holds.
-    """
-    source = text if isinstance(text, str) else doc.text
-    return _tag_rows(doc_id, para_no, doc, source), _recommendation_rows(
-        doc_id, para_no, doc, source
-    )
-
-
-def _spans(doc: Doc) -> Iterator[tuple[str, Any, bool | None]]:
-    """(kind, span, explicit) of every tag span of a paragraph, articles first."""
-    for span in doc.spans.get("articles", []):
-        yield "article", span, True
-    for span in doc.spans.get("articles_related", []):
-        yield "article", span, False
-    for key, kind in SPAN_KINDS.items():
-        for span in doc.spans.get(key, []):
-            yield kind, span, None
-
-
-def _tag_rows(doc_id: str, para_no: int, doc: Doc, source: str) -> list[dict]:
-    rows: list[dict[str, Any]] = []
-    seen: set[tuple] = set()
-    for kind, span, explicit in _spans(doc):
-        evidence = source[span.start_char : span.end_char]
-        label = evidence if kind in ("org", "country") else span.label_
-        key = (kind, label, span.start_char, span.end_char)
-        if key in seen:
-            continue
-        seen.add(key)
-        rows.append(
-            {
-                "doc_id": doc_id,
-                "para_no": para_no,
-                "kind": kind,
-                "label": label,
-                "explicit": explicit,
-                "start": span.start_char,
-                "end": span.end_char,
-                "evidence": evidence,
-                "rule": span.id_,
-            }
-        )
-    return rows
-
-
-def _recommendation_rows(doc_id: str, para_no: int, doc: Doc, source: str) -> list[dict]:
-    return [
-        {
-            "doc_id": doc_id,
-            "para_no": para_no,
-            "rec_no": n,
-            "text": source[r["start"] : r["end"]],
-            "start": r["start"],
-            "end": r["end"],
-            "by": r["by"],
-            "to": r["to"],
-            "themes": list(r["themes"]),
-            "rule": r["rule"],
-        }
-        for n, r in enumerate(doc._.recommendations or [], start=1)
-    ]
-
-
 def tag(
     paragraphs: pd.DataFrame, working_groups: dict[str, str], nlp: Language, settings: TagSettings
 ) -> dict[str, pd.DataFrame]:
@@ -174,11 +103,46 @@ def model_digest(path: Path) -> str:
 
 
 def _tag_document(
-    args: tuple[str, pd.DataFrame, str | None, TagSettings],
+    args: tuple[str, pd.DataFrame, str | None, TagSettings, dict[str, np.ndarray] | None],
 ) -> dict[str, pd.DataFrame]:
-    model, paragraphs, working_group, settings = args
+    model, paragraphs, working_group, settings, vectors = args
     groups = dict.fromkeys(paragraphs["doc_id"], working_group)
-    return tag(paragraphs, groups, load_tagger(model), settings)
+    nlp = load_tagger(model)
+    if vectors is not None:  # the sentences' vectors, computed and cached by the main process
+        nlp.get_pipe(CLASSIFIER).set_encoder(LookupEncoder(vectors))
+    return tag(paragraphs, groups, nlp, settings)
+
+
+class LookupEncoder:
+    """Sentence vectors looked up in what the main process embedded (see `sentence_vectors`)."""
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        self.vectors = vectors
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 384))
+
+
+def uses_similarity(model: Path) -> bool:
+    """Whether the saved tagger's theme classifier wants sentence embeddings."""
+    path = model / CLASSIFIER / "theme_classifier.json"
+    data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+    return bool(data) and "similarity" in data.get("models", {})
+
+
+def sentence_vectors(
+    model: Path, paragraphs: pd.DataFrame, settings: TagSettings, store: Path
+) -> dict[str, np.ndarray]:
+    """The vector of every sentence of `paragraphs`, embedded in one batch and kept by
+    content hash in `store`, so that no sentence is ever embedded twice."""
+    from pipeline.encoder import CachedEncoder
+
+    nlp = load_tagger(str(model))
+    texts = [clean_text(t, settings.max_chars) for t in paragraphs["text"]]
+    with nlp.select_pipes(enable=["crp_sentences"]):
+        sentences = [s.text for doc in nlp.pipe(texts) for s in doc.sents]
+    unique = list(dict.fromkeys(sentences))
+    return dict(zip(unique, CachedEncoder(store).encode(unique), strict=True))
 
 
 def tag_corpus(
@@ -194,12 +158,18 @@ def tag_corpus(
     cache = DocCache(cache_dir, fingerprint) if cache_dir else None
     groups = dict(zip(documents["doc_id"], documents["working_group"], strict=True))
     keys = doc_digests(paragraphs)
+    similarity = uses_similarity(model)
     items = []
     for doc_id, group in paragraphs.groupby("doc_id", sort=True):
         wg = groups.get(doc_id)
         wg = None if pd.isna(wg) else str(wg)
-        items.append((digest(keys[str(doc_id)], wg), (str(model), group, wg, settings)))
-    return cached_tables(_tag_document, items, ("tags", "recommendations"), cache, parallel, "tag")
+        key = digest(keys[str(doc_id)], wg)
+        vectors = None
+        if similarity and not (cache and cache.has(key, TABLES)):
+            store = (cache_dir or Path(".")) / "sentences.safetensors"
+            vectors = sentence_vectors(model, group, settings, store)
+        items.append((key, (str(model), group, wg, settings, vectors)))
+    return cached_tables(_tag_document, items, TABLES, cache, parallel, "tag")
 
 
 def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from conftest import GOLD, tag_text
 
+from pipeline.knowledge.taxonomy import load_taxonomy
 from pipeline.tagging import crossval
 from pipeline.tagging.classifier import FORMAT, ThemeClassifier
 from pipeline.tagging.classifier_component import MODEL_FILE, add_theme_classifier
@@ -22,7 +23,6 @@ from pipeline.tagging.crossval import (
     split_predictions,
     tag_examples,
 )
-from pipeline.tagging.taxonomy import load_taxonomy
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +38,7 @@ def corpus(nlp, taxonomy) -> Corpus:
 
 @pytest.fixture(scope="module")
 def encoder():
-    from pipeline.embed import MiniLM
+    from pipeline.encoder import MiniLM
 
     return MiniLM(device="cpu")
 

@@ -6,15 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.embed import (
-    EmbedSettings,
-    MiniLM,
-    VectorStore,
-    ask_of,
-    asks_table,
-    embed,
-    reporting_frame,
-)
+from pipeline.embed import EmbedSettings, ask_of, asks_table, embed, reporting_frame
+from pipeline.encoder import MiniLM, VectorStore
 from pipeline.knowledge.taxonomy import stage_taxonomy
 
 FRAME = reporting_frame(stage_taxonomy("embed"))

@@ -52,6 +52,7 @@ def tags(rows: list[tuple]) -> pd.DataFrame:
                 "kind": k,
                 "label": lab,
                 "explicit": e,
+                "score": None,
                 "start": 0,
                 "end": 1,
                 "evidence": "x",

@@ -121,6 +121,16 @@ class SpeakerSpec(Strict):
     verb_gap: list[str] = Field(default_factory=list)
     impersonal: list[str] = Field(default_factory=list)
     impersonal_type: str = "participant"
+    reporting_phrases: list[str] = Field(default_factory=list)
+    anaphoric: list[str] = Field(default_factory=list)
+    attributions: list[str] = Field(default_factory=list)
+    continuations: list[str] = Field(default_factory=list)
+    person_titles: list[str] = Field(default_factory=list)
+    unlisted_organization_type: str = "ngo"
+    unlisted_organization_words: dict[str, str] = Field(default_factory=dict)
+    name_connectors: list[str] = Field(default_factory=list)
+    not_names: list[str] = Field(default_factory=list)
+    max_complement: int = 8
 
 
 class OrganizationPattern(Strict):

@@ -209,6 +209,21 @@ def load_actors(folder: Path, labels: m.Labels) -> Actors:
         _known(
             source, ("speaker", "role_types", role), actor_type, labels.actor_types, "actor type"
         )
+    for word, actor_type in speaker.unlisted_organization_words.items():
+        _known(
+            source,
+            ("speaker", "unlisted_organization_words", word),
+            actor_type,
+            labels.actor_types,
+            "actor type",
+        )
+    _known(
+        source,
+        ("speaker", "unlisted_organization_type"),
+        speaker.unlisted_organization_type,
+        labels.actor_types,
+        "actor type",
+    )
     _known(
         source,
         ("speaker", "impersonal_type"),

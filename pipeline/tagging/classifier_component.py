@@ -172,7 +172,7 @@ class ThemeDecider:
             return None
         if self._encoder is None:
             try:
-                from pipeline.embed import MiniLM
+                from pipeline.encoder import MiniLM
 
                 self._encoder = MiniLM(device="cpu")
             except Exception as exc:  # no torch, no model package: the rules-only model

@@ -7,7 +7,7 @@ the classifier is fitted on the other documents (and the taxonomy's example sent
 minus any that copy a sentence of the scored document) and scores the one left out.
 Predictions of all folds are pooled and scored exactly as `crp evaluate` scores the
 pipeline's tables (pipeline/evaluate.py). Sentence embeddings are cached by the sha256
-of the sentence in a safetensors store (pipeline/embed.py's VectorStore).
+of the sentence in a safetensors store (pipeline/encoder.py).
 """
 
 from __future__ import annotations
@@ -25,8 +25,11 @@ import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.evaluate import read_gold, score_recommendations, score_tags
-from pipeline.tag import doc_rows
+from pipeline.encoder import CachedEncoder
+from pipeline.knowledge.gold import read_gold
+from pipeline.knowledge.models import Labels
+from pipeline.knowledge.taxonomy import Taxonomy
+from pipeline.scoring import score_recommendations, score_tags
 from pipeline.tagging.classifier import UNSEEN_GROUP, ThemeClassifier
 from pipeline.tagging.classifier_component import (
     apply_themes,
@@ -41,7 +44,7 @@ from pipeline.tagging.classifier_features import (
     build_prototypes,
     prototype_texts,
 )
-from pipeline.tagging.taxonomy import Taxonomy
+from pipeline.tagging.rows import doc_rows
 
 FIELDS = ("themes", "articles_explicit", "articles_all", "speaker_types", "actor_types", "orgs")
 Encode = Callable[[list[str]], np.ndarray]
@@ -85,10 +88,12 @@ class Corpus:
         return sorted({p.doc_id for p in self.paragraphs})
 
 
-def tag_gold(nlp: Language, gold_dir: Path, headings: bool = False) -> list[Tagged]:
+def tag_gold(
+    nlp: Language, gold_dir: Path, labels: Labels, headings: bool = False
+) -> list[Tagged]:
     """Every gold paragraph through the rule tagger, document by document, in order;
     with `headings`, each paragraph's sub-heading is set (`doc._.heading`)."""
-    docs_meta, gold = read_gold(gold_dir)
+    docs_meta, gold = read_gold(gold_dir, labels)
     by_doc: dict[str, list[dict]] = {}
     for (doc_id, _), row in sorted(gold.items()):
         by_doc.setdefault(doc_id, []).append(row)
@@ -137,7 +142,7 @@ def build_corpus(
 ) -> Corpus:
     """Tagged gold paragraphs and examples, with sentence vectors when `encode` is given."""
     corpus = Corpus(
-        tag_gold(nlp, gold_dir, headings),
+        tag_gold(nlp, gold_dir, taxonomy.labels, headings),
         tag_examples(nlp, taxonomy),
         prototype_texts(taxonomy.themes),
         sorted(taxonomy.themes),
@@ -324,36 +329,11 @@ def cross_validate(
     classifier (rules-only and, with `embeddings`, similarity features); per variant the
     pooled micro scores (as `evaluate` writes them) and the per-label table."""
     from pipeline.build_tagger import build_tagger
-    from pipeline.tagging.taxonomy import load_taxonomy
+    from pipeline.knowledge.taxonomy import load_taxonomy
 
     encode = CachedEncoder(store_path) if embeddings else None
     corpus = build_corpus(build_tagger(taxonomy_dir), gold_dir, load_taxonomy(taxonomy_dir), encode)
     return evaluate_folds(corpus, lodo_folds(corpus.doc_ids), **params)
-
-
-class CachedEncoder:
-    """Sentence vectors by sha256 of the text, in a safetensors store; the model is
-    loaded only for texts not in the store."""
-
-    def __init__(self, store_path: Path | None, encoder: Any = None, device: str = "cpu") -> None:
-        from pipeline.embed import MODEL_ID, VectorStore
-
-        self.store = VectorStore(store_path, MODEL_ID)
-        self.encoder = encoder
-        self.device = device
-
-    def __call__(self, texts: list[str]) -> np.ndarray:
-        from pipeline.embed import MiniLM, text_key
-
-        keys = [text_key(t) for t in texts]
-        todo = self.store.missing(keys)
-        if todo:
-            self.encoder = self.encoder or MiniLM(device=self.device)
-            by_key = dict(zip(keys, texts, strict=True))
-            new = self.encoder.encode([by_key[k] for k in todo])
-            self.store.vectors.update(zip(todo, new, strict=True))
-            self.store.save(sorted(self.store.vectors))
-        return self.store.matrix(keys)
 
 
 def write_json(path: Path, data: Any) -> None:
