@@ -93,13 +93,21 @@ def evaluate(
         bool,
         typer.Option("--sweep", help="Also score cluster thresholds → metrics/cluster_sweep.csv."),
     ] = False,
+    cv: Annotated[
+        bool,
+        typer.Option(
+            "--cv",
+            help="Also judge the learned parts leave-one-document-out and on first contact "
+            "→ metrics/cv.json, metrics/per_label.csv.",
+        ),
+    ] = False,
     params: ParamsOption = None,
 ) -> None:
     """Score the tables of OUT_DIR against the gold files of GOLD_DIR; writes metrics/."""
     from pipeline import evaluate as evaluate_stage
 
     layout = _layout(out_dir, None, gold_dir)
-    evaluate_stage.main(layout, read_params(params), thresholds=sweep)
+    evaluate_stage.main(layout, read_params(params), thresholds=sweep, cv=cv)
     typer.echo(f"metrics written to {layout.metrics}")
 
 
@@ -116,7 +124,7 @@ def run(
     layout = Layout.under(out, pdf_dir, gold)
     run_all(layout, read_params(params))
     if gold is not None:
-        evaluate(layout.processed, gold, sweep=False, params=params)
+        evaluate(layout.processed, gold, sweep=False, cv=False, params=params)
     log.info("outputs in %s; report: %s", layout.processed, layout.reports / "index.html")
 
 

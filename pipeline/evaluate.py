@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,11 +86,27 @@ def _scored_tables(out_dir: Path) -> list[str]:
 
 
 def write_metrics(metrics: dict, per_label: pd.DataFrame, metrics_dir: Path) -> None:
+    """tagging.json (in-sample scores of the tables) and per_label_in_sample.csv."""
     metrics_dir.mkdir(parents=True, exist_ok=True)
-    (metrics_dir / "tagging.json").write_text(
-        json.dumps(metrics, indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
-    per_label.to_csv(metrics_dir / "per_label.csv", index=False, float_format="%.4f")
+    _write_json(metrics_dir / "tagging.json", metrics)
+    per_label.to_csv(metrics_dir / "per_label_in_sample.csv", index=False, float_format="%.4f")
+
+
+def _write_json(path: Path, data: dict) -> None:
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def cv_lines(scores: dict[str, Any]) -> Iterable[str]:
+    """One line per run and field: the shipped variant's F1 beside the rules alone."""
+    for run in ("in_sample", "leave_one_out", "first_contact"):
+        if run not in scores:
+            continue
+        variants = scores[run]
+        shipped = next(v for v, s in variants.items() if s["shipped"])
+        cells = [f"{f}={variants[shipped][f]['f1']:.3f}" for f in ("themes", "speaker_types")]
+        recs = variants[shipped]["recommendations"]
+        cells.append(f"by={recs['by_accuracy']:.3f} to={recs['to_accuracy']:.3f}")
+        yield f"{run:18s} {shipped}: " + " ".join(cells)
 
 
 def summary_lines(metrics: dict) -> Iterable[str]:
@@ -154,9 +170,64 @@ def sweep(
     return pd.DataFrame(rows)
 
 
-def main(layout: Layout, params: dict[str, Any], thresholds: bool = True) -> dict[str, Any]:
+@dataclass(frozen=True)
+class EvaluateSettings:
+    # the documents whose score before any rule was written for them is kept as the
+    # honest estimate of a new session (fitted without them, scored on them)
+    first_contact: list[str] = field(default_factory=list)
+
+
+CV_FIELDS = (
+    "themes",
+    "articles_explicit",
+    "articles_all",
+    "speaker_types",
+    "actor_types",
+    "orgs",
+    "countries",
+)
+
+
+def tagger_cv(
+    layout: Layout, params: dict[str, Any], taxonomy: Taxonomy
+) -> tuple[dict[str, Any], pd.DataFrame]:
+    """The tagger judged on the gold paragraphs: in-sample, leave-one-document-out and
+    first contact, for the rules alone and with the theme classifier (as build_tagger
+    trains it). Returns (scores by run and variant, LODO per-label table of the shipped
+    variant)."""
+    from pipeline.build_tagger import BuildTaggerSettings, build_nlp
+    from pipeline.encoder import CachedEncoder
+    from pipeline.tagging.crossval import build_corpus, cross_validate
+
+    tagger = load_settings(BuildTaggerSettings, "build_tagger", params)
+    settings = load_settings(EvaluateSettings, "evaluate", params)
+    store = layout.cache / "evaluate" / "sentences.safetensors"
+    encode = CachedEncoder(store) if tagger.similarity else None
+    corpus = build_corpus(build_nlp(taxonomy), layout.gold, taxonomy, encode)
+    variants = ["rules", "classifier_rules_only"] + ["classifier"] * tagger.similarity
+    results = cross_validate(corpus, variants, settings.first_contact)
+    shipped = variants[-1] if tagger.classifier else "rules"
+    summary = {
+        run: {
+            variant: {
+                **{f: scores[f] for f in CV_FIELDS},
+                "recommendations": scores["recommendations"],
+                "shipped": variant == shipped,
+            }
+            for variant, (scores, _) in by_variant.items()
+        }
+        for run, by_variant in results.items()
+    }
+    summary["first_contact_documents"] = sorted(settings.first_contact)
+    return summary, results["leave_one_out"][shipped][1]
+
+
+def main(
+    layout: Layout, params: dict[str, Any], thresholds: bool = True, cv: bool = False
+) -> dict[str, Any]:
     """`crp evaluate`: score the tables of layout.processed against layout.gold; writes
-    metrics/ (with `thresholds`, also the clustering scores by threshold)."""
+    metrics/ (with `thresholds`, also the clustering scores by threshold; with `cv`, the
+    leave-one-out and first-contact scores of the learned parts in metrics/cv.json)."""
     taxonomy = stage_taxonomy("evaluate", taxonomy_folder(params))
     gold_docs, gold = read_gold(layout.gold, taxonomy.labels)
     tables = read_tables(layout.processed, _scored_tables(layout.processed))
@@ -164,6 +235,13 @@ def main(layout: Layout, params: dict[str, Any], thresholds: bool = True) -> dic
     write_metrics(metrics, per_label, layout.metrics)
     for line in summary_lines(metrics):
         log.info(line)
+    if cv:
+        (layout.cache / "evaluate").mkdir(parents=True, exist_ok=True)  # a persist output
+        scores, lodo_per_label = tagger_cv(layout, params, taxonomy)
+        _write_json(layout.metrics / "cv.json", {"tagger": scores})
+        lodo_per_label.to_csv(layout.metrics / "per_label.csv", index=False, float_format="%.4f")
+        for line in cv_lines(scores):
+            log.info(line)
     if thresholds:
         settings = load_settings(ClusterSettings, "cluster", params)
         table = sweep(

@@ -200,3 +200,16 @@ def test_evaluate_missing_outputs_is_a_clear_error(tmp_path):
     (tmp_path / "gold" / "d.paragraphs.jsonl").write_text(json.dumps(gold_row()) + "\n")
     with pytest.raises(PipelineError, match="missing: run the pipeline first"):
         score_folder(tmp_path / "out", tmp_path / "gold")
+
+
+def test_validation_runs_never_train_on_what_they_score():
+    from pipeline.tagging.crossval import validation_runs
+
+    runs = validation_runs(["a", "b", "c", "new"], first_contact=["new", "absent"])
+    assert set(runs) == {"in_sample", "leave_one_out", "first_contact"}
+    folds, in_sample = runs["first_contact"]
+    assert folds == [(["a", "b", "c"], ["new"])] and not in_sample
+    for train, scored in runs["leave_one_out"][0]:
+        assert not set(train) & set(scored) and len(scored) == 1
+    assert runs["in_sample"] == ([(["a", "b", "c", "new"], ["a", "b", "c", "new"])], True)
+    assert "first_contact" not in validation_runs(["a", "b"], first_contact=["zz"])

@@ -51,7 +51,15 @@ STAGE_PARTS: dict[str, tuple[str, ...]] = {
     "cluster": ("labels", "cluster_labels"),
     "tables": (),
     "report": ("labels", "working_groups", "themes", "articles"),
-    "evaluate": ("labels",),
+    "evaluate": (  # cross-validation compiles the tagger as build_tagger does
+        "labels",
+        "working_groups",
+        "themes",
+        "articles",
+        "actors",
+        "recommendations",
+        "gazetteers",
+    ),
 }
 ALL_PARTS = tuple(p.PART_FILES)
 

@@ -25,7 +25,6 @@ import pandas as pd
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.encoder import CachedEncoder
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.models import Labels
 from pipeline.knowledge.taxonomy import Taxonomy
@@ -318,22 +317,31 @@ def evaluate_folds(
     return out
 
 
-def cross_validate(
-    gold_dir: Path,
-    taxonomy_dir: Path | None = None,
-    store_path: Path | None = None,
-    embeddings: bool = True,
-    **params: Any,
-) -> dict[str, tuple[dict, pd.DataFrame]]:
-    """`crp evaluate --cv`: LODO over the gold documents, rules alone and with the theme
-    classifier (rules-only and, with `embeddings`, similarity features); per variant the
-    pooled micro scores (as `evaluate` writes them) and the per-label table."""
-    from pipeline.build_tagger import build_tagger
-    from pipeline.knowledge.taxonomy import load_taxonomy
+def validation_runs(
+    doc_ids: Sequence[str], first_contact: Sequence[str] = ()
+) -> dict[str, tuple[list[tuple[list[str], list[str]]], bool]]:
+    """The three ways the tagger is judged, as (folds, in_sample): `in_sample` (fitted and
+    scored on every document: what the development gold flatters), `leave_one_out` (each
+    document scored by a model that never saw it: the figure that counts), and
+    `first_contact` (fitted without the `first_contact` documents, scored on them: the
+    honest estimate of a new session, as when those documents first arrived)."""
+    docs = list(doc_ids)
+    runs = {"in_sample": ([(docs, docs)], True), "leave_one_out": (lodo_folds(docs), False)}
+    new = [d for d in docs if d in set(first_contact)]
+    old = [d for d in docs if d not in set(first_contact)]
+    if new and old:
+        runs["first_contact"] = ([(old, new)], False)
+    return runs
 
-    encode = CachedEncoder(store_path) if embeddings else None
-    corpus = build_corpus(build_tagger(taxonomy_dir), gold_dir, load_taxonomy(taxonomy_dir), encode)
-    return evaluate_folds(corpus, lodo_folds(corpus.doc_ids), **params)
+
+def cross_validate(
+    corpus: Corpus, variants: Sequence[str], first_contact: Sequence[str] = ()
+) -> dict[str, dict[str, tuple[dict, pd.DataFrame]]]:
+    """`crp evaluate --cv`: run → variant → (pooled micro scores, per-label table)."""
+    return {
+        run: evaluate_folds(corpus, folds, variants, in_sample)
+        for run, (folds, in_sample) in validation_runs(corpus.doc_ids, first_contact).items()
+    }
 
 
 def write_json(path: Path, data: Any) -> None:
