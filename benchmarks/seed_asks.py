@@ -20,7 +20,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from common import ROOT  # noqa: F401  (drops benchmarks/ from sys.path first)
+from common import ROOT
 
 from pipeline.asks import load_catalogue
 
@@ -30,7 +30,9 @@ CLUSTER_LINE = re.compile(r"^- `(?P<id>[a-z0-9_]+)` — (?P<text>.*?)\s*\(first 
 LABELS = {
     "strict_regulation_close_loopholes": "Adopt strict firearms regulation that closes loopholes",
     "clarify_definitions_align_national_law": "Clarify Protocol definitions and align national law",
-    "close_definition_loopholes_parts_kits": "Bring unfinished parts and kits under firearm definitions",
+    "close_definition_loopholes_parts_kits": (
+        "Bring unfinished parts and kits under firearm definitions"
+    ),
     "mark_register_parts_components": "Mark and register essential parts and components",
     "wg_take_up_illicit_manufacturing": "Put illicit manufacturing on the Working Group's agenda",
     "develop_illicit_manufacturing_typology": "Develop a typology of illicit manufacturing",
@@ -38,18 +40,26 @@ LABELS = {
     "include_civil_society_firearms_policy": "Include civil society in national firearms policy",
     "establish_specialized_firearms_bodies": "Establish specialized firearms bodies",
     "multi_stakeholder_partnerships": "Build partnerships against trafficking networks",
-    "detail_protocol_provisions_new_technologies": "Detail the Protocol's provisions for new technologies",
+    "detail_protocol_provisions_new_technologies": (
+        "Detail the Protocol's provisions for new technologies"
+    ),
     "update_legislative_guide_model_law": "Update the Legislative Guide and Model Law",
     "engage_private_sector": "Engage the private sector",
     "improve_firearms_data_sdg_16_4": "Improve data on illicit arms flows (SDG 16.4)",
-    "complement_data_with_civil_society_research": "Complement national data with civil society research",
+    "complement_data_with_civil_society_research": (
+        "Complement national data with civil society research"
+    ),
     "holistic_instrument_synergies": "Implement the arms control instruments together",
     "cross_forum_standing_agenda_items": "Add standing agenda items on the other arms fora",
     "address_firearms_vienna_fora": "Address firearms in the Vienna crime prevention fora",
     "involve_civil_society_national_review": "Involve civil society in national reviews",
-    "enable_ngo_participation_information_training": "Enable NGO participation in the review mechanism",
+    "enable_ngo_participation_information_training": (
+        "Enable NGO participation in the review mechanism"
+    ),
     "regular_unodc_engagement_local_csos": "Engage local civil society organizations regularly",
-    "continue_ngo_participation_constructive_dialogues": "Continue NGO participation in the dialogues",
+    "continue_ngo_participation_constructive_dialogues": (
+        "Continue NGO participation in the dialogues"
+    ),
     "build_trust_government_civil_society": "Build trust between governments and civil society",
     "promote_universalization": "Promote ratification of the Protocol",
     "involve_parliamentarians_review": "Involve parliamentarians in the review",
@@ -57,7 +67,9 @@ LABELS = {
     "include_underrepresented_groups_fora": "Include women, youth and LGBTIQ+ persons in fora",
     "include_youth": "Include youth as experts in international fora",
     "research_organized_crime_linkages": "Research the links with other organized crime",
-    "joint_constructive_dialogue_crime_linkages": "Hold a joint dialogue on organized crime linkages",
+    "joint_constructive_dialogue_crime_linkages": (
+        "Hold a joint dialogue on organized crime linkages"
+    ),
     "publish_review_documents": "Publish review documents",
     "strengthen_marking_record_keeping": "Strengthen firearms marking and record-keeping",
     "strengthen_tracing_cooperation": "Strengthen international tracing cooperation",
@@ -97,7 +109,9 @@ LABELS = {
     "civil_society_evidence_for_review": "Share civil society evidence ahead of reviews",
     "share_trafficking_methods_information": "Exchange information on traffickers' methods",
     "expedite_mla_electronic_evidence": "Expedite legal assistance on electronic evidence",
-    "rights_safeguards_anti_trafficking_technology": "Assess the rights impact of detection technology",
+    "rights_safeguards_anti_trafficking_technology": (
+        "Assess the rights impact of detection technology"
+    ),
     "digital_literacy_prevention": "Teach digital literacy to prevent trafficking",
     "trauma_informed_justice_procedures": "Make justice procedures trauma-informed",
     "residence_permits_reflection_period": "Grant victims reflection periods and residence permits",
@@ -158,9 +172,7 @@ def gold_examples(gold: Path) -> list[dict]:
 
     nlp = build_tagger()
     working_groups = {
-        p.name.removesuffix(".doc.json"): json.loads(p.read_text(encoding="utf-8"))[
-            "working_group"
-        ]
+        p.name.removesuffix(".doc.json"): json.loads(p.read_text(encoding="utf-8"))["working_group"]
         for p in gold.glob("*.doc.json")
     }
     out = []
@@ -249,9 +261,7 @@ def main() -> None:
     if unknown:
         raise SystemExit(f"gold clusters missing from CLUSTERS.md: {unknown}")
     groups = {
-        p.name.removesuffix(".doc.json"): json.loads(p.read_text(encoding="utf-8"))[
-            "working_group"
-        ]
+        p.name.removesuffix(".doc.json"): json.loads(p.read_text(encoding="utf-8"))["working_group"]
         for p in args.gold.glob("*.doc.json")
     }
     args.out.write_text(render(clusters, examples, groups), encoding="utf-8")

@@ -7,7 +7,6 @@ import re
 
 import pandas as pd
 import pytest
-import yaml
 
 from pipeline.asks import (
     AskMatcher,
@@ -21,67 +20,106 @@ from pipeline.asks import (
 )
 from pipeline.embed import MiniLM
 
-CATALOGUE = """
-documents: {a: firearms, b: firearms, c: trafficking_in_persons}
-asks:
-  - id: mark_parts
-    label: Mark essential parts and components
-    definition: mark and register the essential parts and components of firearms
-    themes: [parts_components]
-    addressee: states
-    examples:
-      - {doc_id: a, to: states, themes: [parts_components], text: "He recommended that States mark the essential parts and components of firearms, not only complete weapons."}
-      - {doc_id: b, to: states, themes: [parts_components], text: "She urged States to extend marking requirements to frames, receivers, barrels and slides."}
-      - {doc_id: c, to: states, themes: [parts_components], text: "They called on States to mark and register firearm parts and components."}
-  - id: destroy_weapons
-    label: Destroy collected weapons promptly
-    definition: destroy seized, collected or surrendered weapons promptly
-    themes: [destruction_disposal]
-    addressee: states
-    examples:
-      - {doc_id: a, to: states, text: "He stressed that national authorities should destroy collected weapons promptly and publicly."}
-      - {doc_id: b, to: states, text: "She recommended that seized firearms be destroyed rather than sold or stored."}
-      - {doc_id: c, to: states, text: "One speaker called on States to destroy surrendered weapons without delay."}
-  - id: train_judges
-    label: Train prosecutors and judges
-    definition: specialized training for law enforcement officers, prosecutors and judges
-    themes: [capacity_building]
-    addressee: unodc
-    examples:
-      - {doc_id: a, to: unspecified, text: "Several speakers called for specialized training for prosecutors and judges on firearms identification."}
-      - {doc_id: b, to: unodc, text: "She invited UNODC to train law enforcement officers, prosecutors and judges."}
-      - {doc_id: c, to: states, text: "He recommended training for judges on the difference between smuggling and trafficking."}
-  - id: publish_reviews
-    label: Publish review documents
-    definition: make review documents, such as questionnaire responses, publicly available
-    themes: [civil_society_participation]
-    addressee: states
-    examples:
-      - {doc_id: a, to: states, text: "One speaker encouraged States parties to make their responses to the self-assessment questionnaire publicly available."}
-      - {doc_id: b, to: states, text: "They urged States to publish their country review reports."}
-      - {doc_id: c, to: states, text: "She called on States parties to publish review documents on a voluntary basis."}
-  - id: compensate_victims
-    label: Compensate victims from confiscated assets
-    definition: compensate victims from the confiscated proceeds of crime
-    themes: [victims_survivors]
-    addressee: states
-    examples:
-      - {doc_id: a, to: states, text: "She urged States to compensate victims of trafficking from confiscated criminal assets."}
-  - id: include_youth
-    label: Include youth as experts
-    definition: include young people as experts in international forums
-    themes: [youth]
-    addressee: unspecified
-    examples:
-      - {doc_id: b, to: unspecified, text: "He called for young people to be included as experts in international forums."}
-  - id: due_diligence
-    label: Require due diligence in supply chains
-    definition: require human rights due diligence against forced labour in supply chains
-    themes: [human_rights]
-    addressee: states
-    examples:
-      - {doc_id: c, to: states, text: "She encouraged Governments to require human rights due diligence in supply chains."}
-"""
+# id: (label, definition, themes, addressee, examples as (session, addressee, sentence))
+ASKS = {
+    "mark_parts": (
+        "Mark essential parts and components",
+        "mark and register the essential parts and components of firearms",
+        ["parts_components"],
+        "states",
+        [
+            ("a", "states", "He recommended that States mark the essential parts and "
+             "components of firearms, not only complete weapons."),
+            ("b", "states", "She urged States to extend marking requirements to frames, "
+             "receivers, barrels and slides."),
+            ("c", "states", "They called on States to mark and register firearm parts and "
+             "components."),
+        ],
+    ),
+    "destroy_weapons": (
+        "Destroy collected weapons promptly",
+        "destroy seized, collected or surrendered weapons promptly",
+        ["destruction_disposal"],
+        "states",
+        [
+            ("a", "states", "He stressed that national authorities should destroy collected "
+             "weapons promptly and publicly."),
+            ("b", "states", "She recommended that seized firearms be destroyed rather than "
+             "sold or stored."),
+            ("c", "states", "One speaker called on States to destroy surrendered weapons "
+             "without delay."),
+        ],
+    ),
+    "train_judges": (
+        "Train prosecutors and judges",
+        "specialized training for law enforcement officers, prosecutors and judges",
+        ["capacity_building"],
+        "unodc",
+        [
+            ("a", "unspecified", "Several speakers called for specialized training for "
+             "prosecutors and judges on firearms identification."),
+            ("b", "unodc", "She invited UNODC to train law enforcement officers, prosecutors "
+             "and judges."),
+            ("c", "states", "He recommended training for judges on the difference between "
+             "smuggling and trafficking."),
+        ],
+    ),
+    "publish_reviews": (
+        "Publish review documents",
+        "make review documents, such as questionnaire responses, publicly available",
+        ["civil_society_participation"],
+        "states",
+        [
+            ("a", "states", "One speaker encouraged States parties to make their responses "
+             "to the self-assessment questionnaire publicly available."),
+            ("b", "states", "They urged States to publish their country review reports."),
+            ("c", "states", "She called on States parties to publish review documents on a "
+             "voluntary basis."),
+        ],
+    ),
+    "compensate_victims": (
+        "Compensate victims from confiscated assets",
+        "compensate victims from the confiscated proceeds of crime",
+        ["victims_survivors"],
+        "states",
+        [("a", "states", "She urged States to compensate victims of trafficking from "
+          "confiscated criminal assets.")],
+    ),
+    "include_youth": (
+        "Include youth as experts",
+        "include young people as experts in international forums",
+        ["youth"],
+        "unspecified",
+        [("b", "unspecified", "He called for young people to be included as experts in "
+          "international forums.")],
+    ),
+    "due_diligence": (
+        "Require due diligence in supply chains",
+        "require human rights due diligence against forced labour in supply chains",
+        ["human_rights"],
+        "states",
+        [("c", "states", "She encouraged Governments to require human rights due diligence "
+          "in supply chains.")],
+    ),
+}  # fmt: skip
+
+
+def catalogue_data() -> dict:
+    """The fixture catalogue as its YAML would read (a fresh copy each time)."""
+    return {
+        "documents": {"a": "firearms", "b": "firearms", "c": "trafficking_in_persons"},
+        "asks": [
+            {
+                "id": ask_id,
+                "label": label,
+                "definition": definition,
+                "themes": list(themes),
+                "addressee": addressee,
+                "examples": [{"doc_id": d, "to": to, "text": t} for d, to, t in examples],
+            }
+            for ask_id, (label, definition, themes, addressee, examples) in ASKS.items()
+        ],
+    }
 
 
 THEMES = {
@@ -90,8 +128,8 @@ THEMES = {
 }  # fmt: skip
 
 
-def catalogue_of(text: str = CATALOGUE) -> list:
-    return parse_catalogue(yaml.safe_load(text), "fixture")
+def catalogue_of() -> list:
+    return parse_catalogue(catalogue_data(), "fixture", themes=THEMES)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +179,7 @@ def test_asks_fit_is_deterministic(encoder: MiniLM, matcher: AskMatcher) -> None
 def test_asks_weights_round_trip_through_json(encoder: MiniLM, matcher: AskMatcher) -> None:
     text = matcher.to_json()
     data = json.loads(text)  # plain JSON: lists and numbers, nothing pickled
-    assert set(data["learned"]) >= {"rank_", "threshold_", "feature_names_"}
+    assert set(data["learned"]) == {"rank_", "threshold_", "new_threshold_", "feature_names_"}
     restored = AskMatcher.from_json(text, encoder=encoder).index(catalogue_of())
     assert restored.to_json() == text
     sample = recs("States should destroy the weapons they seize.", "Judges need training.")
@@ -171,7 +209,7 @@ def test_asks_session_left_out_is_in_nothing_fitted(encoder: MiniLM) -> None:
 
 
 def test_asks_contexts_come_from_paragraphs() -> None:
-    catalogue = yaml.safe_load(CATALOGUE)
+    catalogue = catalogue_data()
     catalogue["asks"][0]["examples"][0]["para_no"] = 7
     paragraphs = pd.DataFrame({"doc_id": ["a"], "para_no": [7], "text": ["The paragraph."]})
     got = with_contexts(parse_catalogue(catalogue, "fixture"), paragraphs)
@@ -201,7 +239,7 @@ def test_asks_contexts_come_from_paragraphs() -> None:
     ],
 )
 def test_asks_malformed_entry_is_refused_by_name(change, message: str) -> None:
-    data = yaml.safe_load(CATALOGUE)
+    data = catalogue_data()
     change(data)
     with pytest.raises(CatalogueError, match=message):
         parse_catalogue(data, "asks.yaml", themes=THEMES)
@@ -247,7 +285,7 @@ def test_asks_assign_clusters_what_matches_nothing(matcher: AskMatcher, encoder:
         "A speaker urged States to mark every essential component of a firearm.",
     )
     vectors = encoder.encode([re.sub(r"^.*?to ", "", t) for t in sample["text"]])
-    got = assign(sample, vectors, matcher)
+    got = assign(sample, vectors, matcher, new_threshold=0.45)
     assert list(got.columns) == ["ask_id", "label", "score", "new"]
     assert got["ask_id"].iloc[0] == got["ask_id"].iloc[1] == "new_001"
     assert got["label"].iloc[0].startswith(("Set up", "Establish"))
