@@ -57,7 +57,7 @@ PARTICIPLES = {
 }
 OBJECT_PRONOUNS = {"they": "them", "he": "him", "she": "her", "we": "us", "i": "me"}
 PASSIVE = re.compile(
-    r"^(?P<subject>(?:\S+\s+){0,9}?\S+)\s+(?:should\s+|must\s+|to\s+)?be\s+"
+    r"^(?P<subject>(?:\S+\s+){0,9}?\S+)\s+(?:should\s+|must\s+|to\s+)?be\s+(?:\w+ly\s+)?"
     r"(?P<verb>\w+(?:ed|en)|taught|led|made|held|built|kept|paid|given|taken|sent|done|"
     r"brought|sought|undertaken|set|put)"
     r"(?P<rest>\b.*)$",
@@ -73,7 +73,7 @@ NOT_AFTER = word_set("a an the its their this that these those of for in on with
 TRAILING = word_set(
     """
     a an and or of the to for in on with by at as from into their its that this these
-    those be is are more all any
+    those be is are more all any through which whom whose where
     """
 )
 
@@ -115,9 +115,9 @@ def new_ask_label(sentence: str, max_words: int = 8) -> str:
     words = ask.split()
     if passive and not any(w.lower() in VERBS for w in passive["subject"].split()[1:]):
         verb = _base_verb(passive["verb"])
-        if verb.lower() in VERBS:
+        if verb.lower() in VERBS or verb != passive["verb"]:  # a base form was found
             subject = [OBJECT_PRONOUNS.get(w.lower(), w) for w in passive["subject"].split()]
-            rest = passive["rest"].split()
+            rest = re.sub(r"^\s*(?:or|and)\s+\S+", "", passive["rest"]).split()  # "or co-led"
             particle = rest[:1] if rest[:1] in (["out"], ["up"]) else []  # carried out
             words = [verb, *particle, *subject, *rest[len(particle) :]]
     else:

@@ -263,6 +263,15 @@ def test_asks_malformed_entry_is_refused_by_name(change, message: str) -> None:
             "Carry out human rights impact assessments",
         ),
         (
+            "Several participants urged that the needs identified through the reviews be "
+            "systematically matched with assistance programmes.",
+            "Match the needs identified through the reviews",
+        ),
+        (
+            "She proposed that digital literacy and online safety be taught in schools.",
+            "Teach digital literacy and online safety in schools",
+        ),
+        (
             "He proposed that UNODC compile, in cooperation with the private sector, an "
             "inventory of technology tools.",
             "Compile an inventory of technology tools",
