@@ -1,0 +1,396 @@
+"""Known asks: recommendations matched to the catalogue (taxonomy/asks.yaml), the rest
+clustered as candidate new asks.
+
+`AskMatcher` scores each (recommendation, ask) pair with a logistic regression over pair
+features (ask_features.FEATURES: embedding and TF-IDF similarity to the ask's examples,
+to its label and definition and between paragraphs, theme overlap, addressee agreement,
+rank and margin among the asks) and gives each recommendation its best ask, or none below
+the threshold. It learns from the catalogue itself: each session's examples are matched
+against the asks of the other sessions (leave-one-session-out), so it learns both to find
+the right ask and to refuse an ask the catalogue does not hold yet; its threshold and the
+distance at which unmatched recommendations are clustered together are chosen the same
+way. `assign` gives every recommendation an ask: a catalogue ask, or a new one labelled by
+a verb phrase of its most central sentence (ask_labels).
+
+Pure: no I/O beyond reading the catalogue. The encoder is any object with `encode(texts)
+-> array` (pipeline.embed.MiniLM) or a callable; learned weights are plain JSON
+(`to_json`, `from_json`), never a pickle.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipeline.ask_catalogue import (
+    Ask,
+    CatalogueError,
+    Example,
+    load_catalogue,
+    parse_catalogue,
+    with_contexts,
+    without_docs,
+)
+from pipeline.ask_features import (
+    DEFAULT_FEATURES,
+    EXAMPLE_ONLY,
+    FEATURES,
+    AskIndex,
+    Query,
+    ask_text,
+    catalogue_frame,
+    encode,
+    unit_rows,
+)
+from pipeline.ask_labels import new_ask_label
+from pipeline.errors import PipelineError
+
+__all__ = [
+    "DEFAULT_FEATURES",
+    "EXAMPLE_ONLY",
+    "FEATURES",
+    "Ask",
+    "AskMatcher",
+    "CatalogueError",
+    "Example",
+    "ask_text",
+    "assign",
+    "cluster_new",
+    "load_catalogue",
+    "new_ask_label",
+    "parse_catalogue",
+    "with_contexts",
+    "without_docs",
+]
+NEW_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)  # tried for clustering what matches nothing
+
+
+@dataclass
+class _Fold:
+    """One session's examples matched against the other sessions' asks."""
+
+    x: np.ndarray  # pair features, (n·k) × features
+    ids: np.ndarray  # candidate ask ids, n × k
+    gold: np.ndarray  # each example's ask id
+    query: Query
+    vectors: np.ndarray  # the examples' ask embeddings
+
+    @property
+    def y(self) -> np.ndarray:
+        return self.ids == self.gold[:, None]
+
+
+class AskMatcher:
+    """Matches recommendations to the asks of a catalogue (scikit-learn estimator contract).
+
+    model: "logistic" (pair features → logistic regression) or "nearest" (the nearest
+    example's cosine, no training). features: the pair features used (ask_features.FEATURES).
+    threshold: the score below which nothing is matched, or "auto": chosen by
+    leave-one-session-out over the catalogue, the value that decides most examples right
+    (matched to their ask, or left unmatched when their ask has no example from another
+    session among the candidates) among those whose match precision reaches
+    `min_precision`. new_threshold: cosine distance up to which unmatched recommendations
+    are clustered together, or "auto": the one of NEW_THRESHOLDS that gives the best
+    adjusted Rand index leave-one-session-out. candidates: asks scored per recommendation
+    (the nearest by embedding).
+    """
+
+    def __init__(
+        self,
+        encoder: Any = None,
+        model: str = "logistic",
+        features: Sequence[str] = DEFAULT_FEATURES,
+        threshold: float | str = "auto",
+        min_precision: float = 0.0,
+        new_threshold: float | str = "auto",
+        candidates: int = 10,
+        C: float = 1.0,  # noqa: N803  (scikit-learn's name)
+        random_state: int = 0,
+    ) -> None:
+        self.encoder = encoder
+        self.model = model
+        self.features = features
+        self.threshold = threshold
+        self.min_precision = min_precision
+        self.new_threshold = new_threshold
+        self.candidates = candidates
+        self.C = C
+        self.random_state = random_state
+
+    def _check(self) -> None:
+        if self.model not in ("logistic", "nearest"):
+            raise ValueError(f"model={self.model!r}: use logistic or nearest")
+        unknown = sorted(set(self.features) - set(FEATURES))
+        if unknown or "emb_max" not in self.features:
+            raise ValueError(f"features: unknown {unknown}; use emb_max and any of {FEATURES}")
+        for name in ("threshold", "new_threshold"):
+            value = getattr(self, name)
+            if value != "auto" and not isinstance(value, int | float):
+                raise ValueError(f"{name}={value!r}: a number or 'auto'")
+        if self.candidates < 2:
+            raise ValueError(f"candidates={self.candidates} must be at least 2")
+
+    def fit(self, catalogue: Sequence[Ask]) -> AskMatcher:
+        """Learn the weights and thresholds from the catalogue, each session's examples
+        matched against the other sessions' asks; then index the whole catalogue."""
+        self._check()
+        self.feature_names_ = [f for f in FEATURES if f in self.features]
+        folds = self._folds(catalogue)
+        logistic = self.model == "logistic"
+        self.rank_ = self._train(folds) if logistic else None
+        scores, picked = [], []
+        for n, fold in enumerate(folds):  # scored by weights learned without its session
+            weights = self._train(folds[:n] + folds[n + 1 :]) if logistic else None
+            s = self._rank(fold.x, weights).reshape(fold.ids.shape)
+            top = s.argmax(1)
+            scores.append(s[np.arange(len(s)), top])
+            picked.append(fold.ids[np.arange(len(s)), top])
+        gold = np.concatenate([f.gold for f in folds])
+        known = np.concatenate([f.y.any(1) for f in folds])
+        all_scores, all_picked = np.concatenate(scores), np.concatenate(picked)
+        self.threshold_ = (
+            choose_threshold(all_scores, all_picked, gold, known, self.min_precision)
+            if self.threshold == "auto"
+            else float(self.threshold)
+        )
+        self.new_threshold_ = (
+            self._choose_new_threshold(folds, scores, picked)
+            if self.new_threshold == "auto"
+            else float(self.new_threshold)
+        )
+        return self.index(catalogue)
+
+    def _folds(self, catalogue: Sequence[Ask]) -> list[_Fold]:
+        frame = catalogue_frame(catalogue)
+        folds = []
+        for doc in sorted(set(frame["doc_id"])):
+            rest = without_docs(catalogue, [doc])
+            if not rest:
+                continue
+            queries = frame[frame["doc_id"] == doc]
+            query = Query.of(queries)
+            vectors = encode(self.encoder, query.asks)
+            index = AskIndex(rest, self.encoder, self.features)
+            cand, x = index.features(query, vectors, self.feature_names_, self.candidates)
+            ids = np.array(index.ids)[cand]
+            folds.append(_Fold(x, ids, queries["gold"].to_numpy(), query, vectors))
+        if len(folds) < 2:
+            raise CatalogueError("the matcher learns from the examples of two sessions or more")
+        return folds
+
+    def _choose_new_threshold(
+        self, folds: list[_Fold], scores: list[np.ndarray], picked: list[np.ndarray]
+    ) -> float:
+        from sklearn.metrics import adjusted_rand_score
+
+        gold = np.concatenate([f.gold for f in folds])
+        best, chosen = -np.inf, NEW_THRESHOLDS[0]
+        for t in NEW_THRESHOLDS:
+            assigned = []
+            for n, (fold, s, p) in enumerate(zip(folds, scores, picked, strict=True)):
+                ids = p.astype(object)
+                rows = np.flatnonzero(s < self.threshold_)
+                groups = cluster_new(
+                    fold.vectors[rows],
+                    [fold.query.themes[r] for r in rows],
+                    [fold.query.to[r] for r in rows],
+                    t,
+                )
+                ids[rows] = [f"{n}#{g}" for g in groups]
+                assigned.extend(ids)
+            ari = adjusted_rand_score(gold, assigned)
+            if ari > best + 1e-9:
+                best, chosen = ari, t
+        return chosen
+
+    def index(self, catalogue: Sequence[Ask]) -> AskMatcher:
+        """Prepare `catalogue` for matching with the weights learned (no retraining): a
+        catalogue an analyst extended is matched against at once."""
+        self.index_ = AskIndex(catalogue, self.encoder, self.features)
+        return self
+
+    def _train(self, folds: list[_Fold]) -> dict[str, Any]:
+        from sklearn.linear_model import LogisticRegression
+
+        x = np.vstack([f.x for f in folds])
+        y = np.concatenate([f.y.ravel() for f in folds])
+        mean, scale = x.mean(0), x.std(0)
+        scale = np.where(scale == 0, 1.0, scale)
+        model = LogisticRegression(C=self.C, max_iter=1000, random_state=self.random_state)
+        model.fit((x - mean) / scale, y)
+        return {
+            "mean": mean.tolist(),
+            "scale": scale.tolist(),
+            "coef": model.coef_[0].tolist(),
+            "intercept": float(model.intercept_[0]),
+        }
+
+    def _rank(self, x: np.ndarray, weights: dict[str, Any] | None) -> np.ndarray:
+        if weights is None:  # nearest example
+            return x[:, self.feature_names_.index("emb_max")]
+        z = (x - np.array(weights["mean"])) / np.array(weights["scale"])
+        return 1.0 / (1.0 + np.exp(-(z @ np.array(weights["coef"]) + weights["intercept"])))
+
+    def scores(
+        self, recs: pd.DataFrame, vectors: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(candidate ask positions in the index n×k, their scores n×k)."""
+        if not hasattr(self, "index_"):
+            raise PipelineError("AskMatcher: fit it, or index a catalogue, before matching")
+        query = Query.of(recs)
+        vectors = encode(self.encoder, query.asks) if vectors is None else unit_rows(vectors)
+        cand, x = self.index_.features(query, vectors, self.feature_names_, self.candidates)
+        return cand, self._rank(x, self.rank_).reshape(cand.shape)
+
+    def match(self, recs: pd.DataFrame, vectors: np.ndarray | None = None) -> pd.DataFrame:
+        """Per recommendation (recs' index): `ask_id` (None below the threshold), `score`
+        and the best `candidate` whatever its score.
+
+        recs: `text` (or `ask`: the sentence without its reporting frame), and optionally
+        `to`, `themes`, `working_group` and `context` (its paragraph); vectors: the asks'
+        embeddings (those of the embed stage), if already computed."""
+        if len(recs) == 0:
+            return pd.DataFrame({"ask_id": [], "score": [], "candidate": []}, dtype=object)
+        cand, s = self.scores(recs, vectors)
+        top = s.argmax(1)
+        best = s[np.arange(len(s)), top]
+        ids = [self.index_.ids[c] for c in cand[np.arange(len(s)), top]]
+        chosen = [i if b >= self.threshold_ else None for i, b in zip(ids, best, strict=True)]
+        return pd.DataFrame(
+            {
+                "ask_id": pd.Series(chosen, index=recs.index, dtype=object),
+                "score": np.round(best, 6),
+                "candidate": pd.Series(ids, index=recs.index, dtype=object),
+            },
+            index=recs.index,
+        )
+
+    def to_json(self) -> str:
+        """Parameters and learned weights as JSON (not the encoder, not the catalogue)."""
+        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and k != "encoder"}
+        params["features"] = list(self.features)
+        learned = {
+            k: getattr(self, k) for k in ("feature_names_", "rank_", "threshold_", "new_threshold_")
+        }
+        return json.dumps({"params": params, "learned": learned}, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, encoder: Any = None) -> AskMatcher:
+        """A matcher with the weights of `to_json`; `index(catalogue)` it before matching."""
+        data = json.loads(text)
+        matcher = cls(encoder=encoder, **data["params"])
+        for key, value in data["learned"].items():
+            setattr(matcher, key, value)
+        return matcher
+
+
+def choose_threshold(
+    scores: np.ndarray,
+    picked: np.ndarray,
+    gold: np.ndarray,
+    known: np.ndarray,
+    min_precision: float = 0.0,
+) -> float:
+    """The threshold deciding most examples right (matched to their ask, or left unmatched
+    when it is not among their candidates), among those whose match precision reaches
+    `min_precision`: the middle of the best range."""
+    right = picked == gold
+    values = np.unique(np.round(scores, 9))
+    grid = np.concatenate([[values[0] - 1e-6], (values[1:] + values[:-1]) / 2, [values[-1] + 1e-6]])
+    best, chosen = -1, []
+    for t in grid:
+        matched = scores >= t
+        if matched.any() and right[matched].mean() < min_precision:
+            continue
+        correct = int((matched & right).sum() + (~matched & ~known).sum())
+        if correct > best:
+            best, chosen = correct, [t]
+        elif correct == best:
+            chosen.append(t)
+    return float(round(chosen[len(chosen) // 2], 6)) if chosen else float(grid[-1])
+
+
+ADDRESSEES = ("states", "unodc", "working_group", "civil_society", "private_sector", "unspecified")
+
+
+def cluster_new(
+    vectors: np.ndarray,
+    themes: Sequence[Sequence[str]],
+    to: Sequence[str],
+    threshold: float = 0.45,
+    weights: tuple[float, float, float] = (1.0, 0.8, 0.3),
+) -> np.ndarray:
+    """Cluster (0..k-1, by first appearance) of each unmatched recommendation: the `cluster`
+    stage's method, agglomerative with complete linkage and a cosine distance threshold on
+    [ask embedding | themes one-hot | addressee one-hot], the blocks weighted. Threshold 0
+    keeps every recommendation apart but for identical rows."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    n = len(vectors)
+    if n <= 1:
+        return np.zeros(n, dtype=np.int64)
+    names = sorted({t for ts in themes for t in ts})
+    theme_block = np.array([[float(t in ts) for t in names] for ts in themes]).reshape(n, -1)
+    to_block = np.array([[float(t == a) for a in ADDRESSEES] for t in to])
+    x = unit_rows(
+        np.hstack(
+            [
+                weights[0] * unit_rows(vectors),
+                weights[1] * (unit_rows(theme_block) if names else np.zeros((n, 1))),
+                weights[2] * to_block,
+            ]
+        )
+    )
+    distance = np.clip(np.round(1 - (x @ x.T)[np.triu_indices(n, 1)], 10), 0, 2)
+    tree = linkage(distance, "complete")
+    raw = fcluster(tree, t=np.nextafter(threshold, 0), criterion="distance")
+    first: dict[int, int] = {}
+    return np.array([first.setdefault(int(r), len(first)) for r in raw], dtype=np.int64)
+
+
+def assign(
+    recs: pd.DataFrame,
+    vectors: np.ndarray,
+    matcher: AskMatcher,
+    new_threshold: float | None = None,
+    new_prefix: str = "new_",
+) -> pd.DataFrame:
+    """Each recommendation's ask: a catalogue ask when matched, else a candidate new ask
+    (the unmatched clustered among themselves at `new_threshold`, by default the matcher's
+    `new_threshold_`; ids `new_prefix` + number, labelled by the phrase of the most central
+    sentence). recs: as `AskMatcher.match` reads them; vectors: the asks' embeddings,
+    aligned with recs. Returns, in recs' order: ask_id, label, score, new."""
+    matched = matcher.match(recs, vectors)
+    labels = dict(zip(matcher.index_.ids, matcher.index_.labels, strict=True))
+    out = pd.DataFrame(
+        {
+            "ask_id": matched["ask_id"],
+            "label": pd.Series(
+                [labels.get(a) if isinstance(a, str) else None for a in matched["ask_id"]],
+                index=recs.index,
+                dtype=object,
+            ),
+            "score": matched["score"],
+            "new": matched["ask_id"].isna(),
+        },
+        index=recs.index,
+    )
+    rows = np.flatnonzero(out["new"].to_numpy())
+    if len(rows):
+        query = Query.of(recs.iloc[rows])
+        unit = unit_rows(np.asarray(vectors)[rows])
+        threshold = matcher.new_threshold_ if new_threshold is None else new_threshold
+        groups = cluster_new(unit, query.themes, query.to, threshold)
+        for g in range(int(groups.max()) + 1):
+            members = np.flatnonzero(groups == g)
+            centroid = unit[members].mean(0)
+            central = members[np.argmax(np.round(unit[members] @ centroid, 6))]
+            where = out.index[rows[members]]
+            out.loc[where, "ask_id"] = f"{new_prefix}{g + 1:03d}"
+            out.loc[where, "label"] = new_ask_label(query.texts[central])
+    return out

@@ -1,0 +1,322 @@
+"""Known asks: the catalogue and its validation, the matcher, new asks and their labels."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from pipeline.asks import (
+    AskMatcher,
+    CatalogueError,
+    assign,
+    load_catalogue,
+    new_ask_label,
+    parse_catalogue,
+    with_contexts,
+    without_docs,
+)
+from pipeline.embed import MiniLM
+
+# id: (label, definition, themes, addressee, examples as (session, addressee, sentence))
+ASKS = {
+    "mark_parts": (
+        "Mark essential parts and components",
+        "mark and register the essential parts and components of firearms",
+        ["parts_components"],
+        "states",
+        [
+            ("a", "states", "He recommended that States mark the essential parts and "
+             "components of firearms, not only complete weapons."),
+            ("b", "states", "She urged States to extend marking requirements to frames, "
+             "receivers, barrels and slides."),
+            ("c", "states", "They called on States to mark and register firearm parts and "
+             "components."),
+        ],
+    ),
+    "destroy_weapons": (
+        "Destroy collected weapons promptly",
+        "destroy seized, collected or surrendered weapons promptly",
+        ["destruction_disposal"],
+        "states",
+        [
+            ("a", "states", "He stressed that national authorities should destroy collected "
+             "weapons promptly and publicly."),
+            ("b", "states", "She recommended that seized firearms be destroyed rather than "
+             "sold or stored."),
+            ("c", "states", "One speaker called on States to destroy surrendered weapons "
+             "without delay."),
+        ],
+    ),
+    "train_judges": (
+        "Train prosecutors and judges",
+        "specialized training for law enforcement officers, prosecutors and judges",
+        ["capacity_building"],
+        "unodc",
+        [
+            ("a", "unspecified", "Several speakers called for specialized training for "
+             "prosecutors and judges on firearms identification."),
+            ("b", "unodc", "She invited UNODC to train law enforcement officers, prosecutors "
+             "and judges."),
+            ("c", "states", "He recommended training for judges on the difference between "
+             "smuggling and trafficking."),
+        ],
+    ),
+    "publish_reviews": (
+        "Publish review documents",
+        "make review documents, such as questionnaire responses, publicly available",
+        ["civil_society_participation"],
+        "states",
+        [
+            ("a", "states", "One speaker encouraged States parties to make their responses "
+             "to the self-assessment questionnaire publicly available."),
+            ("b", "states", "They urged States to publish their country review reports."),
+            ("c", "states", "She called on States parties to publish review documents on a "
+             "voluntary basis."),
+        ],
+    ),
+    "compensate_victims": (
+        "Compensate victims from confiscated assets",
+        "compensate victims from the confiscated proceeds of crime",
+        ["victims_survivors"],
+        "states",
+        [("a", "states", "She urged States to compensate victims of trafficking from "
+          "confiscated criminal assets.")],
+    ),
+    "include_youth": (
+        "Include youth as experts",
+        "include young people as experts in international forums",
+        ["youth"],
+        "unspecified",
+        [("b", "unspecified", "He called for young people to be included as experts in "
+          "international forums.")],
+    ),
+    "due_diligence": (
+        "Require due diligence in supply chains",
+        "require human rights due diligence against forced labour in supply chains",
+        ["human_rights"],
+        "states",
+        [("c", "states", "She encouraged Governments to require human rights due diligence "
+          "in supply chains.")],
+    ),
+}  # fmt: skip
+
+
+def catalogue_data() -> dict:
+    """The fixture catalogue as its YAML would read (a fresh copy each time)."""
+    return {
+        "documents": {"a": "firearms", "b": "firearms", "c": "trafficking_in_persons"},
+        "asks": [
+            {
+                "id": ask_id,
+                "label": label,
+                "definition": definition,
+                "themes": list(themes),
+                "addressee": addressee,
+                "examples": [{"doc_id": d, "to": to, "text": t} for d, to, t in examples],
+            }
+            for ask_id, (label, definition, themes, addressee, examples) in ASKS.items()
+        ],
+    }
+
+
+THEMES = {
+    "parts_components", "destruction_disposal", "capacity_building",
+    "civil_society_participation", "victims_survivors", "youth", "human_rights",
+}  # fmt: skip
+
+
+def catalogue_of() -> list:
+    return parse_catalogue(catalogue_data(), "fixture", themes=THEMES)
+
+
+@pytest.fixture(scope="module")
+def encoder() -> MiniLM:
+    return MiniLM(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def matcher(encoder: MiniLM) -> AskMatcher:
+    return AskMatcher(encoder=encoder).fit(catalogue_of())
+
+
+def recs(*texts: str, to: str = "states") -> pd.DataFrame:
+    return pd.DataFrame({"text": list(texts), "to": to, "themes": [[] for _ in texts]})
+
+
+def test_asks_paraphrase_matches_its_ask(matcher: AskMatcher) -> None:
+    got = matcher.match(
+        recs(
+            "A participant urged States to mark every essential component of a firearm, "
+            "such as frames and barrels.",
+            "Another speaker asked States parties to make their review reports public.",
+        )
+    )
+    assert list(got["ask_id"]) == ["mark_parts", "publish_reviews"]
+    assert (got["score"] >= matcher.threshold_).all()
+
+
+def test_asks_unrelated_sentence_matches_none(matcher: AskMatcher) -> None:
+    got = matcher.match(
+        recs(
+            "He thanked the interpreters and the conference services for their work.",
+            "One speaker urged States to fund sea rescue operations in the Mediterranean.",
+        )
+    )
+    assert got["ask_id"].isna().all(), got
+    assert got["candidate"].notna().all()  # the best candidate is still reported
+
+
+def test_asks_fit_is_deterministic(encoder: MiniLM, matcher: AskMatcher) -> None:
+    again = AskMatcher(encoder=encoder).fit(catalogue_of())
+    assert again.to_json() == matcher.to_json()
+    sample = recs("States should destroy the weapons they seize.", "Train judges.")
+    pd.testing.assert_frame_equal(again.match(sample), matcher.match(sample))
+
+
+def test_asks_weights_round_trip_through_json(encoder: MiniLM, matcher: AskMatcher) -> None:
+    text = matcher.to_json()
+    data = json.loads(text)  # plain JSON: lists and numbers, nothing pickled
+    assert set(data["learned"]) == {"rank_", "threshold_", "new_threshold_", "feature_names_"}
+    restored = AskMatcher.from_json(text, encoder=encoder).index(catalogue_of())
+    assert restored.to_json() == text
+    sample = recs("States should destroy the weapons they seize.", "Judges need training.")
+    pd.testing.assert_frame_equal(restored.match(sample), matcher.match(sample))
+
+
+def test_asks_matching_needs_a_fitted_or_indexed_matcher(encoder: MiniLM) -> None:
+    with pytest.raises(Exception, match="fit it, or index a catalogue"):
+        AskMatcher(encoder=encoder).match(recs("Mark parts."))
+
+
+def test_asks_bad_parameters_are_named(encoder: MiniLM) -> None:
+    with pytest.raises(ValueError, match="model='svm'"):
+        AskMatcher(encoder=encoder, model="svm").fit(catalogue_of())
+    with pytest.raises(ValueError, match="unknown \\['cosine'\\]"):
+        AskMatcher(encoder=encoder, features=("emb_max", "cosine")).fit(catalogue_of())
+
+
+def test_asks_session_left_out_is_in_nothing_fitted(encoder: MiniLM) -> None:
+    rest = without_docs(catalogue_of(), ["a"])
+    assert "compensate_victims" not in {a.id for a in rest}  # its only example was a's
+    assert all(e.doc_id != "a" for ask in rest for e in ask.examples)
+    fitted = AskMatcher(encoder=encoder).fit(rest)
+    vocabulary = fitted.index_.tfidf.vocabulary_
+    assert "confiscat" not in vocabulary  # a word of session a only
+    assert "receiver" in vocabulary  # a word of session b
+
+
+def test_asks_contexts_come_from_paragraphs() -> None:
+    catalogue = catalogue_data()
+    catalogue["asks"][0]["examples"][0]["para_no"] = 7
+    paragraphs = pd.DataFrame({"doc_id": ["a"], "para_no": [7], "text": ["The paragraph."]})
+    got = with_contexts(parse_catalogue(catalogue, "fixture"), paragraphs)
+    assert got[0].examples[0].context == "The paragraph."
+    assert got[0].examples[1].context is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["asks"][1].pop("examples"), r"ask #2 \('destroy_weapons'\): lacks examples"),
+        (lambda d: d["asks"][2].update(id="mark_parts"), r"ask #3 .* used by an earlier entry"),
+        (
+            lambda d: d["asks"][0].update(themes=["ghosts"]),
+            r"ask #1 \('mark_parts'\): unknown theme 'ghosts'",
+        ),
+        (
+            lambda d: d["asks"][3]["examples"][1].pop("doc_id"),
+            r"ask #4 \('publish_reviews'\): example 2 needs the doc_id",
+        ),
+        (
+            lambda d: d["asks"][3]["examples"][0].update(doc_id="z"),
+            r"ask #4 .*: example 1: add z with its working group to documents",
+        ),
+        (lambda d: d["asks"].append("mark_parts"), r"ask #8: is not a mapping"),
+        (lambda d: d["asks"][4].update(id="Bad Id"), r"ask #5 \('Bad Id'\): id must be snake"),
+    ],
+)
+def test_asks_malformed_entry_is_refused_by_name(change, message: str) -> None:
+    data = catalogue_data()
+    change(data)
+    with pytest.raises(CatalogueError, match=message):
+        parse_catalogue(data, "asks.yaml", themes=THEMES)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        (
+            "One speaker called on States to set up transnational referral mechanisms for "
+            "victims, including through bilateral agreements.",
+            "Set up transnational referral mechanisms for victims",
+        ),
+        (
+            "She stressed the importance of establishing national referral mechanisms.",
+            "Establish national referral mechanisms",
+        ),
+        (
+            "They called for human rights impact assessments to be carried out before such "
+            "tools were deployed.",
+            "Carry out human rights impact assessments",
+        ),
+        (
+            "Several participants urged that the needs identified through the reviews be "
+            "systematically matched with assistance programmes.",
+            "Match the needs identified through the reviews",
+        ),
+        (
+            "She proposed that digital literacy and online safety be taught in schools.",
+            "Teach digital literacy and online safety in schools",
+        ),
+        (
+            "He proposed that UNODC compile, in cooperation with the private sector, an "
+            "inventory of technology tools.",
+            "Compile an inventory of technology tools",
+        ),
+        (
+            "He stressed that national authorities should destroy collected weapons promptly "
+            "and publicly, in keeping with article 6.",
+            "Destroy collected weapons promptly and publicly",
+        ),
+    ],
+)
+def test_asks_new_ask_label_is_a_verb_phrase(sentence: str, label: str) -> None:
+    assert new_ask_label(sentence) == label
+
+
+def test_asks_assign_clusters_what_matches_nothing(matcher: AskMatcher, encoder: MiniLM) -> None:
+    sample = recs(
+        "He urged States to set up transnational referral mechanisms for smuggled migrants.",
+        "She called on States to establish transnational referral mechanisms for migrants.",
+        "A speaker urged States to mark every essential component of a firearm.",
+    )
+    vectors = encoder.encode([re.sub(r"^.*?to ", "", t) for t in sample["text"]])
+    got = assign(sample, vectors, matcher, new_threshold=0.45)
+    assert list(got.columns) == ["ask_id", "label", "score", "new"]
+    assert got["ask_id"].iloc[0] == got["ask_id"].iloc[1] == "new_001"
+    assert got["label"].iloc[0].startswith(("Set up", "Establish"))
+    assert "·" not in got["label"].iloc[0]
+    assert (got["ask_id"].iloc[2], got["label"].iloc[2], bool(got["new"].iloc[2])) == (
+        "mark_parts",
+        "Mark essential parts and components",
+        False,
+    )
+
+
+def test_asks_shipped_catalogue_is_valid_and_readable() -> None:
+    from pipeline.paths import repo_root
+
+    catalogue = load_catalogue()
+    clusters = re.findall(
+        r"^- `([a-z0-9_]+)`", (repo_root() / "data/gold/CLUSTERS.md").read_text(), re.M
+    )
+    assert [a.id for a in catalogue] == clusters
+    gold_docs = {p.name.split(".")[0] for p in (repo_root() / "data/gold").glob("*.doc.json")}
+    for ask in catalogue:
+        assert ask.examples and {e.doc_id for e in ask.examples} <= gold_docs
+        assert all(e.working_group for e in ask.examples)
+        assert 1 <= len(ask.label.split()) <= 9 and ask.label[0].isupper(), ask.label
+        assert "·" not in ask.label
