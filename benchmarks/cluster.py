@@ -48,10 +48,9 @@ def cluster_once(n: int) -> dict:
     """Run in a child process: cluster n perturbed sentences, report time and peak RSS."""
     import resource
 
-    from pipeline.cluster import ClusterSettings, ClusterVocabulary, features
+    from pipeline.cluster import ClusterSettings, features
     from pipeline.clustering import cluster_labels
     from pipeline.encoder import load_vectors
-    from pipeline.knowledge.taxonomy import stage_taxonomy
     from pipeline.params import load_settings
 
     settings = load_settings(ClusterSettings, "cluster")
@@ -64,8 +63,7 @@ def cluster_once(n: int) -> dict:
     rng = np.random.default_rng(0)
     pick = rng.integers(0, len(recs), n)
     noisy = vectors[pick] + rng.normal(0, 0.01, (n, vectors.shape[1])).astype(np.float32)
-    addressees = ClusterVocabulary.from_taxonomy(stage_taxonomy("cluster")).addressees
-    x = features(noisy, recs.iloc[pick].reset_index(drop=True), settings, addressees)
+    x = features(noisy, recs.iloc[pick].reset_index(drop=True), settings)
     start = time.perf_counter()
     labels = cluster_labels(x, settings.agglomeration)
     seconds = time.perf_counter() - start

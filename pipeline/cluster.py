@@ -1,59 +1,54 @@
-"""Stage `cluster`: recommendations grouped by what they ask, and tracked across sessions.
+"""Stage `cluster`: each recommendation given the ask it makes, tracked across sessions.
 
-Each recommendation is a vector of its ask's embedding beside the tags the pipeline
-already has (the themes inside the sentence, the addressee), each block weighted in
-params.yaml. Agglomerative clustering with a cosine distance threshold groups them; an
-ask made once is a cluster of one. Up to `max_exact` sentences the full distance matrix
-is used; beyond, clustering is restricted to a k-nearest-neighbour graph, so memory grows
-with n·k, not n². Cluster ids follow first appearance in time, so the same input gives
-the same ids byte for byte.
+Analysts keep a catalogue of known asks (`taxonomy/asks.yaml`: a label, a definition and
+example sentences from past sessions). Every recommendation is matched to it by a learned
+matcher (pipeline.asks.matcher: embeddings of the ask, its paragraph, TF-IDF, themes and
+addressee against each ask's examples, label and definition), which learns from the
+catalogue itself, leave-one-session-out. What matches nothing is clustered among itself
+as candidate new asks (agglomerative, cosine distance; a neighbour graph beyond
+`max_exact`), each labelled by a verb phrase of its most central sentence, for an analyst
+to name (`crp asks review`). Cluster ids follow first appearance in time, so the same
+input gives the same ids byte for byte.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.clustering import Agglomeration, cluster_labels, unit_rows
-from pipeline.encoder import load_vectors
+from pipeline.asks.catalogue import Ask, with_contexts
+from pipeline.asks.matcher import AskMatcher, assign, new_asks
+from pipeline.clustering import Agglomeration, unit_rows, weighted_blocks
+from pipeline.embed import reporting_frame
+from pipeline.encoder import MODEL_ID, CachedEncoder, load_vectors, vectors_model
+from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
-from pipeline.paths import Layout
+from pipeline.paths import Layout, repo_root
 from pipeline.schemas import get_table, read_table, write_table
 
 log = logging.getLogger("crp")
-LABEL_TOKEN = re.compile(r"\b[^\W\d_]{3,}(?:-[^\W\d_]+)*\b")
-
-
-@dataclass(frozen=True)
-class ClusterVocabulary:
-    """What clustering takes from the taxonomy: the addressee ids (one feature column each)
-    and the words never used in a cluster label."""
-
-    addressees: list[str]
-    stop_words: frozenset[str]
-
-    @classmethod
-    def from_taxonomy(cls, taxonomy: Taxonomy) -> ClusterVocabulary:
-        return cls(list(taxonomy.labels.addressee_types), taxonomy.label_stop_words)
+KEYS = ["doc_id", "para_no", "rec_no"]
+UNDATED = "9999-12-31"
 
 
 @dataclass(frozen=True)
 class ClusterSettings:
-    threshold: float = 0.45
+    catalogue: bool = True  # match to the catalogue of known asks (else cluster afresh)
+    gold: str = "data/gold"  # the development gold: paragraphs of the catalogue's examples
+    threshold: float = 0.45  # cosine distance where clusters stop merging, without catalogue
     linkage: str = "complete"
     weights: dict[str, float] = field(
         default_factory=lambda: {"ask": 1.0, "themes": 0.8, "addressee": 0.3}
     )
     max_exact: int = 10_000
     n_neighbors: int = 30
-    label_words: int = 4
 
     def __post_init__(self) -> None:
         if not 0 < self.threshold < 2:
@@ -72,68 +67,107 @@ class ClusterSettings:
     def agglomeration(self) -> Agglomeration:
         return Agglomeration(self.threshold, self.linkage, self.max_exact, self.n_neighbors)
 
+    @property
+    def block_weights(self) -> tuple[float, float, float]:
+        w = self.weights
+        return (w.get("ask", 1.0), w.get("themes", 0.0), w.get("addressee", 0.0))
 
-def features(
-    vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings, addressees: list[str]
-) -> np.ndarray:
-    """The weighted blocks [ask embedding | themes one-hot | addressee one-hot], L2-normalized.
+    @property
+    def gold_folder(self) -> Path:
+        folder = Path(self.gold)
+        return folder if folder.is_absolute() else repo_root() / folder
 
-    `addressees`: the addressee ids of the label contract, in a fixed order."""
-    w = settings.weights
-    themes = sorted({t for ts in recs["themes"] for t in ts})
-    index = {t: i for i, t in enumerate(themes)}
-    theme_block = np.zeros((len(recs), max(1, len(themes))), dtype=np.float32)
-    for row, ts in enumerate(recs["themes"]):
-        for t in ts:
-            theme_block[row, index[t]] = 1.0
-    to_block = np.array(
-        [[float(to == a) for a in addressees] for to in recs["to"]], dtype=np.float32
-    ).reshape(len(recs), len(addressees))
-    blocks = [
-        w.get("ask", 1.0) * unit_rows(vectors) if len(vectors) else vectors,
-        w.get("themes", 0.0) * unit_rows(theme_block),
-        w.get("addressee", 0.0) * to_block,
-    ]
-    return unit_rows(np.hstack(blocks)).astype(np.float32)
+
+def features(vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings) -> np.ndarray:
+    """The weighted blocks [ask embedding | themes one-hot | addressee one-hot]."""
+    themes, to = list(recs["themes"]), list(recs["to"])
+    return weighted_blocks(vectors, themes, to, settings.block_weights)
+
+
+def queries(
+    recs: pd.DataFrame, asks: pd.DataFrame, paragraphs: pd.DataFrame, documents: pd.DataFrame
+) -> pd.DataFrame:
+    """What the matcher reads of each recommendation: its sentence, its ask (frame
+    stripped), addressee, themes, working group and the paragraph it stands in."""
+    keys = zip(paragraphs["doc_id"], paragraphs["para_no"], strict=True)
+    text = dict(zip(keys, paragraphs["text"], strict=True))
+    groups = dict(zip(documents["doc_id"], documents["working_group"], strict=True))
+    return recs.assign(
+        ask=list(asks["ask"]),
+        working_group=[g if isinstance(g, str) else None for g in recs["doc_id"].map(groups)],
+        context=[text.get(k) for k in zip(recs["doc_id"], recs["para_no"], strict=True)],
+    )
+
+
+def give_asks(
+    query: pd.DataFrame,
+    vectors: np.ndarray,
+    matcher: AskMatcher | None,
+    settings: ClusterSettings,
+    frame: re.Pattern[str],
+) -> pd.DataFrame:
+    """ask_id, label, score and new of each recommendation: matched to the catalogue when
+    there is a matcher, else all clustered afresh as candidate new asks."""
+    if matcher is not None:
+        return assign(query, vectors, matcher, agglomeration=settings.agglomeration)
+    ids, labels = new_asks(
+        query, vectors, settings.threshold, frame, "new_", settings.agglomeration
+    )
+    return pd.DataFrame(
+        {"ask_id": ids, "label": labels, "score": np.nan, "new": True}, index=query.index
+    )
+
+
+def cluster(
+    recs: pd.DataFrame,
+    asks: pd.DataFrame,
+    vectors: np.ndarray,
+    documents: pd.DataFrame,
+    paragraphs: pd.DataFrame,
+    settings: ClusterSettings,
+    frame: re.Pattern[str],
+    matcher: AskMatcher | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The rec_clusters, clusters and recurrence tables (pure: no I/O)."""
+    recs = recs.sort_values(KEYS).reset_index(drop=True)
+    asks = asks.sort_values(KEYS).reset_index(drop=True)
+    if len(recs) == 0:
+        names = ("rec_clusters", "clusters", "recurrence")
+        return {name: get_table(name).empty() for name in names}
+    given = give_asks(queries(recs, asks, paragraphs, documents), vectors, matcher, settings, frame)
+    timeline = chronological(recs.assign(row=np.arange(len(recs))), documents)
+    ids = renumber(given["ask_id"].to_numpy(), timeline["row"].to_numpy())
+    rec_clusters = recs[KEYS].assign(
+        cluster_id=ids,
+        cluster_label=list(given["label"]),
+        ask_id=list(given["ask_id"]),
+        source=np.where(given["new"].to_numpy(dtype=bool), "new", "catalogue"),
+        score=given["score"].to_numpy(dtype=float),
+    )
+    timeline = timeline.assign(cluster_id=ids[timeline["row"].to_numpy()])
+    timeline = timeline.merge(rec_clusters[[*KEYS, "ask_id", "source", "cluster_label"]], on=KEYS)
+    central = exemplars(unit_rows(np.asarray(vectors, dtype=np.float64)), ids)
+    return {
+        "rec_clusters": rec_clusters,
+        "clusters": _clusters_table(timeline, recs, central),
+        "recurrence": _recurrence_table(timeline),
+    }
 
 
 def chronological(recs: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFrame:
     """Recommendations with their session's metadata, in the order the sessions happened."""
     meta = documents[["doc_id", "working_group", "year", "session_ordinal", "date"]]
     out = recs.merge(meta, on="doc_id", how="left")
-    out["date"] = out["date"].fillna("9999-12-31")
+    out["date"] = out["date"].fillna(UNDATED)
     return out.sort_values(["date", "doc_id", "para_no", "rec_no"], kind="stable")
 
 
-def renumber(raw: np.ndarray, order: pd.Index) -> np.ndarray:
-    """Cluster ids 1..k by first appearance in `order` (row positions, chronological)."""
-    mapping: dict[int, int] = {}
+def renumber(asks: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Cluster ids 1..k by first appearance of each ask in `order` (row positions)."""
+    mapping: dict[Any, int] = {}
     for position in order:
-        mapping.setdefault(int(raw[position]), len(mapping) + 1)
-    return np.array([mapping[int(r)] for r in raw], dtype=np.int64)
-
-
-def ctfidf_labels(
-    texts: list[str], ids: np.ndarray, n_words: int, stop: frozenset[str]
-) -> dict[int, str]:
-    """A label per cluster from its most distinctive words (class-based TF-IDF): a word's
-    share of the cluster's words × log(1 + mean words per cluster / the word's corpus count).
-    `stop`: words never used in a label (the taxonomy's cluster_labels.yaml)."""
-    counts: dict[int, Counter[str]] = {int(k): Counter() for k in sorted(set(ids.tolist()))}
-    for text, k in zip(texts, ids.tolist(), strict=True):
-        words = (w.lower() for w in LABEL_TOKEN.findall(text or ""))
-        counts[k].update(w for w in words if w not in stop)
-    totals: Counter[str] = Counter()
-    for words in counts.values():
-        totals.update(words)
-    mean_words = float(np.mean([sum(c.values()) for c in counts.values()]))
-    labels = {}
-    for k, words in counts.items():
-        size = max(sum(words.values()), 1)
-        score = {w: (n / size) * np.log(1 + mean_words / totals[w]) for w, n in words.items()}
-        top = sorted(score, key=lambda w: (-score[w], w))[:n_words]
-        labels[k] = " · ".join(top)
-    return labels
+        mapping.setdefault(asks[position], len(mapping) + 1)
+    return np.array([mapping[a] for a in asks], dtype=np.int64)
 
 
 def exemplars(x: np.ndarray, ids: np.ndarray) -> dict[int, int]:
@@ -142,58 +176,25 @@ def exemplars(x: np.ndarray, ids: np.ndarray) -> dict[int, int]:
     order = np.argsort(ids, kind="stable")
     groups = np.split(order, np.flatnonzero(np.diff(ids[order])) + 1) if len(ids) else []
     for rows in groups:
-        k = int(ids[rows[0]])
         centroid = unit_rows(x[rows].mean(axis=0, keepdims=True))[0]
         closeness = np.round(x[rows] @ centroid, 6)  # float noise must not break a tie
-        out[k] = int(rows[np.argmax(closeness)])
+        out[int(ids[rows[0]])] = int(rows[np.argmax(closeness)])
     return out
 
 
-def cluster(
-    recs: pd.DataFrame,
-    asks: pd.DataFrame,
-    vectors: np.ndarray,
-    documents: pd.DataFrame,
-    settings: ClusterSettings,
-    vocabulary: ClusterVocabulary,
-) -> dict[str, pd.DataFrame]:
-    """The rec_clusters, clusters and recurrence tables (pure: no I/O)."""
-    keys = ["doc_id", "para_no", "rec_no"]
-    recs = recs.sort_values(keys).reset_index(drop=True)
-    asks = asks.sort_values(keys).reset_index(drop=True)
-    if len(recs) == 0:
-        return {
-            name: get_table(name).empty() for name in ("rec_clusters", "clusters", "recurrence")
-        }
-    x = features(vectors, recs, settings, vocabulary.addressees)
-    timeline = chronological(recs.assign(row=np.arange(len(recs))), documents)
-    ids = renumber(cluster_labels(x, settings.agglomeration), pd.Index(timeline["row"]))
-    labels = ctfidf_labels(list(asks["ask"]), ids, settings.label_words, vocabulary.stop_words)
-    central = exemplars(x, ids)
-    rec_clusters = recs[keys].assign(cluster_id=ids, cluster_label=[labels[i] for i in ids])
-    timeline = timeline.assign(cluster_id=ids[timeline["row"].to_numpy()])
-    return {
-        "rec_clusters": rec_clusters,
-        "clusters": _clusters_table(timeline, recs, labels, central, ids),
-        "recurrence": _recurrence_table(timeline),
-    }
-
-
 def _clusters_table(
-    timeline: pd.DataFrame,
-    recs: pd.DataFrame,
-    labels: dict[int, str],
-    central: dict[int, int],
-    ids: np.ndarray,
+    timeline: pd.DataFrame, recs: pd.DataFrame, central: dict[int, int]
 ) -> pd.DataFrame:
     rows = []
     for k, group in timeline.groupby("cluster_id", sort=True):
-        dates = [d for d in group["date"] if d != "9999-12-31"]
+        dates = [d for d in group["date"] if d != UNDATED]
         rows.append(
             {
                 "cluster_id": int(k),
-                "label": labels[k],
-                "exemplar": recs.loc[central[k], "text"],
+                "ask_id": group["ask_id"].iloc[0],
+                "source": group["source"].iloc[0],
+                "label": group["cluster_label"].iloc[0],
+                "exemplar": recs.loc[central[int(k)], "text"],
                 "size": len(group),
                 "n_docs": group["doc_id"].nunique(),
                 "working_groups": sorted({str(w) for w in group["working_group"].dropna()}),
@@ -209,9 +210,11 @@ def _clusters_table(
 
 
 def _recurrence_table(timeline: pd.DataFrame) -> pd.DataFrame:
+    """Ask × session: how often each ask was made there, and whether it was new then."""
     counts = (
         timeline.groupby(["cluster_id", "doc_id"], sort=True)
         .agg(
+            ask_id=("ask_id", "first"),
             working_group=("working_group", "first"),
             year=("year", "first"),
             session_ordinal=("session_ordinal", "first"),
@@ -220,22 +223,70 @@ def _recurrence_table(timeline: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
-    counts["date"] = counts["date"].replace("9999-12-31", None)
+    counts["date"] = counts["date"].replace(UNDATED, None)
     first = counts.sort_values(["cluster_id", "date", "doc_id"]).groupby("cluster_id").head(1)
     counts["new"] = counts.index.isin(first.index)
     return counts[get_table("recurrence").columns]
 
 
+def catalogue_contexts(
+    catalogue: list[Ask], paragraphs: pd.DataFrame, gold: Path, taxonomy: Taxonomy
+) -> list[Ask]:
+    """The catalogue with each example's paragraph: from this corpus, else from the gold
+    the example was taken from (so matching does not depend on which PDFs are run)."""
+    texts = [paragraphs[["doc_id", "para_no", "text"]]]
+    if any(gold.glob("*.paragraphs.jsonl")):
+        _, rows = read_gold(gold, taxonomy.labels)
+        texts.insert(
+            0,
+            pd.DataFrame([{k: r[k] for k in ("doc_id", "para_no", "text")} for r in rows.values()]),
+        )
+    both = pd.concat(texts).drop_duplicates(["doc_id", "para_no"], keep="last")
+    return with_contexts(catalogue, both)
+
+
+def fit_matcher(
+    taxonomy: Taxonomy, paragraphs: pd.DataFrame, settings: ClusterSettings, store: Path
+) -> AskMatcher:
+    """The matcher fitted on the catalogue (its examples with their paragraphs)."""
+    catalogue = catalogue_contexts(taxonomy.asks, paragraphs, settings.gold_folder, taxonomy)
+    matcher = AskMatcher(encoder=CachedEncoder(store), frame=reporting_frame(taxonomy))
+    return matcher.fit(catalogue)
+
+
 def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """`crp cluster`: embedded recommendations → rec_clusters, clusters, recurrence tables."""
     settings = load_settings(ClusterSettings, "cluster", params)
-    recs = read_table("recommendations", layout.table("recommendations"))
-    asks = read_table("asks", layout.table("asks"))
-    documents = read_table("documents", layout.table("documents"))
-    vectors = load_vectors(layout.processed / "embeddings.safetensors")
-    vocabulary = ClusterVocabulary.from_taxonomy(stage_taxonomy("cluster", taxonomy_folder(params)))
-    tables = cluster(recs, asks, vectors, documents, settings, vocabulary)
-    for name, frame in tables.items():
+    taxonomy = stage_taxonomy("cluster", taxonomy_folder(params))
+    tables = {
+        name: read_table(name, layout.table(name))
+        for name in ("recommendations", "asks", "documents", "paragraphs")
+    }
+    vectors_path = layout.processed / "embeddings.safetensors"
+    matcher = None
+    store = layout.cache / "cluster" / "vectors.safetensors"
+    store.parent.mkdir(parents=True, exist_ok=True)  # a persist output
+    if settings.catalogue and vectors_model(vectors_path) == MODEL_ID and taxonomy.asks:
+        matcher = fit_matcher(taxonomy, tables["paragraphs"], settings, store)
+    elif settings.catalogue:
+        log.warning("cluster: asks not embedded with %s: no catalogue matching", MODEL_ID)
+    out = cluster(
+        tables["recommendations"],
+        tables["asks"],
+        load_vectors(vectors_path),
+        tables["documents"],
+        tables["paragraphs"],
+        settings,
+        reporting_frame(taxonomy),
+        matcher,
+    )
+    for name, frame in out.items():
         write_table(frame, name, layout.table(name))
-    log.info("cluster: %d recommendations in %d clusters", len(recs), len(tables["clusters"]))
-    return tables
+    matched = int((out["rec_clusters"]["source"] == "catalogue").sum())
+    log.info(
+        "cluster: %d recommendations, %d matched to the catalogue, in %d asks",
+        len(out["rec_clusters"]),
+        matched,
+        len(out["clusters"]),
+    )
+    return out

@@ -33,6 +33,38 @@ def unit_rows(x: np.ndarray) -> np.ndarray:
     return x / np.where(norms == 0, 1, norms)
 
 
+def weighted_blocks(
+    vectors: np.ndarray,
+    themes: list | tuple,
+    to: list | tuple,
+    weights: tuple[float, float, float] = (1.0, 0.8, 0.3),
+) -> np.ndarray:
+    """[ask embedding | themes one-hot | addressee one-hot], each block weighted, rows
+    L2-normalized: what two recommendations ask, on what theme, of whom. One column per
+    theme or addressee present (absent ones change no cosine)."""
+    n = len(vectors)
+    names = sorted({t for ts in themes for t in ts})
+    index = {t: i for i, t in enumerate(names)}
+    theme_block = np.zeros((n, max(1, len(names))), dtype=np.float32)
+    for row, ts in enumerate(themes):
+        for t in ts:
+            theme_block[row, index[t]] = 1.0
+    addressees = sorted(set(to))
+    to_block = np.array([[float(t == a) for a in addressees] for t in to], dtype=np.float32)
+    blocks = [
+        weights[0] * unit_rows(np.asarray(vectors, dtype=np.float32)) if n else vectors,
+        weights[1] * unit_rows(theme_block),
+        weights[2] * to_block.reshape(n, len(addressees)),
+    ]
+    return unit_rows(np.hstack(blocks)).astype(np.float32)
+
+
+def first_appearance(raw: np.ndarray) -> np.ndarray:
+    """Cluster numbers 0..k-1 in the order the rows first show them."""
+    first: dict[int, int] = {}
+    return np.array([first.setdefault(int(r), len(first)) for r in raw], dtype=np.int64)
+
+
 def linkage_tree(x: np.ndarray, settings: Agglomeration) -> np.ndarray:
     """The full merge tree (scipy linkage matrix) on cosine distances: cut it at any
     threshold without clustering again (what `--sweep` does)."""
@@ -69,9 +101,7 @@ def cut_tree(tree: np.ndarray, threshold: float) -> np.ndarray:
     return fcluster(tree, t=np.nextafter(threshold, 0), criterion="distance").astype(np.int64) - 1
 
 
-def _agglomerative(
-    x: np.ndarray, settings: Agglomeration, connectivity: Any = None
-) -> np.ndarray:
+def _agglomerative(x: np.ndarray, settings: Agglomeration, connectivity: Any = None) -> np.ndarray:
     if len(x) == 1:
         return np.zeros(1, dtype=np.int64)
     if connectivity is None:

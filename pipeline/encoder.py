@@ -159,3 +159,13 @@ def save_vectors(
 
 def load_vectors(path: Path) -> np.ndarray:
     return load_file(str(path))["vectors"]
+
+
+def vectors_model(path: Path) -> str | None:
+    """The model a vector file was written by (its metadata), or None if there is none."""
+    if not path.exists():
+        return None
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="numpy") as handle:
+        return (handle.metadata() or {}).get("model")

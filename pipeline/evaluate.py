@@ -29,6 +29,7 @@ from pipeline.paths import Layout
 from pipeline.schemas import read_table
 from pipeline.scoring import (
     SET_FIELDS,
+    match_recommendations,
     score_clusters,
     score_extraction,
     score_recommendations,
@@ -132,7 +133,6 @@ def sweep(
     recs: pd.DataFrame,
     vectors: np.ndarray,
     settings: ClusterSettings,
-    addressees: list[str],
     gold: Gold,
     thresholds: tuple[float, ...] = SWEEP_THRESHOLDS,
 ) -> pd.DataFrame:
@@ -149,7 +149,7 @@ def sweep(
     if len(recs) == 0:  # no gold document in this corpus: nothing to score
         log.warning("evaluate --sweep: no recommendation of a gold document to score")
         return pd.DataFrame(columns=["threshold", "ari", "v_measure", "n_clusters"])
-    x = features(vectors, recs, settings, addressees)
+    x = features(vectors, recs, settings)
     agglomeration = settings.agglomeration
     tree = linkage_tree(x, agglomeration) if 1 < len(x) <= settings.max_exact else None
     rows = []
@@ -222,6 +222,46 @@ def tagger_cv(
     return summary, results["leave_one_out"][shipped][1]
 
 
+def asks_cv(
+    layout: Layout, params: dict[str, Any], taxonomy: Taxonomy, gold: Gold
+) -> dict[str, Any]:
+    """The catalogue matcher leave-one-session-out on the pipeline's own recommendations of
+    the gold documents: ARI and V-measure against the gold asks, share matched, precision
+    of the matches (pipeline.asks.validation)."""
+    from pipeline.asks.matcher import AskMatcher
+    from pipeline.asks.validation import leave_one_session_out, match_quality
+    from pipeline.cluster import ClusterSettings, catalogue_contexts, queries
+    from pipeline.embed import reporting_frame
+    from pipeline.encoder import CachedEncoder
+
+    settings = load_settings(ClusterSettings, "cluster", params)
+    names = ("recommendations", "asks", "paragraphs", "documents")
+    t = read_tables(layout.processed, names)
+    keys = ["doc_id", "para_no", "rec_no"]
+    recs, asks = (t[n].sort_values(keys).reset_index(drop=True) for n in names[:2])
+    vectors = load_vectors(layout.processed / "embeddings.safetensors")
+    query = queries(recs, asks, t["paragraphs"], t["documents"])
+    catalogue = catalogue_contexts(taxonomy.asks, t["paragraphs"], settings.gold_folder, taxonomy)
+    encoder = CachedEncoder(layout.cache / "evaluate" / "vectors.safetensors")
+    frame = reporting_frame(taxonomy)
+    sessions = sorted({d for d, _ in gold} & set(query["doc_id"]))
+    assigned = leave_one_session_out(
+        query, vectors, catalogue, lambda: AskMatcher(encoder=encoder, frame=frame), sessions
+    )
+    ids = {a: i for i, a in enumerate(sorted(set(assigned["ask_id"])), start=1)}
+    clusters = assigned.assign(cluster_id=assigned["ask_id"].map(ids))
+    gold_cluster = {
+        (p["doc_id"], int(p["para_no"]), int(p["rec_no"])): g["cluster"]
+        for g, p, _ in match_recommendations(recs, gold)
+        if p is not None
+    }
+    return {
+        **score_clusters(recs, clusters, gold),
+        **match_quality(assigned, gold_cluster),
+        "sessions": len(sessions),
+    }
+
+
 def main(
     layout: Layout, params: dict[str, Any], thresholds: bool = True, cv: bool = False
 ) -> dict[str, Any]:
@@ -238,17 +278,25 @@ def main(
     if cv:
         (layout.cache / "evaluate").mkdir(parents=True, exist_ok=True)  # a persist output
         scores, lodo_per_label = tagger_cv(layout, params, taxonomy)
-        _write_json(layout.metrics / "cv.json", {"tagger": scores})
+        asks = {"leave_one_session_out": asks_cv(layout, params, taxonomy, gold)}
+        _write_json(layout.metrics / "cv.json", {"tagger": scores, "asks": asks})
         lodo_per_label.to_csv(layout.metrics / "per_label.csv", index=False, float_format="%.4f")
         for line in cv_lines(scores):
             log.info(line)
+        a = asks["leave_one_session_out"]
+        log.info(
+            "asks (leave-one-session-out): ARI=%.3f V=%.3f matched=%.2f precision=%.2f",
+            a["ari"],
+            a["v_measure"],
+            a["matched_share"],
+            a["match_precision"],
+        )
     if thresholds:
         settings = load_settings(ClusterSettings, "cluster", params)
         table = sweep(
             tables["recommendations"],
             load_vectors(layout.processed / "embeddings.safetensors"),
             settings,
-            list(taxonomy.labels.addressee_types),
             gold,
         )
         table.to_csv(layout.metrics / "cluster_sweep.csv", index=False, float_format="%.4f")

@@ -40,9 +40,7 @@ def environment() -> Environment:
     )
 
 
-def render(
-    layout: Layout, cache_dir: Path | None = None, taxonomy: Taxonomy | None = None
-) -> Path:
+def render(layout: Layout, cache_dir: Path | None = None, taxonomy: Taxonomy | None = None) -> Path:
     """Write the site into layout.reports; returns the path of index.html.
 
     With `cache_dir`, a document page whose inputs are unchanged is copied from the last

@@ -229,5 +229,3 @@ def recurring(site: SiteData, index: ThemeIndex, limit: int = 15) -> list[dict[s
                 }
             )
     return sorted(rows, key=lambda r: (-r["n_sessions"], -r["size"], r["label"]))[:limit]
-
-

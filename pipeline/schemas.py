@@ -174,19 +174,27 @@ TABLES: dict[str, Table] = {
         _table(
             "rec_clusters",
             ("doc_id", "para_no", "rec_no"),
-            "The cluster of every recommendation, with the cluster's label.",
+            "The ask of every recommendation: its cluster, the ask's id and label, whether it "
+            "was matched to the catalogue of known asks (source=catalogue, with the matcher's "
+            "score) or grouped with other unmatched ones as a candidate new ask (source=new).",
             doc_id=STR,
             para_no=INT,
             rec_no=INT,
             cluster_id=INT,
             cluster_label=STR,
+            ask_id=STR,
+            source=STR,
+            score=FLOAT,
         ),
         _table(
             "clusters",
             ("cluster_id",),
-            "One row per cluster of recommendations: a label from its most distinctive words, "
-            "its most central sentence, where and when it was asked, by whom and of whom.",
+            "One row per ask made in the corpus: a catalogue ask (its label) or a candidate new "
+            "ask (labelled by a verb phrase of its most central sentence), that sentence, "
+            "where and when it was asked, by whom and of whom.",
             cluster_id=INT,
+            ask_id=STR,
+            source=STR,
             label=STR,
             exemplar=STR,
             size=INT,
@@ -202,8 +210,10 @@ TABLES: dict[str, Table] = {
         _table(
             "recurrence",
             ("cluster_id", "doc_id"),
-            "Cluster × session counts; `new` marks the session where a cluster first appears.",
+            "Ask × session counts; `new` marks the session where an ask was first raised, "
+            "the other rows the sessions it was raised in again.",
             cluster_id=INT,
+            ask_id=STR,
             doc_id=STR,
             working_group=STR,
             year=INT,

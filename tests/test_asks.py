@@ -8,17 +8,15 @@ import re
 import pandas as pd
 import pytest
 
-from pipeline.asks import (
-    AskMatcher,
-    CatalogueError,
-    assign,
-    load_catalogue,
-    new_ask_label,
-    parse_catalogue,
-    with_contexts,
-    without_docs,
-)
-from pipeline.embed import MiniLM
+from pipeline.asks.catalogue import asks_from_data, with_contexts, without_docs
+from pipeline.asks.labels import new_ask_label
+from pipeline.asks.matcher import AskMatcher, assign
+from pipeline.embed import reporting_frame
+from pipeline.encoder import MiniLM
+from pipeline.knowledge.taxonomy import TaxonomyError, load_taxonomy
+
+TAXONOMY = load_taxonomy(parts=["labels", "recommendations", "asks"])
+FRAME = reporting_frame(TAXONOMY)
 
 # id: (label, definition, themes, addressee, examples as (session, addressee, sentence))
 ASKS = {
@@ -122,14 +120,8 @@ def catalogue_data() -> dict:
     }
 
 
-THEMES = {
-    "parts_components", "destruction_disposal", "capacity_building",
-    "civil_society_participation", "victims_survivors", "youth", "human_rights",
-}  # fmt: skip
-
-
 def catalogue_of() -> list:
-    return parse_catalogue(catalogue_data(), "fixture", themes=THEMES)
+    return asks_from_data(catalogue_data(), TAXONOMY.labels, "fixture")
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +131,7 @@ def encoder() -> MiniLM:
 
 @pytest.fixture(scope="module")
 def matcher(encoder: MiniLM) -> AskMatcher:
-    return AskMatcher(encoder=encoder).fit(catalogue_of())
+    return AskMatcher(encoder=encoder, frame=FRAME).fit(catalogue_of())
 
 
 def recs(*texts: str, to: str = "states") -> pd.DataFrame:
@@ -170,7 +162,7 @@ def test_asks_unrelated_sentence_matches_none(matcher: AskMatcher) -> None:
 
 
 def test_asks_fit_is_deterministic(encoder: MiniLM, matcher: AskMatcher) -> None:
-    again = AskMatcher(encoder=encoder).fit(catalogue_of())
+    again = AskMatcher(encoder=encoder, frame=FRAME).fit(catalogue_of())
     assert again.to_json() == matcher.to_json()
     sample = recs("States should destroy the weapons they seize.", "Train judges.")
     pd.testing.assert_frame_equal(again.match(sample), matcher.match(sample))
@@ -180,7 +172,7 @@ def test_asks_weights_round_trip_through_json(encoder: MiniLM, matcher: AskMatch
     text = matcher.to_json()
     data = json.loads(text)  # plain JSON: lists and numbers, nothing pickled
     assert set(data["learned"]) == {"rank_", "threshold_", "new_threshold_", "feature_names_"}
-    restored = AskMatcher.from_json(text, encoder=encoder).index(catalogue_of())
+    restored = AskMatcher.from_json(text, encoder=encoder, frame=FRAME).index(catalogue_of())
     assert restored.to_json() == text
     sample = recs("States should destroy the weapons they seize.", "Judges need training.")
     pd.testing.assert_frame_equal(restored.match(sample), matcher.match(sample))
@@ -188,21 +180,21 @@ def test_asks_weights_round_trip_through_json(encoder: MiniLM, matcher: AskMatch
 
 def test_asks_matching_needs_a_fitted_or_indexed_matcher(encoder: MiniLM) -> None:
     with pytest.raises(Exception, match="fit it, or index a catalogue"):
-        AskMatcher(encoder=encoder).match(recs("Mark parts."))
+        AskMatcher(encoder=encoder, frame=FRAME).match(recs("Mark parts."))
 
 
 def test_asks_bad_parameters_are_named(encoder: MiniLM) -> None:
     with pytest.raises(ValueError, match="model='svm'"):
-        AskMatcher(encoder=encoder, model="svm").fit(catalogue_of())
+        AskMatcher(encoder=encoder, frame=FRAME, model="svm").fit(catalogue_of())
     with pytest.raises(ValueError, match="unknown \\['cosine'\\]"):
-        AskMatcher(encoder=encoder, features=("emb_max", "cosine")).fit(catalogue_of())
+        AskMatcher(encoder=encoder, frame=FRAME, features=("emb_max", "cosine")).fit(catalogue_of())
 
 
 def test_asks_session_left_out_is_in_nothing_fitted(encoder: MiniLM) -> None:
     rest = without_docs(catalogue_of(), ["a"])
     assert "compensate_victims" not in {a.id for a in rest}  # its only example was a's
     assert all(e.doc_id != "a" for ask in rest for e in ask.examples)
-    fitted = AskMatcher(encoder=encoder).fit(rest)
+    fitted = AskMatcher(encoder=encoder, frame=FRAME).fit(rest)
     vocabulary = fitted.index_.tfidf.vocabulary_
     assert "confiscat" not in vocabulary  # a word of session a only
     assert "receiver" in vocabulary  # a word of session b
@@ -212,7 +204,7 @@ def test_asks_contexts_come_from_paragraphs() -> None:
     catalogue = catalogue_data()
     catalogue["asks"][0]["examples"][0]["para_no"] = 7
     paragraphs = pd.DataFrame({"doc_id": ["a"], "para_no": [7], "text": ["The paragraph."]})
-    got = with_contexts(parse_catalogue(catalogue, "fixture"), paragraphs)
+    got = with_contexts(asks_from_data(catalogue, TAXONOMY.labels), paragraphs)
     assert got[0].examples[0].context == "The paragraph."
     assert got[0].examples[1].context is None
 
@@ -220,29 +212,46 @@ def test_asks_contexts_come_from_paragraphs() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: d["asks"][1].pop("examples"), r"ask #2 \('destroy_weapons'\): lacks examples"),
-        (lambda d: d["asks"][2].update(id="mark_parts"), r"ask #3 .* used by an earlier entry"),
+        (lambda d: d["asks"][1].pop("examples"), r"asks\.1\.examples: required key missing"),
+        (
+            lambda d: d["asks"][2].update(id="mark_parts"),
+            r"asks\.2\.id: ask id 'mark_parts' is used by an earlier ask",
+        ),
         (
             lambda d: d["asks"][0].update(themes=["ghosts"]),
-            r"ask #1 \('mark_parts'\): unknown theme 'ghosts'",
+            r"asks\.0\.themes\.0: unknown theme 'ghosts'",
         ),
         (
             lambda d: d["asks"][3]["examples"][1].pop("doc_id"),
-            r"ask #4 \('publish_reviews'\): example 2 needs the doc_id",
+            r"asks\.3\.examples\.1\.doc_id: required key missing",
         ),
         (
             lambda d: d["asks"][3]["examples"][0].update(doc_id="z"),
-            r"ask #4 .*: example 1: add z with its working group to documents",
+            r"asks\.3\.examples\.0\.doc_id: add z with its working group to `documents:`",
         ),
-        (lambda d: d["asks"].append("mark_parts"), r"ask #8: is not a mapping"),
-        (lambda d: d["asks"][4].update(id="Bad Id"), r"ask #5 \('Bad Id'\): id must be snake"),
+        (lambda d: d["asks"].append("mark_parts"), r"asks\.7: Input should be a valid dict"),
+        (
+            lambda d: d["asks"][4].update(id="Bad Id"),
+            r"asks\.4\.id: ask id 'Bad Id' must be snake_case",
+        ),
     ],
 )
-def test_asks_malformed_entry_is_refused_by_name(change, message: str) -> None:
+def test_asks_malformed_entry_is_refused_with_file_line_and_key(change, message, tmp_path):
+    import shutil
+
+    import yaml
+
+    from pipeline.paths import TAXONOMY_DIR
+
+    folder = tmp_path / "taxonomy"
+    shutil.copytree(TAXONOMY_DIR, folder)
     data = catalogue_data()
     change(data)
-    with pytest.raises(CatalogueError, match=message):
-        parse_catalogue(data, "asks.yaml", themes=THEMES)
+    (folder / "asks.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    with pytest.raises(TaxonomyError, match=r"asks\.yaml:(\d+): " + message) as info:
+        load_taxonomy(folder, parts=["asks"])
+    line = re.search(r"asks\.yaml:(\d+)", str(info.value))
+    assert line and int(line.group(1)) > 1  # the parser's line, not a guess
 
 
 @pytest.mark.parametrize(
@@ -284,7 +293,7 @@ def test_asks_malformed_entry_is_refused_by_name(change, message: str) -> None:
     ],
 )
 def test_asks_new_ask_label_is_a_verb_phrase(sentence: str, label: str) -> None:
-    assert new_ask_label(sentence) == label
+    assert new_ask_label(sentence, FRAME) == label
 
 
 def test_asks_assign_clusters_what_matches_nothing(matcher: AskMatcher, encoder: MiniLM) -> None:
@@ -309,7 +318,7 @@ def test_asks_assign_clusters_what_matches_nothing(matcher: AskMatcher, encoder:
 def test_asks_shipped_catalogue_is_valid_and_readable() -> None:
     from pipeline.paths import repo_root
 
-    catalogue = load_catalogue()
+    catalogue = TAXONOMY.asks
     clusters = re.findall(
         r"^- `([a-z0-9_]+)`", (repo_root() / "data/gold/CLUSTERS.md").read_text(), re.M
     )

@@ -8,12 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.cluster import ClusterSettings, ClusterVocabulary, cluster, ctfidf_labels
+from pipeline.cluster import ClusterSettings, cluster
 from pipeline.clustering import Agglomeration, cluster_labels, cosine_pdist, neighbour_graph
 from pipeline.embed import asks_table, reporting_frame, tfidf_vectors
-from pipeline.knowledge.taxonomy import load_taxonomy, stage_taxonomy
+from pipeline.knowledge.taxonomy import load_taxonomy
 
-VOCABULARY = ClusterVocabulary.from_taxonomy(stage_taxonomy("cluster"))
 FRAME = reporting_frame(load_taxonomy(parts=["recommendations"]))
 
 TEXTS = [
@@ -63,13 +62,15 @@ def recs(texts: list[str]) -> pd.DataFrame:
 def run(texts: list[str], settings: ClusterSettings | None = None) -> dict[str, pd.DataFrame]:
     table = recs(texts)
     asks = asks_table(table, FRAME)
+    paragraphs = table[["doc_id", "para_no", "text"]]
     return cluster(
         table,
         asks,
         tfidf_vectors(list(asks["ask"]), 32),
         DOCS,
-        settings or ClusterSettings(threshold=0.6),
-        VOCABULARY,
+        paragraphs,
+        settings or ClusterSettings(threshold=0.6, catalogue=False),
+        FRAME,
     )
 
 
@@ -88,12 +89,15 @@ def test_cluster_is_deterministic_and_ids_follow_time():
     assert a["rec_clusters"].set_index("para_no").loc[1, "cluster_id"] == 1
 
 
-def test_cluster_labels_are_words_and_exemplars_are_members():
+def test_cluster_labels_are_verb_phrases_and_exemplars_are_members():
     out = run(TEXTS)
+    labels = out["clusters"].set_index("cluster_id")["label"]
+    ids = out["rec_clusters"].set_index("para_no")["cluster_id"]
+    assert labels[ids[1]] in ("Mark firearms at the time of import", "Mark imported firearms")
+    assert labels[ids[5]] == "Hold a session on corruption"
     for row in out["clusters"].itertuples():
-        words = row.label.split(" · ")
-        assert words and all(w.isalpha() or "-" in w for w in words), row.label
-        assert not {"the", "and", "to", "of"} & set(words)
+        assert "·" not in row.label and row.label[0].isupper(), row.label  # never a word bag
+        assert row.source == "new" and row.ask_id.startswith("new_")
         members = out["rec_clusters"][out["rec_clusters"]["cluster_id"] == row.cluster_id]
         assert row.exemplar in set(recs(TEXTS).set_index("para_no").loc[members["para_no"], "text"])
 
@@ -119,7 +123,7 @@ def test_cluster_degenerate_inputs_give_valid_tables(texts):
 
 
 def test_cluster_beyond_max_exact_uses_a_neighbour_graph_with_the_same_result(caplog):
-    settings = ClusterSettings(threshold=0.6)
+    settings = ClusterSettings(threshold=0.6, catalogue=False)
     exact = run(TEXTS * 4, settings)["rec_clusters"]["cluster_id"]
     with caplog.at_level("INFO", logger="crp"):
         graph = run(TEXTS * 4, replace(settings, max_exact=6, n_neighbors=5))["rec_clusters"][
@@ -170,25 +174,6 @@ def test_identical_rows_are_clustered_once_with_the_same_partition():
             assert len(set(ours[np.all(x == x[0], axis=1)])) == 1
 
 
-def test_labels_never_use_the_words_of_cluster_labels_yaml():
-    stop = VOCABULARY.stop_words
-    assert {"the", "should", "off", "states", "ensure"} <= stop  # grammar, quoted, boilerplate
-    texts = ["States should ensure the marking of firearms.", "States should train judges."]
-    labels = ctfidf_labels(texts, np.array([1, 2]), 10, stop)
-    assert labels[1].split(" · ") == ["firearms", "marking"]
-    assert labels[2].split(" · ") == ["judges", "train"]
-
-
-def test_ctfidf_prefers_words_distinctive_of_the_cluster():
-    labels = ctfidf_labels(
-        ["mark firearms", "mark imported firearms", "train judges"],
-        np.array([1, 1, 2]),
-        2,
-        VOCABULARY.stop_words,
-    )
-    assert "firearms" in labels[1] and "judges" in labels[2]
-
-
 def test_cluster_settings_validate_themselves():
     with pytest.raises(ValueError, match="weights"):
         ClusterSettings(weights={"colour": 1.0})
@@ -199,11 +184,5 @@ def test_sweep_without_gold_documents_is_empty_not_an_error():
 
     table = recs(TEXTS)
     asks = asks_table(table, FRAME)
-    out = sweep(
-        table,
-        tfidf_vectors(list(asks["ask"]), 32),
-        ClusterSettings(),
-        VOCABULARY.addressees,
-        gold={("other", 1): {}},
-    )
+    out = sweep(table, tfidf_vectors(list(asks["ask"]), 32), ClusterSettings(), {("other", 1): {}})
     assert out.empty and list(out.columns) == ["threshold", "ari", "v_measure", "n_clusters"]

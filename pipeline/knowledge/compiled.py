@@ -86,3 +86,28 @@ class Actors:
     abbreviations: list[str]
     case_sensitive: list[str]
     organization_patterns: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A recommendation of the catalogue: what it asks, in a session's own words."""
+
+    doc_id: str
+    text: str
+    to: str = "unspecified"
+    themes: tuple[str, ...] = ()
+    para_no: int | None = None
+    working_group: str | None = None
+    context: str | None = None  # its paragraph (not stored in the YAML: see with_contexts)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A known ask of asks.yaml: what recommendations of several sessions ask for."""
+
+    id: str
+    label: str
+    definition: str
+    themes: tuple[str, ...]
+    addressee: str
+    examples: tuple[Example, ...]

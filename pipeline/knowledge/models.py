@@ -162,9 +162,26 @@ class RecommendationsFile(Strict):
     frame: str
 
 
-class ClusterLabelsFile(Strict):
-    function_words: list[str] = Field(default_factory=list)
-    boilerplate: list[str] = Field(default_factory=list)
+class AskExampleSpec(Strict):
+    doc_id: str  # the session it comes from (left out when that session is scored)
+    text: str
+    to: str = "unspecified"
+    themes: list[str] = Field(default_factory=list)
+    para_no: int | None = None
+
+
+class AskSpec(Strict):
+    id: str
+    label: str
+    definition: str
+    themes: list[str] = Field(default_factory=list)
+    addressee: str = "unspecified"
+    examples: list[AskExampleSpec] = Field(min_length=1)
+
+
+class AsksFile(Strict):
+    documents: dict[str, str] = Field(default_factory=dict)  # doc_id → working group id
+    asks: list[AskSpec]
 
 
 class CountrySpec(Strict):

@@ -15,6 +15,8 @@ from typing import Any
 from pipeline.knowledge import models as m
 from pipeline.knowledge.compiled import (
     Actors,
+    Ask,
+    Example,
     Instrument,
     Meetings,
     Organization,
@@ -40,7 +42,7 @@ PART_FILES: dict[str, tuple[str, ...]] = {
     "articles": ("articles.yaml", "labels.yaml"),
     "actors": ("actors.yaml", "labels.yaml"),
     "recommendations": ("recommendations.yaml", "labels.yaml"),
-    "cluster_labels": ("cluster_labels.yaml",),
+    "asks": ("asks.yaml", "labels.yaml"),
 }
 
 
@@ -278,11 +280,6 @@ def _compiles(source: Source, loc: Loc, regex: str) -> None:
         raise source.error(loc, f"not a valid regular expression: {exc}") from None
 
 
-def load_stop_words(folder: Path) -> frozenset[str]:
-    spec = _read(folder, "cluster_labels.yaml", m.ClusterLabelsFile)[1]
-    return frozenset(w.lower() for w in [*spec.function_words, *spec.boilerplate])
-
-
 def load_countries(folder: Path) -> dict[str, list[str]]:
     source, spec = _read(folder, "gazetteers/countries.yaml", m.CountriesFile)
     out = {c.name: list(c.aliases) for c in spec.countries}
@@ -322,3 +319,56 @@ def check_ids(source: Source, loc: Loc, values: list[str], ids: dict[str, str], 
 
 
 __all__ = ["PART_FILES", "TaxonomyError", "check_ids", "is_acronym"]
+
+
+def load_asks(folder: Path, labels: m.Labels) -> list[Ask]:
+    """The catalogue of known asks (asks.yaml), ids checked against labels.yaml."""
+    source = read_source(folder / "asks.yaml")
+    return asks_from_source(source, labels)
+
+
+def asks_from_source(source: Source, labels: m.Labels) -> list[Ask]:
+    """Asks from a parsed catalogue: each id once, snake_case; themes, addressees and
+    working groups known; every example's session listed under `documents`."""
+    spec = m.parse(source, m.AsksFile)
+    for doc_id, group in spec.documents.items():
+        _known(source, ("documents", doc_id), group, labels.working_groups, "working group")
+    asks, seen = [], set()
+    for i, ask in enumerate(spec.asks):
+        loc: Loc = ("asks", i)
+        if not ID_RE.match(ask.id) or ask.id in seen:
+            problem = "is used by an earlier ask" if ask.id in seen else "must be snake_case"
+            raise source.error((*loc, "id"), f"ask id {ask.id!r} {problem}")
+        seen.add(ask.id)
+        check_ids(source, (*loc, "themes"), ask.themes, labels.themes, "theme")
+        _known(source, (*loc, "addressee"), ask.addressee, labels.addressee_types, "addressee")
+        asks.append(
+            Ask(
+                ask.id,
+                ask.label.strip(),
+                ask.definition.strip(),
+                tuple(ask.themes),
+                ask.addressee,
+                _examples(source, loc, ask, spec.documents, labels),
+            )
+        )
+    return asks
+
+
+def _examples(
+    source: Source, loc: Loc, ask: m.AskSpec, documents: dict[str, str], labels: m.Labels
+) -> tuple[Example, ...]:
+    out = []
+    for k, ex in enumerate(ask.examples):
+        where: Loc = (*loc, "examples", k)
+        if documents and ex.doc_id not in documents:
+            raise source.error(
+                (*where, "doc_id"), f"add {ex.doc_id} with its working group to `documents:`"
+            )
+        check_ids(source, (*where, "themes"), ex.themes, labels.themes, "theme")
+        _known(source, (*where, "to"), ex.to, labels.addressee_types, "addressee")
+        text = " ".join(ex.text.split())
+        out.append(
+            Example(ex.doc_id, text, ex.to, tuple(ex.themes), ex.para_no, documents.get(ex.doc_id))
+        )
+    return tuple(out)

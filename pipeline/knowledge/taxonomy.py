@@ -22,6 +22,7 @@ from pipeline.knowledge import models as m
 from pipeline.knowledge import parts as p
 from pipeline.knowledge.compiled import (
     Actors,
+    Ask,
     Instrument,
     Meetings,
     Organization,
@@ -48,11 +49,12 @@ STAGE_PARTS: dict[str, tuple[str, ...]] = {
     ),
     "tag": (),
     "embed": ("recommendations",),
-    "cluster": ("labels", "cluster_labels"),
+    "cluster": ("labels", "recommendations", "asks"),
     "tables": (),
     "report": ("labels", "working_groups", "themes", "articles"),
-    "evaluate": (  # cross-validation compiles the tagger as build_tagger does
+    "evaluate": (  # cross-validation compiles the tagger and fits the matcher as stages do
         "labels",
+        "asks",
         "working_groups",
         "themes",
         "articles",
@@ -145,9 +147,9 @@ class Taxonomy:
         return p.load_recommendations(self.folder, self._labels)
 
     @cached_property
-    def _cluster_labels(self) -> frozenset[str]:
-        self._need("cluster_labels")
-        return p.load_stop_words(self.folder)
+    def _asks(self) -> list[Ask]:
+        self._need("asks")
+        return p.load_asks(self.folder, self._labels)
 
     # -- what stages use ----------------------------------------------------------------
     @property
@@ -225,8 +227,9 @@ class Taxonomy:
         return self._recommendations
 
     @property
-    def label_stop_words(self) -> frozenset[str]:
-        return self._cluster_labels
+    def asks(self) -> list[Ask]:
+        """The catalogue of known asks (asks.yaml)."""
+        return self._asks
 
 
 _WORD = re.compile(r"[^\W\d_]+")

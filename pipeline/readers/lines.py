@@ -160,11 +160,7 @@ def _word_gaps(row: list[Char]) -> list[float]:
     """The gaps between consecutive glyphs of a row (sorted by x) wide enough to be word
     spaces or wider."""
     visible = [c for c in row if not c.text.isspace()]
-    return [
-        b.x0 - a.x1
-        for a, b in pairwise(visible)
-        if b.x0 - a.x1 > 0.2 * min(a.size, b.size)
-    ]
+    return [b.x0 - a.x1 for a, b in pairwise(visible) if b.x0 - a.x1 > 0.2 * min(a.size, b.size)]
 
 
 def _column_gap(gap: float, size: float, spaces: list[float]) -> bool:

@@ -87,9 +87,7 @@ class Corpus:
         return sorted({p.doc_id for p in self.paragraphs})
 
 
-def tag_gold(
-    nlp: Language, gold_dir: Path, labels: Labels, headings: bool = False
-) -> list[Tagged]:
+def tag_gold(nlp: Language, gold_dir: Path, labels: Labels, headings: bool = False) -> list[Tagged]:
     """Every gold paragraph through the rule tagger, document by document, in order;
     with `headings`, each paragraph's sub-heading is set (`doc._.heading`)."""
     docs_meta, gold = read_gold(gold_dir, labels)

@@ -20,53 +20,33 @@ Pure: no I/O beyond reading the catalogue. The encoder is any object with `encod
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from pipeline.ask_catalogue import (
-    Ask,
-    CatalogueError,
-    Example,
-    load_catalogue,
-    parse_catalogue,
-    with_contexts,
-    without_docs,
-)
-from pipeline.ask_features import (
+from pipeline.asks.catalogue import Ask, CatalogueError, without_docs
+from pipeline.asks.features import (
     DEFAULT_FEATURES,
-    EXAMPLE_ONLY,
     FEATURES,
     AskIndex,
     Query,
-    ask_text,
     catalogue_frame,
     encode,
     unit_rows,
 )
-from pipeline.ask_labels import new_ask_label
+from pipeline.asks.labels import new_ask_label
+from pipeline.clustering import (
+    Agglomeration,
+    cluster_labels,
+    first_appearance,
+    weighted_blocks,
+)
 from pipeline.errors import PipelineError
 
-__all__ = [
-    "DEFAULT_FEATURES",
-    "EXAMPLE_ONLY",
-    "FEATURES",
-    "Ask",
-    "AskMatcher",
-    "CatalogueError",
-    "Example",
-    "ask_text",
-    "assign",
-    "cluster_new",
-    "load_catalogue",
-    "new_ask_label",
-    "parse_catalogue",
-    "with_contexts",
-    "without_docs",
-]
 NEW_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)  # tried for clustering what matches nothing
 
 
@@ -111,8 +91,10 @@ class AskMatcher:
         candidates: int = 10,
         C: float = 1.0,  # noqa: N803  (scikit-learn's name)
         random_state: int = 0,
+        frame: re.Pattern[str] | None = None,
     ) -> None:
         self.encoder = encoder
+        self.frame = frame
         self.model = model
         self.features = features
         self.threshold = threshold
@@ -166,16 +148,16 @@ class AskMatcher:
         return self.index(catalogue)
 
     def _folds(self, catalogue: Sequence[Ask]) -> list[_Fold]:
-        frame = catalogue_frame(catalogue)
+        table = catalogue_frame(catalogue)
         folds = []
-        for doc in sorted(set(frame["doc_id"])):
+        for doc in sorted(set(table["doc_id"])):
             rest = without_docs(catalogue, [doc])
             if not rest:
                 continue
-            queries = frame[frame["doc_id"] == doc]
-            query = Query.of(queries)
+            queries = table[table["doc_id"] == doc]
+            query = Query.of(queries, self.frame)
             vectors = encode(self.encoder, query.asks)
-            index = AskIndex(rest, self.encoder, self.features)
+            index = AskIndex(rest, self.encoder, self.features, self.frame)
             cand, x = index.features(query, vectors, self.feature_names_, self.candidates)
             ids = np.array(index.ids)[cand]
             folds.append(_Fold(x, ids, queries["gold"].to_numpy(), query, vectors))
@@ -211,7 +193,7 @@ class AskMatcher:
     def index(self, catalogue: Sequence[Ask]) -> AskMatcher:
         """Prepare `catalogue` for matching with the weights learned (no retraining): a
         catalogue an analyst extended is matched against at once."""
-        self.index_ = AskIndex(catalogue, self.encoder, self.features)
+        self.index_ = AskIndex(catalogue, self.encoder, self.features, self.frame)
         return self
 
     def _train(self, folds: list[_Fold]) -> dict[str, Any]:
@@ -242,7 +224,7 @@ class AskMatcher:
         """(candidate ask positions in the index n×k, their scores n×k)."""
         if not hasattr(self, "index_"):
             raise PipelineError("AskMatcher: fit it, or index a catalogue, before matching")
-        query = Query.of(recs)
+        query = Query.of(recs, self.frame)
         vectors = encode(self.encoder, query.asks) if vectors is None else unit_rows(vectors)
         cand, x = self.index_.features(query, vectors, self.feature_names_, self.candidates)
         return cand, self._rank(x, self.rank_).reshape(cand.shape)
@@ -272,7 +254,8 @@ class AskMatcher:
 
     def to_json(self) -> str:
         """Parameters and learned weights as JSON (not the encoder, not the catalogue)."""
-        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and k != "encoder"}
+        skip = ("encoder", "frame")  # given again when loading, with the catalogue
+        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and k not in skip}
         params["features"] = list(self.features)
         learned = {
             k: getattr(self, k) for k in ("feature_names_", "rank_", "threshold_", "new_threshold_")
@@ -280,10 +263,12 @@ class AskMatcher:
         return json.dumps({"params": params, "learned": learned}, indent=1, sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str, encoder: Any = None) -> AskMatcher:
+    def from_json(
+        cls, text: str, encoder: Any = None, frame: re.Pattern[str] | None = None
+    ) -> AskMatcher:
         """A matcher with the weights of `to_json`; `index(catalogue)` it before matching."""
         data = json.loads(text)
-        matcher = cls(encoder=encoder, **data["params"])
+        matcher = cls(encoder=encoder, frame=frame, **data["params"])
         for key, value in data["learned"].items():
             setattr(matcher, key, value)
         return matcher
@@ -315,42 +300,50 @@ def choose_threshold(
     return float(round(chosen[len(chosen) // 2], 6)) if chosen else float(grid[-1])
 
 
-ADDRESSEES = ("states", "unodc", "working_group", "civil_society", "private_sector", "unspecified")
-
-
 def cluster_new(
     vectors: np.ndarray,
     themes: Sequence[Sequence[str]],
     to: Sequence[str],
     threshold: float = 0.45,
     weights: tuple[float, float, float] = (1.0, 0.8, 0.3),
+    agglomeration: Agglomeration | None = None,
 ) -> np.ndarray:
     """Cluster (0..k-1, by first appearance) of each unmatched recommendation: the `cluster`
-    stage's method, agglomerative with complete linkage and a cosine distance threshold on
-    [ask embedding | themes one-hot | addressee one-hot], the blocks weighted. Threshold 0
-    keeps every recommendation apart but for identical rows."""
-    from scipy.cluster.hierarchy import fcluster, linkage
+    stage's method (pipeline.clustering: a cosine distance threshold, complete linkage by
+    default, a neighbour graph beyond what a distance matrix allows) on the weighted blocks
+    [ask embedding | themes | addressee]. Threshold 0 keeps every recommendation apart
+    but for identical rows."""
+    if len(vectors) <= 1:
+        return np.zeros(len(vectors), dtype=np.int64)
+    x = weighted_blocks(vectors, list(themes), list(to), weights)
+    how = replace(agglomeration or Agglomeration(), threshold=threshold)
+    return first_appearance(cluster_labels(x, how))
 
-    n = len(vectors)
-    if n <= 1:
-        return np.zeros(n, dtype=np.int64)
-    names = sorted({t for ts in themes for t in ts})
-    theme_block = np.array([[float(t in ts) for t in names] for ts in themes]).reshape(n, -1)
-    to_block = np.array([[float(t == a) for a in ADDRESSEES] for t in to])
-    x = unit_rows(
-        np.hstack(
-            [
-                weights[0] * unit_rows(vectors),
-                weights[1] * (unit_rows(theme_block) if names else np.zeros((n, 1))),
-                weights[2] * to_block,
-            ]
-        )
-    )
-    distance = np.clip(np.round(1 - (x @ x.T)[np.triu_indices(n, 1)], 10), 0, 2)
-    tree = linkage(distance, "complete")
-    raw = fcluster(tree, t=np.nextafter(threshold, 0), criterion="distance")
-    first: dict[int, int] = {}
-    return np.array([first.setdefault(int(r), len(first)) for r in raw], dtype=np.int64)
+
+def new_asks(
+    recs: pd.DataFrame,
+    vectors: np.ndarray,
+    threshold: float,
+    frame: re.Pattern[str] | None,
+    prefix: str = "new_",
+    agglomeration: Agglomeration | None = None,
+) -> tuple[list[str], list[str]]:
+    """(id, label) of each recommendation clustered as a candidate new ask: ids `prefix` +
+    number, each group labelled by the verb phrase of its most central sentence."""
+    if len(recs) == 0:
+        return [], []
+    query = Query.of(recs, frame)
+    unit = unit_rows(np.asarray(vectors, dtype=np.float64))
+    groups = cluster_new(unit, query.themes, query.to, threshold, agglomeration=agglomeration)
+    ids, labels = [""] * len(recs), [""] * len(recs)
+    for g in range(int(groups.max()) + 1):
+        members = np.flatnonzero(groups == g)
+        centroid = unit[members].mean(0)
+        central = members[np.argmax(np.round(unit[members] @ centroid, 6))]
+        label = new_ask_label(query.texts[central], frame)
+        for m in members:
+            ids[m], labels[m] = f"{prefix}{g + 1:03d}", label
+    return ids, labels
 
 
 def assign(
@@ -359,12 +352,12 @@ def assign(
     matcher: AskMatcher,
     new_threshold: float | None = None,
     new_prefix: str = "new_",
+    agglomeration: Agglomeration | None = None,
 ) -> pd.DataFrame:
     """Each recommendation's ask: a catalogue ask when matched, else a candidate new ask
     (the unmatched clustered among themselves at `new_threshold`, by default the matcher's
-    `new_threshold_`; ids `new_prefix` + number, labelled by the phrase of the most central
-    sentence). recs: as `AskMatcher.match` reads them; vectors: the asks' embeddings,
-    aligned with recs. Returns, in recs' order: ask_id, label, score, new."""
+    `new_threshold_`; see `new_asks`). recs: as `AskMatcher.match` reads them; vectors: the
+    asks' embeddings, aligned with recs. Returns, in recs' order: ask_id, label, score, new."""
     matched = matcher.match(recs, vectors)
     labels = dict(zip(matcher.index_.ids, matcher.index_.labels, strict=True))
     out = pd.DataFrame(
@@ -381,16 +374,15 @@ def assign(
         index=recs.index,
     )
     rows = np.flatnonzero(out["new"].to_numpy())
-    if len(rows):
-        query = Query.of(recs.iloc[rows])
-        unit = unit_rows(np.asarray(vectors)[rows])
-        threshold = matcher.new_threshold_ if new_threshold is None else new_threshold
-        groups = cluster_new(unit, query.themes, query.to, threshold)
-        for g in range(int(groups.max()) + 1):
-            members = np.flatnonzero(groups == g)
-            centroid = unit[members].mean(0)
-            central = members[np.argmax(np.round(unit[members] @ centroid, 6))]
-            where = out.index[rows[members]]
-            out.loc[where, "ask_id"] = f"{new_prefix}{g + 1:03d}"
-            out.loc[where, "label"] = new_ask_label(query.texts[central])
+    threshold = matcher.new_threshold_ if new_threshold is None else new_threshold
+    ids, names = new_asks(
+        recs.iloc[rows],
+        np.asarray(vectors)[rows],
+        threshold,
+        matcher.frame,
+        new_prefix,
+        agglomeration,
+    )
+    out.loc[out.index[rows], "ask_id"] = ids
+    out.loc[out.index[rows], "label"] = names
     return out

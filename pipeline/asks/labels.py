@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.ask_features import ask_text, word_set
+from pipeline.asks.features import ask_text, word_set
 
 VERBS = word_set(
     """accede accept address adopt align allocate allow amend apply assess assist build
@@ -97,12 +97,12 @@ def _base_verb(word: str) -> str:
     return word
 
 
-def new_ask_label(sentence: str, max_words: int = 8) -> str:
+def new_ask_label(sentence: str, frame: re.Pattern[str] | None, max_words: int = 8) -> str:
     """A readable phrase for the ask of a sentence, verb first where the rules find one:
     the reporting frame stripped, the addressee before "to" dropped, a passive turned
     active, cut at the first clause boundary and to about `max_words` words ("He called on
     States to set up referral mechanisms, ..." → "Set up referral mechanisms")."""
-    ask = ask_text(sentence)
+    ask = ask_text(sentence, frame)
     ask = REPORTING.sub("", ask, count=1)
     ask = re.sub(
         r"^(?:that\s+|(?:the\s+)?(?:need|importance|necessity)\s+(?:of|to|for)\s+|also\s+|"

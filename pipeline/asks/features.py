@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pipeline.ask_catalogue import Ask, CatalogueError, Example
+from pipeline.asks.catalogue import Ask, CatalogueError, Example
 from pipeline.errors import PipelineError
 
 FEATURES = (  # every pair feature the matcher knows, in a fixed order
@@ -42,11 +42,12 @@ DEFAULT_FEATURES = tuple(f for f in FEATURES if f not in ("sentence_max", "group
 EXAMPLE_ONLY = tuple(f for f in DEFAULT_FEATURES if f not in ("emb_label", "tfidf_label"))
 
 
-def ask_text(sentence: str) -> str:
-    """The sentence without its reporting frame (the `embed` stage's rule)."""
+def ask_text(sentence: str, frame: re.Pattern[str] | None) -> str:
+    """The sentence without its reporting frame (the `embed` stage's rule and the
+    taxonomy's `frame`); with no frame, the sentence itself."""
     from pipeline.embed import ask_of
 
-    return ask_of(sentence)
+    return ask_of(sentence, frame) if frame is not None else " ".join(str(sentence).split())
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -109,7 +110,7 @@ class Query:
     contexts: list[str]  # the paragraph of each, or its sentence when not given
 
     @classmethod
-    def of(cls, recs: pd.DataFrame) -> Query:
+    def of(cls, recs: pd.DataFrame, frame: re.Pattern[str] | None = None) -> Query:
         if "text" not in recs and "ask" not in recs:
             raise PipelineError("recommendations need a `text` (or `ask`) column to be matched")
         texts = list(recs["text"] if "text" in recs else recs["ask"])
@@ -119,7 +120,7 @@ class Query:
             return list(recs[name]) if name in recs else [default] * n
 
         return cls(
-            asks=list(recs["ask"]) if "ask" in recs else [ask_text(t) for t in texts],
+            asks=list(recs["ask"]) if "ask" in recs else [ask_text(t, frame) for t in texts],
             texts=[" ".join(str(t).split()) for t in texts],
             themes=[frozenset(t) for t in column("themes", ())],
             to=[str(t) for t in column("to", "unspecified")],
@@ -135,7 +136,13 @@ class AskIndex:
     """A catalogue prepared for matching: example vectors, TF-IDF (fitted on the catalogue
     only), theme, addressee and working-group profiles of each ask."""
 
-    def __init__(self, catalogue: Sequence[Ask], encoder: Any, features: Sequence[str]) -> None:
+    def __init__(
+        self,
+        catalogue: Sequence[Ask],
+        encoder: Any,
+        features: Sequence[str],
+        frame: re.Pattern[str] | None = None,
+    ) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
         if not catalogue:
@@ -145,7 +152,7 @@ class AskIndex:
         self.labels = [a.label for a in catalogue]
         self.owner = np.array([i for i, a in enumerate(catalogue) for _ in a.examples])
         examples = [e for a in catalogue for e in a.examples]
-        asks = [ask_text(e.text) for e in examples]
+        asks = [ask_text(e.text, frame) for e in examples]
         described = [f"{a.label}. {a.definition}" for a in catalogue]
         self.vectors = encode(encoder, asks)
         self.centroids = unit_rows(
