@@ -111,6 +111,49 @@ def evaluate(
     typer.echo(f"metrics written to {layout.metrics}")
 
 
+asks_app = typer.Typer(
+    no_args_is_help=True,
+    help="The catalogue of known asks: review what the matcher was unsure of, apply it.",
+)
+app.add_typer(asks_app, name="asks")
+
+
+@asks_app.command("review")
+def asks_review(
+    table: Annotated[Path, typer.Argument(help="CSV to write, one row per recommendation.")],
+    out: OutOption = None,
+    below: Annotated[
+        float, typer.Option("--below", help="Also list catalogue matches scoring below this.")
+    ] = 0.6,
+) -> None:
+    """Write the candidate new asks and the unsure matches, with an empty `decision` column."""
+    from pipeline.asks.review import review_table
+    from pipeline.schemas import read_table
+
+    layout = _layout(out, None)
+    recs = read_table("recommendations", layout.table("recommendations"))
+    rows = review_table(read_table("rec_clusters", layout.table("rec_clusters")), recs, below)
+    table.parent.mkdir(parents=True, exist_ok=True)
+    rows.to_csv(table, index=False)
+    typer.echo(
+        f"{len(rows)} recommendation(s) to review in {table}: fill `decision` with accept, "
+        "an ask id, or a new ask's label; then run `crp asks apply`"
+    )
+
+
+@asks_app.command("apply")
+def asks_apply(
+    table: Annotated[Path, typer.Argument(help="The review CSV with `decision` filled in.")],
+    out: OutOption = None,
+    params: ParamsOption = None,
+) -> None:
+    """Merge the decisions of a review CSV into the catalogue (taxonomy/asks.yaml)."""
+    from pipeline.asks.review import apply_asks
+
+    layout = _layout(out, None)
+    typer.echo(apply_asks(table, layout, read_params(params)))
+
+
 @app.command()
 def run(
     pdf_dir: Annotated[Path, typer.Argument(help="Folder of PDFs to process.")],
