@@ -136,6 +136,7 @@ def _theme_clusters(site: SiteData, index: ThemeIndex, theme_id: str) -> list[di
             {
                 "id": cid,
                 "label": site.clusters.loc[cid, "label"] or "(no label)",
+                "candidate": site.clusters.loc[cid, "source"] == "new",
                 "size": int(site.clusters.loc[cid, "size"]),
                 "sessions": sessions,
                 "n_sessions": len(sessions),
@@ -160,14 +161,20 @@ def _recommendation(site: SiteData, r: Any, first_doc: str | None) -> dict[str, 
 
 
 def _paragraphs(site: SiteData, keys: list[Key], hits: pd.DataFrame) -> list[dict]:
-    """The theme's paragraphs, oldest session first; beyond MAX_PARAGRAPHS only the most
-    recent ones (every paragraph stays on its document's page)."""
+    """The theme's paragraphs, those the classifier is surest are about it first (then the
+    oldest session first); at most MAX_PARAGRAPHS (every paragraph stays on its document's
+    page)."""
     spans = defaultdict(list)
+    strength: dict[Key, float] = {}
     for r in hits.itertuples():
-        spans[(r.doc_id, int(r.para_no))].append((int(r.start), int(r.end)))
-    keys = sorted(keys, key=lambda k: (site.order.get(k[0], 1 << 30), k[1]))[-MAX_PARAGRAPHS:]
+        key = (r.doc_id, int(r.para_no))
+        spans[key].append((int(r.start), int(r.end)))
+        if not pd.isna(r.score):
+            strength[key] = max(strength.get(key, 0.0), float(r.score))
+    order = site.order
+    keys = sorted(keys, key=lambda k: (-strength.get(k, 0.0), order.get(k[0], 1 << 30), k[1]))
     out = []
-    for doc_id, para_no in keys:
+    for doc_id, para_no in keys[:MAX_PARAGRAPHS]:
         row = site.paragraph_of[(doc_id, para_no)]
         subsection = row["subsection"] if isinstance(row["subsection"], str) else None
         out.append(
@@ -180,6 +187,7 @@ def _paragraphs(site: SiteData, keys: list[Key], hits: pd.DataFrame) -> list[dic
                 "page": int(row["page_start"]),
                 "doc_page": f"doc-{doc_id}.html#p{para_no}",
                 "section": subsection or row["section"],
+                "strength": strength.get((doc_id, para_no)),
             }
         )
     return out

@@ -60,6 +60,25 @@ def test_report_theme_page_highlights_evidence(pipeline_out):
     assert "new this session" in html
 
 
+def test_report_theme_pages_show_the_strongest_paragraphs_first(pipeline_out):
+    checked = 0
+    for page in sorted((pipeline_out / "reports").glob("theme-*.html")):
+        html = page.read_text(encoding="utf-8")
+        strengths = [int(s) for s in re.findall(r"(\d+)% about this theme", html)]
+        assert strengths == sorted(strengths, reverse=True), page.name
+        checked += len(set(strengths)) >= 3
+    assert checked >= 5  # pages where the order is visible
+
+
+def test_report_recurring_asks_carry_catalogue_labels(pipeline_out):
+    clusters = pd.read_parquet(pipeline_out / "clusters.parquet")
+    catalogue = clusters[clusters["source"] == "catalogue"]
+    index = (pipeline_out / "reports" / "index.html").read_text(encoding="utf-8")
+    recurring = index.split('id="recurring"', 1)[1].split("<h2", 1)[0]
+    shown = [label for label in catalogue["label"] if label in recurring]
+    assert shown and "·" not in recurring  # labels a reader reads, never a bag of words
+
+
 def test_report_escapes_document_text(pipeline_out, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(pipeline_out, out, ignore=shutil.ignore_patterns("reports", "cache", "models"))
