@@ -34,18 +34,24 @@ import pandas as pd
 from common import ROOT
 from sklearn.metrics import adjusted_rand_score, v_measure_score
 
-from pipeline.asks import (
-    DEFAULT_FEATURES,
-    FEATURES,
-    AskMatcher,
-    ask_text,
-    cluster_new,
-    load_catalogue,
-    with_contexts,
-    without_docs,
-)
+from pipeline.asks.catalogue import with_contexts, without_docs
+from pipeline.asks.features import DEFAULT_FEATURES, FEATURES
+from pipeline.asks.features import ask_text as _ask_text
+from pipeline.asks.matcher import AskMatcher, cluster_new
+from pipeline.embed import reporting_frame
+from pipeline.knowledge.taxonomy import load_taxonomy
 
 GOLD = ROOT / "data" / "gold"
+TAXONOMY = load_taxonomy(parts=["labels", "recommendations", "asks"])
+FRAME = reporting_frame(TAXONOMY)
+
+
+def ask_text(sentence: str) -> str:
+    return _ask_text(sentence, FRAME)
+
+
+def load_catalogue() -> list:
+    return TAXONOMY.asks
 WITHOUT = {
     "context": ("context_max",),
     "label/definition": ("emb_label", "tfidf_label"),
@@ -63,7 +69,7 @@ class CachedEncoder:
     """MiniLM with every text encoded once (the matcher re-encodes per fold)."""
 
     def __init__(self) -> None:
-        from pipeline.embed import MiniLM
+        from pipeline.encoder import MiniLM
 
         self.model = MiniLM(device="cpu")
         self.cache: dict[str, np.ndarray] = {}
@@ -116,8 +122,12 @@ def predicted_queries(out: Path) -> tuple[pd.DataFrame, list, pd.DataFrame]:
     """The pipeline's recommendations with their paragraph and the gold cluster of the
     gold recommendation each matches (None for a false positive); the gold↔prediction
     pairs; the pipeline's paragraphs."""
-    from pipeline.evaluate import match_recommendations, read_gold
+    from pipeline.knowledge.gold import read_gold as read_gold_folder
     from pipeline.schemas import read_table
+    from pipeline.scoring import match_recommendations
+
+    def read_gold(folder: Path) -> tuple:
+        return read_gold_folder(folder, TAXONOMY.labels)
 
     recs = read_table("recommendations", out / "recommendations.parquet")
     paragraphs = read_table("paragraphs", out / "paragraphs.parquet")
@@ -169,7 +179,7 @@ def loso(
         elif variant.get("matcher") is None:
             ids = [None] * len(mine)
         else:
-            matcher = AskMatcher(encoder=encoder, **variant["matcher"]).fit(rest)
+            matcher = AskMatcher(encoder=encoder, frame=FRAME, **variant["matcher"]).fit(rest)
             ids = list(matcher.match(mine, vectors)["ask_id"])
             new_threshold = variant.get("new_threshold", matcher.new_threshold_)
             thresholds.append((matcher.threshold_, new_threshold))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from common import ROOT
 
-from pipeline.asks import load_catalogue
+from pipeline.knowledge.taxonomy import load_taxonomy
 
 CLUSTER_LINE = re.compile(r"^- `(?P<id>[a-z0-9_]+)` — (?P<text>.*?)\s*\(first used: [^)]*\)\s*$")
 
@@ -265,7 +265,7 @@ def main() -> None:
         for p in args.gold.glob("*.doc.json")
     }
     args.out.write_text(render(clusters, examples, groups), encoding="utf-8")
-    catalogue = load_catalogue(args.out)  # validates what was written
+    catalogue = load_taxonomy(args.out.parent, parts=["asks"]).asks  # validates what was written
     print(f"{args.out}: {len(catalogue)} asks, {sum(len(a.examples) for a in catalogue)} examples")
 
 

@@ -22,14 +22,9 @@ from pathlib import Path
 from common import ROOT
 
 from pipeline.build_tagger import build_tagger
+from pipeline.encoder import CachedEncoder
 from pipeline.knowledge.taxonomy import load_taxonomy
-from pipeline.tagging.crossval import (
-    FIELDS,
-    CachedEncoder,
-    build_corpus,
-    evaluate_folds,
-    lodo_folds,
-)
+from pipeline.tagging.crossval import FIELDS, build_corpus, evaluate_folds, lodo_folds
 
 WEAKEST = (
     "definitions_legislation",
