@@ -207,46 +207,27 @@ def load_actors(folder: Path, labels: m.Labels) -> Actors:
             source, (*loc, "terms"), actor_type, entry.terms, entry.patterns, f"actor/{actor_type}"
         )
     speaker = spec.speaker
-    for role, actor_type in speaker.role_types.items():
-        _known(
-            source, ("speaker", "role_types", role), actor_type, labels.actor_types, "actor type"
-        )
-    for word, actor_type in speaker.unlisted_organization_words.items():
-        _known(
-            source,
-            ("speaker", "unlisted_organization_words", word),
-            actor_type,
-            labels.actor_types,
-            "actor type",
-        )
-    _known(
-        source,
-        ("speaker", "unlisted_organization_type"),
-        speaker.unlisted_organization_type,
-        labels.actor_types,
-        "actor type",
-    )
-    _known(
-        source,
-        ("speaker", "impersonal_type"),
-        speaker.impersonal_type,
-        labels.actor_types,
-        "actor type",
-    )
+    typed = {  # every place actors.yaml names an actor type
+        ("speaker", "impersonal_type"): speaker.impersonal_type,
+        ("speaker", "unlisted_organization_type"): speaker.unlisted_organization_type,
+        **{("speaker", "role_types", k): v for k, v in speaker.role_types.items()},
+        **{
+            ("speaker", "unlisted_organization_words", k): v
+            for k, v in speaker.unlisted_organization_words.items()
+        },
+        **{
+            ("organization_patterns", i, "type"): item.type
+            for i, item in enumerate(spec.organization_patterns)
+        },
+    }
+    for loc, actor_type in typed.items():
+        _known(source, loc, actor_type, labels.actor_types, "actor type")
     addressees: list[Term] = []
     for addressee, entry in spec.addressees.items():
         loc = ("addressees", addressee)
         _known(source, loc, addressee, labels.addressee_types, "addressee type")
         addressees += _terms(
             source, (*loc, "terms"), addressee, entry.terms, entry.patterns, f"to/{addressee}"
-        )
-    for i, item in enumerate(spec.organization_patterns):
-        _known(
-            source,
-            ("organization_patterns", i, "type"),
-            item.type,
-            labels.actor_types,
-            "actor type",
         )
     return Actors(
         terms=terms,

@@ -190,6 +190,47 @@ class Resolver:
         actor_terms: list[Span],
         previous: str | None = None,
     ) -> str | None:
+        """Speakers, recommendations (by, to, themes) and the actors who speak; returns the
+        last speaker, whom a paragraph that continues the statement inherits."""
+        mentions = self._mentions(doc, actor_terms)
+        addressees = [_relabel(s) for s in filter_spans(by_kind.get("to", []))]
+        speakers, recs, records = [], [], []
+        last: str | None = previous if previous and self.speaker.continues(doc) else None
+        for sent, found in paragraph_speakers(doc, mentions, self.speaker, previous):
+            speakers += [
+                Span(doc, sp.start, sp.end, label=sp.type, span_id=sp.rule) for sp in found
+            ]
+            last = found[-1].type if found else last
+            cue = first_cue(sent.text, self.recommendation)
+            if cue is None:
+                continue
+            by = found[0].type if found else (last or self.speaker.impersonal_type)
+            to = addressee(sent, cue[0], cue[1], addressees, self.recommendation)
+            rule = f"recommendation/{cue[0].id}"
+            recs.append(Span(doc, sent.start, sent.end, label=f"{by}>{to}", span_id=rule))
+            records.append(
+                {"start": sent.start_char, "end": sent.end_char, "by": by, "to": to, "rule": rule}
+            )
+        doc.spans["speakers"] = speakers
+        # a theme word inside who speaks ("a representative of a civil society organization")
+        # names the speaker, not what the paragraph discusses
+        doc.spans["themes"] = [t for t in doc.spans["themes"] if not _overlaps(t, speakers)]
+        for record in records:
+            record["themes"] = sorted(
+                {
+                    t.label_
+                    for t in doc.spans["themes"]
+                    if record["start"] <= t.start_char and t.end_char <= record["end"]
+                }
+            )
+        doc.spans["recommendations"] = recs
+        doc._.recommendations = records
+        doc.spans["actors"] = self._acting(doc, mentions, speakers)
+        return last
+
+    def _mentions(self, doc: Doc, actor_terms: list[Span]) -> list[Mention]:
+        """Typed mentions (organizations, States, actor words), with the organizations the
+        gazetteer lacks, recognized by their form, added to the orgs and actors."""
         mentions = [
             Mention(s.start, s.end, s.label_, kind, s.id_)
             for kind, spans in (
@@ -200,80 +241,27 @@ class Resolver:
             for s in spans
         ]
         unlisted = unlisted_organizations(doc, mentions, self.speaker)
-        mentions += unlisted
         names = [Span(doc, m.start, m.end, label=m.type, span_id=m.rule) for m in unlisted]
         doc.spans["orgs"] = list(doc.spans["orgs"]) + names
         doc.spans["actors"] = list(doc.spans["actors"]) + names
-        addressees = [_relabel(s) for s in filter_spans(by_kind.get("to", []))]
-        speakers, recs, records = [], [], []
-        last: str | None = previous if previous and self.speaker.continues(doc) else None
-        for sent, found in paragraph_speakers(doc, mentions, self.speaker, previous):
-            for sp in found:
-                speakers.append(Span(doc, sp.start, sp.end, label=sp.type, span_id=sp.rule))
-            last = found[-1].type if found else last
-            cue = first_cue(sent.text, self.recommendation)
-            if cue is None:
-                continue
-            themes = sorted(
-                {
-                    t.label_
-                    for t in doc.spans["themes"]
-                    if sent.start <= t.start and t.end <= sent.end
-                }
-            )
-            to = addressee(sent, cue[0], cue[1], addressees, self.recommendation)
-            by = found[0].type if found else (last or self.speaker.impersonal_type)
-            recs.append(
-                Span(
-                    doc,
-                    sent.start,
-                    sent.end,
-                    label=f"{by}>{to}",
-                    span_id=f"recommendation/{cue[0].id}",
-                )
-            )
-            records.append(
-                {
-                    "start": sent.start_char,
-                    "end": sent.end_char,
-                    "by": by,
-                    "to": to,
-                    "themes": themes,
-                    "rule": f"recommendation/{cue[0].id}",
-                }
-            )
-        doc.spans["speakers"] = speakers
-        # a theme word inside who speaks ("a representative of a civil society organization")
-        # names the speaker, not what the paragraph discusses
-        doc.spans["themes"] = [t for t in doc.spans["themes"] if not _overlaps(t, speakers)]
-        for record in records:
-            record["themes"] = sorted(
-                {t.label_ for t in doc.spans["themes"]} & set(record["themes"])
-            )
-        doc.spans["recommendations"] = recs
-        doc._.recommendations = records
-        # whoever speaks acts: a speaker named by a pronoun or role is an actor too; a
-        # "panellist" who is a speaker of a known type is no unaffiliated participant
+        return mentions + unlisted
+
+    def _acting(self, doc: Doc, mentions: list[Mention], speakers: list[Span]) -> list[Span]:
+        """Whoever speaks acts: a speaker named by a pronoun or role is an actor too; a
+        "panellist" who is a speaker of a known type is no unaffiliated participant."""
         typed_mentions = [m for m in mentions if m.kind != "term" or m.type != "participant"]
-        actors = [
-            a
-            for a in doc.spans["actors"]
-            if not (
-                a.label_ == "participant"
-                and (
-                    any(_overlap(a, s) and s.label_ != "participant" for s in speakers)
-                    or affiliated(
-                        doc,
-                        Mention(a.start, a.end, "participant", "term", a.id_),
-                        typed_mentions,
-                        self.speaker,
-                    )
-                )
-            )
-        ]
+
+        def unaffiliated(a: Span) -> bool:
+            if a.label_ != "participant":
+                return False
+            if any(_overlap(a, s) and s.label_ != "participant" for s in speakers):
+                return True
+            mention = Mention(a.start, a.end, "participant", "term", a.id_)
+            return affiliated(doc, mention, typed_mentions, self.speaker)
+
+        actors = [a for a in doc.spans["actors"] if not unaffiliated(a)]
         typed = {s.label_ for s in actors}
-        doc.spans["actors"] = actors + [s for s in speakers if s.label_ not in typed]
-        return last
+        return actors + [s for s in speakers if s.label_ not in typed]
 
 
 @Language.factory(
