@@ -3,8 +3,11 @@
     python benchmarks/tag.py [--paragraphs 5000] [--batch-size 64]
 
 Extracts and segments the sample corpus once, repeats its paragraphs until there are at
-least --paragraphs of them, and tags them with the compiled tagger in one process
-(`nlp.pipe` with batching), without the per-document cache.
+least --paragraphs of them, and tags them in one process (`nlp.pipe` with batching),
+without the per-document cache, with three taggers: the rules alone; the rules and the
+theme classifier (build_tagger's default); and the classifier with sentence embeddings
+(build_tagger.similarity), first with an empty vector store (every sentence embedded),
+then again with the store the first run filled (nothing embedded).
 """
 
 from __future__ import annotations
@@ -16,11 +19,44 @@ from pathlib import Path
 import pandas as pd
 from common import RAW, peak_rss_mb, record, timer
 
-from pipeline.build_tagger import build_tagger
+from pipeline.build_tagger import BuildTaggerSettings, add_classifier, build_nlp
 from pipeline.extract import ExtractSettings, extract, input_files
+from pipeline.knowledge.taxonomy import stage_taxonomy
 from pipeline.parallel import ParallelSettings
 from pipeline.segment import SegmentSettings, segment_corpus
-from pipeline.tag import TagSettings, load_tagger, tag
+from pipeline.tag import CLASSIFIER, LookupEncoder, TagSettings, load_tagger, sentence_vectors, tag
+
+GOLD = RAW.parent / "gold"
+
+
+def tagger(folder: Path, classifier: bool, similarity: bool) -> Path:
+    """A tagger saved to `folder`: rules, and the classifier as build_tagger trains it."""
+    taxonomy = stage_taxonomy("build_tagger")
+    nlp = build_nlp(taxonomy)
+    if classifier:
+        settings = BuildTaggerSettings(similarity=similarity)
+        add_classifier(nlp, taxonomy, GOLD, settings, folder / "train.safetensors")
+    folder.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(folder / "tagger")
+    return folder / "tagger"
+
+
+def timed(
+    model: Path, corpus: pd.DataFrame, groups: dict, settings: TagSettings, store: Path | None
+) -> dict:
+    """Tag `corpus` with the saved tagger; with `store`, sentence vectors come from it (and
+    whatever it lacks is embedded), as the tag stage does."""
+    nlp = load_tagger(str(model))
+    with timer() as t:
+        if store is not None:
+            vectors = sentence_vectors(model, corpus, settings, store)
+            nlp.get_pipe(CLASSIFIER).set_encoder(LookupEncoder(vectors))
+        out = tag(corpus, groups, nlp, settings)
+    return {
+        "seconds": round(t["seconds"], 2),
+        "paragraphs_per_s_one_core": round(len(corpus) / t["seconds"], 1),
+        "tags": len(out["tags"]),
+    }
 
 
 def main() -> None:
@@ -43,21 +79,27 @@ def main() -> None:
         )
         for i in range(copies)
     }
+    settings = TagSettings(batch_size=args.batch_size)
+    results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        build_tagger().to_disk(Path(tmp) / "tagger")
-        nlp = load_tagger(str(Path(tmp) / "tagger"))
-        tag(corpus.head(200), groups, nlp, TagSettings())  # warm-up
-        with timer() as t:
-            out = tag(corpus, groups, nlp, TagSettings(batch_size=args.batch_size))
+        root = Path(tmp)
+        for name, classifier, similarity in (
+            ("rules", False, False),
+            ("rules_and_classifier", True, False),
+            ("classifier_with_embeddings", True, True),
+        ):
+            model = tagger(root / name, classifier, similarity)
+            tag(corpus.head(200), groups, load_tagger(str(model)), settings)  # warm-up
+            store = root / name / "sentences.safetensors" if similarity else None
+            results[name] = timed(model, corpus, groups, settings, store)
+            if similarity:  # again, every sentence now in the store: nothing embedded
+                results[name + "_cached"] = timed(model, corpus, groups, settings, store)
     record(
         "tag",
         {
             "paragraphs": len(corpus),
             "batch_size": args.batch_size,
-            "seconds": round(t["seconds"], 2),
-            "paragraphs_per_s_one_core": round(len(corpus) / t["seconds"], 1),
-            "tags": len(out["tags"]),
-            "recommendations": len(out["recommendations"]),
+            **results,
             "peak_memory": peak_rss_mb(),
         },
     )

@@ -30,6 +30,7 @@ from pipeline.tagging.affiliations import (
     unlisted_organizations,
 )
 from pipeline.tagging.speaker_rules import Mention, Speaker, SpeakerRules
+from pipeline.tagging.views import sentences
 
 __all__ = [
     "Mention",
@@ -353,7 +354,7 @@ def paragraph_speakers(
     continues its statement (`SpeakerRules.continues`)."""
     out: list[tuple[Span, list[Speaker]]] = []
     last: str | None = previous if previous and rules.continues(doc) else None
-    for sent in doc.sents:
+    for sent in sentences(doc):
         speakers = sentence_speakers(sent, mentions, rules, last)
         if speakers:
             last = speakers[-1].type

@@ -9,12 +9,14 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from pipeline.tagging.speaker_rules import Mention, SpeakerRules
+from pipeline.tagging.views import lowers
 
 
 def link_end(doc: Doc, i: int, rules: SpeakerRules) -> int | None:
     """The token after a link ("of", "from", "speaking on behalf of") starting at i."""
+    words = lowers(doc)
     for link in rules.links:
-        if tuple(t.lower_ for t in doc[i : i + len(link)]) == link:
+        if tuple(words[i : i + len(link)]) == link:
             return i + len(link)
     return None
 
@@ -80,9 +82,9 @@ def unlisted_organizations(doc: Doc, typed: list[Mention], rules: SpeakerRules) 
     word of it (unlisted_organization_words) or is unlisted_organization_type."""
     covered = {i for m in typed for i in range(m.start, m.end)}
     out = []
-    for token in doc:
-        if token.lower_ not in rules.role_nouns:
-            continue
+    words_of_doc = lowers(doc)
+    for i in (i for i, w in enumerate(words_of_doc) if w in rules.role_nouns):
+        token = doc[i]
         start = link_end(doc, token.i + 1, rules)
         if start is None:
             continue

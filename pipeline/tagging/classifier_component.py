@@ -30,6 +30,7 @@ from spacy.util import minibatch
 
 from pipeline.tagging.classifier import ThemeClassifier
 from pipeline.tagging.classifier_features import Evidence, Match, similarities
+from pipeline.tagging.views import sentences
 
 log = logging.getLogger("crp")
 MODEL_FILE = "theme_classifier.json"
@@ -41,13 +42,13 @@ for _name in ("heading", "theme_scores"):
 
 
 def sentence_texts(doc: Doc) -> list[str]:
-    return [s.text for s in doc.sents] if len(doc) else []
+    return [s.text for s in sentences(doc)]
 
 
 def evidence_from_doc(doc: Doc, heading_labels: Iterable[str] = ()) -> Evidence:
     """The classifier's view of a paragraph tagged by the rules (theme spans, sentences,
     recommendations)."""
-    sents = [(s.start_char, s.end_char) for s in doc.sents] if len(doc) else []
+    sents = [(s.start_char, s.end_char) for s in sentences(doc)]
     matches = tuple(
         Match(s.label_, s.id_, s.start_char, s.end_char, s.text.lower())
         for s in doc.spans.get("themes", [])
@@ -91,7 +92,7 @@ def apply_themes(
     scores = dict(zip(labels, (float(p) for p in proba), strict=True))
     kept = {lab for lab, k in zip(labels, keep, strict=True) if k}
     spans = [s for s in rule_spans if s.label_ in kept]
-    sents = list(doc.sents) if len(doc) else []
+    sents = sentences(doc)
     for label in sorted(kept - matched):
         if not sents:
             continue

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy
+from spacy.attrs import LIKE_NUM, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -48,35 +50,40 @@ class SentenceSplitter:
     def __call__(self, doc: Doc) -> Doc:
         if len(doc) == 0:
             return doc
-        doc[0].is_sent_start = True
-        for i in range(1, len(doc)):
-            doc[i].is_sent_start = self._starts(doc, i)
+        # plain arrays: the rule reads every token's neighbours, and spaCy's token objects
+        # cost more to make than the rule to apply
+        columns = doc.to_array([ORTH, SPACY, LIKE_NUM])
+        strings = doc.vocab.strings
+        texts = [strings[int(h)] for h in columns[:, 0]]
+        spaces, numbers = columns[:, 1].tolist(), columns[:, 2].tolist()
+        starts = [1] + [
+            1 if self._starts(texts, spaces, numbers, i) else -1 for i in range(1, len(doc))
+        ]
+        values = numpy.array(starts, dtype=numpy.int64).astype(numpy.uint64)  # as spaCy keeps -1
+        doc.from_array([SENT_START], values.reshape(-1, 1))
         return doc
 
-    def _starts(self, doc: Doc, i: int) -> bool:
-        prev = doc[i - 1]
-        j = i - 1
-        while j > 0 and doc[j].text in CLOSERS:
-            j -= 1
-        end = doc[j]
-        if doc[i].text in CLOSERS:
+    def _starts(self, texts: list[str], spaces: list[int], numbers: list[int], i: int) -> bool:
+        if texts[i] in CLOSERS:
             return False
+        j = i - 1
+        while j > 0 and texts[j] in CLOSERS:
+            j -= 1
+        end = texts[j]
         if not (
-            end.text in (".", "!", "?")
+            end in (".", "!", "?")
             or (
-                end.text.endswith(".")
-                and len(end.text) > 1
-                and end.text not in self.abbreviations
-                and not end.like_num
+                end.endswith(".")
+                and len(end) > 1
+                and end not in self.abbreviations
+                and not numbers[j]
             )
         ):
             return False
-        if prev.whitespace_ == "" and prev.text not in CLOSERS:
+        if not spaces[i - 1] and texts[i - 1] not in CLOSERS:
             return False
-        nxt = doc[i]
-        if nxt.text in OPENERS and i + 1 < len(doc):
-            nxt = doc[i + 1]
-        return nxt.text[:1].isupper() or nxt.text[:1].isdigit()
+        nxt = texts[i + 1] if texts[i] in OPENERS and i + 1 < len(texts) else texts[i]
+        return nxt[:1].isupper() or nxt[:1].isdigit()
 
 
 @Language.factory("crp_sentences", default_config={"abbreviations": []})

@@ -1,0 +1,32 @@
+"""Views of a paragraph that several rules read, computed once per document.
+
+spaCy makes a new Token or Span object each time a rule walks the document; the rules of
+the resolver and the theme classifier walk it many times. These views are kept in
+`doc.user_data` the first time they are asked for.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span
+
+
+def lowers(doc: Doc) -> list[str]:
+    """The document's tokens, lower-cased."""
+    cached = doc.user_data.get("crp_lower")
+    if cached is None or len(cached) != len(doc):
+        cached = doc.user_data["crp_lower"] = [t.lower_ for t in doc]
+    return cached
+
+
+def sentences(doc: Doc) -> list[Span]:
+    """The document's sentences (set by the sentence splitter, never changed after); their
+    bounds are kept as numbers, which `Doc.copy` can copy, unlike spans."""
+    bounds = doc.user_data.get("crp_sents")
+    if bounds is None:
+        bounds = doc.user_data["crp_sents"] = (
+            [(s.start, s.end) for s in doc.sents] if len(doc) else []
+        )
+    return [doc[start:end] for start, end in bounds]
