@@ -30,7 +30,7 @@ from pipeline.tagging.affiliations import (
     unlisted_organizations,
 )
 from pipeline.tagging.speaker_rules import Mention, Speaker, SpeakerRules
-from pipeline.tagging.views import sentences
+from pipeline.tagging.views import lowers, sentences
 
 __all__ = [
     "Mention",
@@ -79,33 +79,27 @@ def _roles_and_pronouns(
     covered = {i for m in typed if m.kind in ("org", "country") for i in range(m.start, m.end)}
     found = []
     skip_to = sent.start
-    for token in sent:
-        if token.i in covered or token.i < skip_to:
+    words = lowers(doc)
+    titles = rules.person_titles or {}
+    for i in range(sent.start, sent.end):
+        word = words[i]
+        if i in covered or i < skip_to:
             continue
-        titles = rules.person_titles or {}
-        if token.lower_ in titles and token.i + 1 < sent.end and doc[token.i + 1].is_title:
-            end = token.i + 1  # "Ms. Jane Doe": the title and the capitalized name after it
-            while end < min(sent.end, token.i + 5) and doc[end].is_title and end not in covered:
+        if word in titles and i + 1 < sent.end and doc[i + 1].is_title:
+            end = i + 1  # "Ms. Jane Doe": the title and the capitalized name after it
+            while end < min(sent.end, i + 5) and doc[end].is_title and end not in covered:
                 end += 1
-            found.append(Mention(token.i, end, titles[token.lower_], "role", "speaker/person"))
+            found.append(Mention(i, end, titles[word], "role", "speaker/person"))
             skip_to = end
-        elif token.lower_ in rules.role_nouns:
-            found.append(
-                Mention(
-                    token.i,
-                    token.i + 1,
-                    rules.role_nouns[token.lower_],
-                    "role",
-                    f"speaker/role/{token.lower_}",
-                )
-            )
-        elif token.lower_ in rules.pronouns:
-            found.append(Mention(token.i, token.i + 1, "", "pronoun", "speaker/pronoun"))
+        elif word in rules.role_nouns:
+            found.append(Mention(i, i + 1, rules.role_nouns[word], "role", f"speaker/role/{word}"))
+        elif word in rules.pronouns:
+            found.append(Mention(i, i + 1, "", "pronoun", "speaker/pronoun"))
     return found
 
 
 def _impersonal(sent: Span, rules: SpeakerRules) -> Speaker | None:
-    words = [t.lower_ for t in sent[:6]]
+    words = lowers(sent.doc)[sent.start : min(sent.end, sent.start + 6)]
     for phrase in rules.impersonal:
         if tuple(words[: len(phrase)]) == phrase:
             rest = words[len(phrase) : len(phrase) + 2]
@@ -245,7 +239,7 @@ def _apposition(doc: Doc, end: int, verb: int, typed: list[Mention]) -> Mention 
 
 def _phrase_verbs(sent: Span, rules: SpeakerRules) -> list[int]:
     """Where a reporting phrase starts ("took the floor"): its first word acts as the verb."""
-    words = [t.lower_ for t in sent]
+    words = lowers(sent.doc)[sent.start : sent.end]
     return [
         sent.start + i
         for i in range(1, len(words))
@@ -267,9 +261,11 @@ def sentence_speakers(
     attributed = _attribution(doc, sent, typed, roles, rules, last)
     if attributed is not None:
         return [attributed]
-    verbs = [t.i for t in sent if t.lower_ in rules.reporting_verbs and t.i > sent.start]
+    words = lowers(doc)
+    span = range(sent.start, sent.end)
+    verbs = [i for i in span if words[i] in rules.reporting_verbs and i > sent.start]
     verbs = sorted(verbs + _phrase_verbs(sent, rules))
-    presenting = [t.i for t in sent if t.lower_ in rules.presenting_verbs]
+    presenting = [i for i in span if words[i] in rules.presenting_verbs]
     first_verb = verbs[0] if verbs else sent.end
     speakers: list[Speaker] = []
     reported = bool(verbs or presenting)  # "representatives of 27 States took part": no report

@@ -30,7 +30,7 @@ from spacy.util import minibatch
 
 from pipeline.tagging.classifier import ThemeClassifier
 from pipeline.tagging.classifier_features import Evidence, Match, similarities
-from pipeline.tagging.views import sentences
+from pipeline.tagging.views import sentence_chars, sentences
 
 log = logging.getLogger("crp")
 MODEL_FILE = "theme_classifier.json"
@@ -48,7 +48,7 @@ def sentence_texts(doc: Doc) -> list[str]:
 def evidence_from_doc(doc: Doc, heading_labels: Iterable[str] = ()) -> Evidence:
     """The classifier's view of a paragraph tagged by the rules (theme spans, sentences,
     recommendations)."""
-    sents = [(s.start_char, s.end_char) for s in sentences(doc)]
+    sents = sentence_chars(doc)
     matches = tuple(
         Match(s.label_, s.id_, s.start_char, s.end_char, s.text.lower())
         for s in doc.spans.get("themes", [])
@@ -91,6 +91,9 @@ def apply_themes(
     matched = {s.label_ for s in rule_spans}
     scores = dict(zip(labels, (float(p) for p in proba), strict=True))
     kept = {lab for lab, k in zip(labels, keep, strict=True) if k}
+    doc._.theme_scores = {lab: round(scores[lab], 4) for lab in sorted(kept | matched)}
+    if kept == matched:  # the rules' themes stand: spans and recommendations as they are
+        return
     spans = [s for s in rule_spans if s.label_ in kept]
     sents = sentences(doc)
     for label in sorted(kept - matched):
@@ -99,7 +102,6 @@ def apply_themes(
         sent = sents[min((best_sentence or {}).get(label, 0), len(sents) - 1)]
         spans.append(Span(doc, sent.start, sent.end, label=label, span_id=f"classifier/{label}"))
     doc.spans["themes"] = spans
-    doc._.theme_scores = {lab: round(scores[lab], 4) for lab in sorted(kept | matched)}
     for rec in doc._.recommendations or []:
         inside = {
             s.label_ for s in spans if rec["start"] <= s.start_char and s.end_char <= rec["end"]

@@ -326,6 +326,8 @@ def featurize(
     stats, rates, cents = priors.stats, priors.rates, priors.centroids
     group = rates.by_group.get(ev.working_group or "", rates.overall)
     mean_vec = _unit(vectors.mean(axis=0)) if vectors is not None and len(vectors) else None
+    if sims is None:  # rule features only: rows of labels without a match are constants
+        return _rule_rows(ev, labels, priors, by_label, n_sent)
     rows = []
     for label in labels:
         ms = by_label.get(label, [])
@@ -364,6 +366,55 @@ def featurize(
                 ]
         rows.append(row)
     return np.asarray(rows, dtype=np.float64)
+
+
+def _rule_rows(
+    ev: Evidence,
+    labels: Sequence[str],
+    priors: Priors,
+    by_label: dict[str, list[Match]],
+    n_sent: int,
+) -> np.ndarray:
+    """RULE_FEATURES of every label: a label no rule matched has zeros but for the heading,
+    the other themes and its rates (filled as arrays); a matched one is computed in full.
+    The same values as the general path of `featurize`, a good deal faster."""
+    rates, stats = priors.rates, priors.stats
+    rows = np.zeros((len(labels), len(RULE_FEATURES)))
+    overall, group = _rate_logits(rates, ev.working_group or "", tuple(labels))
+    rows[:, 6] = [float(lab in ev.heading_labels) for lab in labels]
+    rows[:, 10] = math.log1p(len(by_label))
+    rows[:, 11], rows[:, 12] = overall, group
+    for i, label in enumerate(labels):
+        ms = by_label.get(label)
+        if not ms:
+            continue
+        sents = {ev.sentence_of(m.start) for m in ms}
+        rows[i, :10] = [
+            1.0,
+            math.log1p(len(ms)),
+            math.log1p(len({m.text.lower() or m.rule for m in ms})),
+            len(sents) / n_sent,
+            float(0 in sents),
+            float(bool(sents & ev.recommendation_sentences)),
+            float(label in ev.heading_labels),
+            sum(ev.names_actor(m) for m in ms) / len(ms),
+            sum(" " not in m.text.strip() for m in ms) / len(ms),
+            stats.reliability(label, {m.rule for m in ms}),
+        ]
+        rows[i, 10] = math.log1p(len(by_label) - 1)
+    return rows
+
+
+def _rate_logits(rates: Rates, group: str, labels: tuple[str, ...]) -> tuple[list, list]:
+    """The logits of each label's overall and working-group rates (kept per group)."""
+    cache = rates.__dict__.setdefault("_logits", {})
+    if (group, labels) not in cache:
+        by_group = rates.by_group.get(group, rates.overall)
+        cache[(group, labels)] = (
+            [_logit(rates.overall.get(lab, 0.01)) for lab in labels],
+            [_logit(by_group.get(lab, rates.overall.get(lab, 0.01))) for lab in labels],
+        )
+    return cache[(group, labels)]
 
 
 def feature_rows(

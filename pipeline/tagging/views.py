@@ -30,3 +30,13 @@ def sentences(doc: Doc) -> list[Span]:
             [(s.start, s.end) for s in doc.sents] if len(doc) else []
         )
     return [doc[start:end] for start, end in bounds]
+
+
+def sentence_chars(doc: Doc) -> list[tuple[int, int]]:
+    """The character offsets (start, end) of the document's sentences."""
+    cached = doc.user_data.get("crp_sent_chars")
+    if cached is None:
+        cached = doc.user_data["crp_sent_chars"] = [
+            (s.start_char, s.end_char) for s in sentences(doc)
+        ]
+    return cached
