@@ -318,54 +318,33 @@ def featurize(
     by_label: dict[str, list[Match]] = defaultdict(list)
     for m in ev.matches:
         by_label[m.label].append(m)
-    matched = set(by_label)
-    order = {}
-    if sims is not None:
-        ranked = sorted(labels, key=lambda lab: (-sims[lab].best, lab))
-        order = {lab: i + 1 for i, lab in enumerate(ranked)}
-    stats, rates, cents = priors.stats, priors.rates, priors.centroids
-    group = rates.by_group.get(ev.working_group or "", rates.overall)
+    rule = _rule_rows(ev, labels, priors, by_label, n_sent)
+    if sims is None:
+        return rule
+    ranked = sorted(labels, key=lambda lab: (-sims[lab].best, lab))
+    order = {lab: i + 1 for i, lab in enumerate(ranked)}
+    cents = priors.centroids
     mean_vec = _unit(vectors.mean(axis=0)) if vectors is not None and len(vectors) else None
-    if sims is None:  # rule features only: rows of labels without a match are constants
-        return _rule_rows(ev, labels, priors, by_label, n_sent)
     rows = []
     for label in labels:
         ms = by_label.get(label, [])
         sents = {ev.sentence_of(m.start) for m in ms}
-        row = [
-            float(bool(ms)),
-            math.log1p(len(ms)),
-            math.log1p(len({m.text.lower() or m.rule for m in ms})),
-            len(sents) / n_sent,
-            float(0 in sents),
-            float(bool(sents & ev.recommendation_sentences)),
-            float(label in ev.heading_labels),
-            sum(ev.names_actor(m) for m in ms) / len(ms) if ms else 0.0,
-            sum(" " not in m.text.strip() for m in ms) / len(ms) if ms else 0.0,
-            stats.reliability(label, {m.rule for m in ms}) if ms else 0.0,
-            math.log1p(len(matched - {label})),
-            _logit(rates.overall.get(label, 0.01)),
-            _logit(group.get(label, rates.overall.get(label, 0.01))),
-        ]
-        if sims is not None:
-            sim = sims[label]
-            mean, std = (sim_norm or {}).get(label, (0.0, 1.0))
-            z = (sim.best - mean) / std
-            local = max(
-                (sim.per_sentence[i] for i in sents if i < len(sim.per_sentence)), default=0.0
-            )
-            row += [sim.best, z, 1.0 / order[label], sim.definition, float(bool(ms)) * z, local]
-            centroid = cents.theme.get(label)
-            if centroid is None or mean_vec is None or cents.background is None:
-                row += [0.0, 0.0]
-            else:
-                assert vectors is not None
-                row += [
-                    float(mean_vec @ centroid - mean_vec @ cents.background),
-                    float((np.asarray(vectors, np.float32) @ centroid).max()),
-                ]
+        sim = sims[label]
+        mean, std = (sim_norm or {}).get(label, (0.0, 1.0))
+        z = (sim.best - mean) / std
+        local = max((sim.per_sentence[i] for i in sents if i < len(sim.per_sentence)), default=0.0)
+        row = [sim.best, z, 1.0 / order[label], sim.definition, float(bool(ms)) * z, local]
+        centroid = cents.theme.get(label)
+        if centroid is None or mean_vec is None or cents.background is None:
+            row += [0.0, 0.0]
+        else:
+            assert vectors is not None
+            row += [
+                float(mean_vec @ centroid - mean_vec @ cents.background),
+                float((np.asarray(vectors, np.float32) @ centroid).max()),
+            ]
         rows.append(row)
-    return np.asarray(rows, dtype=np.float64)
+    return np.hstack([rule, np.asarray(rows, dtype=np.float64)])
 
 
 def _rule_rows(
@@ -376,8 +355,7 @@ def _rule_rows(
     n_sent: int,
 ) -> np.ndarray:
     """RULE_FEATURES of every label: a label no rule matched has zeros but for the heading,
-    the other themes and its rates (filled as arrays); a matched one is computed in full.
-    The same values as the general path of `featurize`, a good deal faster."""
+    the other themes and its rates (filled as arrays); a matched one is computed in full."""
     rates, stats = priors.rates, priors.stats
     rows = np.zeros((len(labels), len(RULE_FEATURES)))
     overall, group = _rate_logits(rates, ev.working_group or "", tuple(labels))
