@@ -207,7 +207,7 @@ def index_page(site: SiteData, index: ThemeIndex, themes: list[dict[str, Any]]) 
         "others": [
             {
                 "doc_id": r.doc_id,
-                "title": r.title,
+                "title": r.title if isinstance(r.title, str) else None,
                 "page": f"doc-{r.doc_id}.html",
                 "n_paragraphs": int(site.para_counts.get(r.doc_id, 0)),
             }

@@ -137,7 +137,7 @@ def test_a_mixed_folder_runs_every_stage_and_reports_each_problem_once(tmp_path)
     clustered = pd.read_parquet(out / "rec_clusters.parquet")
     assert "ngo_report" in set(clustered["doc_id"])
     others = index.split('id="others"', 1)[1].split("<h2", 1)[0]
-    assert "ngo_report" in others and "annex" in others
+    assert "ngo_report" in others and "annex" in others and "nan" not in others
     assert (out / "reports" / "doc-ngo_report.html").exists()
     page = (out / "reports" / "theme-ghost_guns.html").read_text(encoding="utf-8")
     assert "ngo_report (not a session summary)" in page and "not charted" in page
