@@ -37,8 +37,8 @@ from sklearn.metrics import adjusted_rand_score, v_measure_score
 from pipeline.asks.catalogue import with_contexts, without_docs
 from pipeline.asks.features import DEFAULT_FEATURES, FEATURES
 from pipeline.asks.features import ask_text as _ask_text
+from pipeline.asks.frame import reporting_frame
 from pipeline.asks.matcher import AskMatcher, cluster_new
-from pipeline.embed import reporting_frame
 from pipeline.knowledge.taxonomy import load_taxonomy
 
 GOLD = ROOT / "data" / "gold"

@@ -23,9 +23,9 @@ import numpy as np
 import pandas as pd
 
 from pipeline.asks.catalogue import Ask, with_contexts
+from pipeline.asks.frame import reporting_frame
 from pipeline.asks.matcher import AskMatcher, assign, new_asks
 from pipeline.clustering import Agglomeration, unit_rows, weighted_blocks
-from pipeline.embed import reporting_frame
 from pipeline.encoder import MODEL_ID, CachedEncoder, load_vectors, vectors_model
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.asks.frame import ask_of, reporting_frame
 from pipeline.encoder import (
     MAX_TOKENS,
     MODEL_ID,
@@ -29,7 +30,7 @@ from pipeline.encoder import (
     save_vectors,
     text_key,
 )
-from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
+from pipeline.knowledge.taxonomy import stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
 from pipeline.paths import Layout
 from pipeline.schemas import get_table, read_table, write_table
@@ -51,20 +52,6 @@ class EmbedSettings:
             raise ValueError(f"device={self.device!r}: use cpu, cuda or auto")
         if self.batch_size < 1:
             raise ValueError(f"batch_size={self.batch_size} must be at least 1")
-
-
-def reporting_frame(taxonomy: Taxonomy) -> re.Pattern[str]:
-    """The regular expression of a recommendation's reporting frame (recommendations.yaml)."""
-    return re.compile(taxonomy.recommendation["frame"], re.IGNORECASE | re.DOTALL)
-
-
-def ask_of(sentence: str, frame: re.Pattern[str], min_chars: int = 20) -> str:
-    """The ask of a recommendation sentence: the words after its reporting frame."""
-    sentence = " ".join(str(sentence).split())
-    match = frame.search(sentence)
-    if match and len(sentence) - match.end() >= min_chars:
-        sentence = sentence[match.end() :]
-    return sentence.rstrip(" .;")
 
 
 def tfidf_vectors(texts: list[str], dimensions: int) -> np.ndarray:

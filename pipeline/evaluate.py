@@ -228,10 +228,10 @@ def asks_cv(
     """The catalogue matcher leave-one-session-out on the pipeline's own recommendations of
     the gold documents: ARI and V-measure against the gold asks, share matched, precision
     of the matches (pipeline.asks.validation)."""
+    from pipeline.asks.frame import reporting_frame
     from pipeline.asks.matcher import AskMatcher
     from pipeline.asks.validation import leave_one_session_out, match_quality
     from pipeline.cluster import ClusterSettings, catalogue_contexts, queries
-    from pipeline.embed import reporting_frame
     from pipeline.encoder import CachedEncoder
 
     settings = load_settings(ClusterSettings, "cluster", params)

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from pipeline.asks.catalogue import asks_from_data, with_contexts, without_docs
+from pipeline.asks.frame import reporting_frame
 from pipeline.asks.labels import new_ask_label
 from pipeline.asks.matcher import AskMatcher, assign
-from pipeline.embed import reporting_frame
 from pipeline.encoder import MiniLM
 from pipeline.knowledge.taxonomy import TaxonomyError, load_taxonomy
 

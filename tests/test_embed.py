@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.embed import EmbedSettings, ask_of, asks_table, embed, reporting_frame
+from pipeline.asks.frame import ask_of, reporting_frame
+from pipeline.embed import EmbedSettings, asks_table, embed
 from pipeline.encoder import MiniLM, VectorStore
 from pipeline.knowledge.taxonomy import stage_taxonomy
 

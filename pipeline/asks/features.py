@@ -45,7 +45,7 @@ EXAMPLE_ONLY = tuple(f for f in DEFAULT_FEATURES if f not in ("emb_label", "tfid
 def ask_text(sentence: str, frame: re.Pattern[str] | None) -> str:
     """The sentence without its reporting frame (the `embed` stage's rule and the
     taxonomy's `frame`); with no frame, the sentence itself."""
-    from pipeline.embed import ask_of
+    from pipeline.asks.frame import ask_of
 
     return ask_of(sentence, frame) if frame is not None else " ".join(str(sentence).split())
 
