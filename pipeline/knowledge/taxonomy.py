@@ -10,7 +10,6 @@ the stage's cache fingerprint includes exactly those files.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,14 +90,6 @@ class Taxonomy:
         """The files of the declared parts (what a stage's cache key and dvc deps include)."""
         names = sorted({f for part in self.parts for f in p.PART_FILES[part]})
         return [self.folder / name for name in names]
-
-    def fingerprint(self) -> str:
-        """A digest of the declared parts' files (names and contents)."""
-        hasher = hashlib.sha256()
-        for path in self.files():
-            hasher.update(path.relative_to(self.folder).as_posix().encode())
-            hasher.update(path.read_bytes() if path.exists() else b"")
-        return hasher.hexdigest()
 
     def validate(self) -> Taxonomy:
         """Load every declared part now, so a broken file fails before any work is done."""

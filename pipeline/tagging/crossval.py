@@ -13,7 +13,6 @@ of the sentence in a safetensors store (pipeline/encoder.py).
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -340,7 +339,3 @@ def cross_validate(
         run: evaluate_folds(corpus, folds, variants, in_sample)
         for run, (folds, in_sample) in validation_runs(corpus.doc_ids, first_contact).items()
     }
-
-
-def write_json(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
