@@ -74,6 +74,27 @@ def page_line(
     }
 
 
+def document_row(**over) -> dict:
+    """One row of the documents table: a read document "d" (override any column)."""
+    row = {
+        "doc_id": "d",
+        "file": "d.pdf",
+        "sha256": "0" * 64,
+        "n_pages": 1,
+        "status": "ok",
+        "error": None,
+        "symbol": None,
+        "title": None,
+        "working_group": "firearms",
+        "meeting": None,
+        "session_ordinal": 2,
+        "date": "2023-05-05",
+        "year": 2023,
+        "reader": "pdfium",
+    }
+    return row | over
+
+
 def golden(doc_id: str) -> list[dict]:
     return read_jsonl(GOLDEN / f"{doc_id}.expected.jsonl")
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import document_row
 
 from pipeline.asks.review import apply_asks, review_table, slug
 from pipeline.errors import PipelineError
@@ -80,22 +81,12 @@ def project(tmp_path: Path) -> tuple[Layout, dict, Path]:
     write_table(clusters, "rec_clusters", layout.table("rec_clusters"))
     documents = pd.DataFrame(
         [
-            {
-                "doc_id": "d",
-                "file": "d.pdf",
-                "sha256": "0" * 64,
-                "n_pages": 1,
-                "status": "ok",
-                "error": None,
-                "symbol": None,
-                "title": None,
-                "working_group": "trafficking_in_persons",
-                "meeting": None,
-                "session_ordinal": 3,
-                "date": "2025-07-01",
-                "year": 2025,
-                "reader": "pdfium",
-            }
+            document_row(
+                working_group="trafficking_in_persons",
+                session_ordinal=3,
+                date="2025-07-01",
+                year=2025,
+            )
         ]
     )
     write_table(documents, "documents", layout.table("documents"))

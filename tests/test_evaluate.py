@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+from conftest import document_row
 
 from pipeline.evaluate import score_folder
 from pipeline.schemas import write_table
@@ -122,28 +123,7 @@ def test_evaluate_a_folder(tmp_path):
     )
     (gold_dir / "d.paragraphs.jsonl").write_text(json.dumps(gold_row()) + "\n", encoding="utf-8")
     write_table(
-        pd.DataFrame(
-            [
-                {
-                    "doc_id": "d",
-                    "file": "d.pdf",
-                    "sha256": "0" * 64,
-                    "n_pages": 1,
-                    "status": "ok",
-                    "error": None,
-                    "symbol": None,
-                    "title": None,
-                    "working_group": "firearms",
-                    "meeting": None,
-                    "session_ordinal": 2,
-                    "date": "2023-05-05",
-                    "year": 2023,
-                    "reader": "pdfplumber",
-                }
-            ]
-        ),
-        "documents",
-        out / "documents.parquet",
+        pd.DataFrame([document_row(reader="pdfplumber")]), "documents", out / "documents.parquet"
     )
     write_table(
         pd.DataFrame(
