@@ -25,7 +25,7 @@ from pipeline.knowledge.compiled import Term
 from pipeline.knowledge.parts import is_acronym
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
-from pipeline.paths import Layout, repo_root
+from pipeline.paths import Layout, project_path
 
 log = logging.getLogger("crp")
 
@@ -38,8 +38,7 @@ class BuildTaggerSettings:
 
     @property
     def gold_folder(self) -> Path:
-        folder = Path(self.gold)
-        return folder if folder.is_absolute() else repo_root() / folder
+        return project_path(self.gold)
 
 
 def _plural_forms(phrase: str) -> list[str]:

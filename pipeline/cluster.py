@@ -30,7 +30,7 @@ from pipeline.encoder import MODEL_ID, CachedEncoder, load_vectors, vectors_mode
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
-from pipeline.paths import Layout, repo_root
+from pipeline.paths import Layout, project_path
 from pipeline.schemas import get_table, read_table, write_table
 
 log = logging.getLogger("crp")
@@ -74,8 +74,7 @@ class ClusterSettings:
 
     @property
     def gold_folder(self) -> Path:
-        folder = Path(self.gold)
-        return folder if folder.is_absolute() else repo_root() / folder
+        return project_path(self.gold)
 
 
 def features(vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings) -> np.ndarray:

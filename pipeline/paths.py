@@ -32,6 +32,12 @@ def repo_root(start: Path | None = None) -> Path:
     return PACKAGE_DIR.parent
 
 
+def project_path(value: str) -> Path:
+    """A path of params.yaml: absolute as given, relative from the project root."""
+    path = Path(value)
+    return path if path.is_absolute() else repo_root() / path
+
+
 @dataclass(frozen=True)
 class Layout:
     """Where one run reads its PDFs and writes its outputs.

@@ -31,7 +31,7 @@ from pipeline.knowledge.compiled import (
 )
 from pipeline.knowledge.source import TaxonomyError
 from pipeline.params import load_settings
-from pipeline.paths import TAXONOMY_DIR, repo_root
+from pipeline.paths import TAXONOMY_DIR, project_path
 
 # The taxonomy parts each stage reads (stage = module = dvc.yaml stage = CLI subcommand).
 STAGE_PARTS: dict[str, tuple[str, ...]] = {
@@ -242,8 +242,7 @@ def taxonomy_folder(params: dict[str, Any] | None = None) -> Path:
     settings = load_settings(TaxonomySettings, "taxonomy", params)
     if not settings.dir:
         return TAXONOMY_DIR
-    folder = Path(settings.dir)
-    folder = folder if folder.is_absolute() else repo_root() / folder
+    folder = project_path(settings.dir)
     if not folder.is_dir():
         raise TaxonomyError(f"params.yaml [taxonomy.dir]: {folder} is not a folder")
     return folder
