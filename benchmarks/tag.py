@@ -20,6 +20,7 @@ import pandas as pd
 from common import RAW, peak_rss_mb, record, timer
 
 from pipeline.build_tagger import BuildTaggerSettings, add_classifier, build_nlp
+from pipeline.encoder import CachedEncoder
 from pipeline.extract import ExtractSettings, extract, input_files
 from pipeline.knowledge.taxonomy import stage_taxonomy
 from pipeline.parallel import ParallelSettings
@@ -49,7 +50,7 @@ def timed(
     nlp = load_tagger(str(model))
     with timer() as t:
         if store is not None:
-            vectors = sentence_vectors(model, corpus, settings, store)
+            vectors = sentence_vectors(model, corpus, settings, CachedEncoder(store))
             nlp.get_pipe(CLASSIFIER).set_encoder(LookupEncoder(vectors))
         out = tag(corpus, groups, nlp, settings)
     return {

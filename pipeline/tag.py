@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
+    from pipeline.encoder import CachedEncoder
+
 CONTROL = dict.fromkeys(range(32), " ") | {9: "\t", 10: "\n"}
 CLASSIFIER = "crp_theme_classifier"
 TABLES = ("tags", "recommendations")
@@ -131,18 +133,16 @@ def uses_similarity(model: Path) -> bool:
 
 
 def sentence_vectors(
-    model: Path, paragraphs: pd.DataFrame, settings: TagSettings, store: Path
+    model: Path, paragraphs: pd.DataFrame, settings: TagSettings, encoder: CachedEncoder
 ) -> dict[str, np.ndarray]:
-    """The vector of every sentence of `paragraphs`, embedded in one batch and kept by
-    content hash in `store`, so that no sentence is ever embedded twice."""
-    from pipeline.encoder import CachedEncoder
-
+    """The vector of every sentence of `paragraphs`, embedded in one batch by an encoder
+    that keeps them by content hash, so that no sentence is ever embedded twice."""
     nlp = load_tagger(str(model))
     texts = [clean_text(t, settings.max_chars) for t in paragraphs["text"]]
     with nlp.select_pipes(enable=["crp_sentences"]):
         sentences = [s.text for doc in nlp.pipe(texts) for s in doc.sents]
     unique = list(dict.fromkeys(sentences))
-    return dict(zip(unique, CachedEncoder(store).encode(unique), strict=True))
+    return dict(zip(unique, encoder.encode(unique), strict=True))
 
 
 def tag_corpus(
@@ -158,16 +158,19 @@ def tag_corpus(
     cache = DocCache(cache_dir, fingerprint) if cache_dir else None
     groups = dict(zip(documents["doc_id"], documents["working_group"], strict=True))
     keys = doc_digests(paragraphs)
-    similarity = uses_similarity(model)
+    encoder = None
+    if uses_similarity(model):  # one store and one model for the run, loaded when needed
+        from pipeline.encoder import CachedEncoder
+
+        encoder = CachedEncoder(cache_dir / "sentences.safetensors" if cache_dir else None)
     items = []
     for doc_id, group in paragraphs.groupby("doc_id", sort=True):
         wg = groups.get(doc_id)
         wg = None if pd.isna(wg) else str(wg)
         key = digest(keys[str(doc_id)], wg)
         vectors = None
-        if similarity and not (cache and cache.has(key, TABLES)):
-            store = (cache_dir or Path(".")) / "sentences.safetensors"
-            vectors = sentence_vectors(model, group, settings, store)
+        if encoder is not None and not (cache and cache.has(key, TABLES)):
+            vectors = sentence_vectors(model, group, settings, encoder)
         items.append((key, (str(model), group, wg, settings, vectors)))
     return cached_tables(_tag_document, items, TABLES, cache, parallel, "tag")
 
