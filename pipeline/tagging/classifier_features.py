@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -216,6 +216,20 @@ class Rates:
 
     overall: dict[str, float]
     by_group: dict[str, dict[str, float]]
+    _logits: dict[tuple, tuple[list[float], list[float]]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def logits(self, group: str, labels: tuple[str, ...]) -> tuple[list[float], list[float]]:
+        """The logits of each label's overall and working-group rate, computed once per
+        group: every paragraph of a document asks for the same ones."""
+        if (group, labels) not in self._logits:
+            by_group = self.by_group.get(group, self.overall)
+            self._logits[(group, labels)] = (
+                [_logit(self.overall.get(lab, 0.01)) for lab in labels],
+                [_logit(by_group.get(lab, self.overall.get(lab, 0.01))) for lab in labels],
+            )
+        return self._logits[(group, labels)]
 
     @classmethod
     def count(
@@ -358,7 +372,7 @@ def _rule_rows(
     the other themes and its rates (filled as arrays); a matched one is computed in full."""
     rates, stats = priors.rates, priors.stats
     rows = np.zeros((len(labels), len(RULE_FEATURES)))
-    overall, group = _rate_logits(rates, ev.working_group or "", tuple(labels))
+    overall, group = rates.logits(ev.working_group or "", tuple(labels))
     rows[:, 6] = [float(lab in ev.heading_labels) for lab in labels]
     rows[:, 10] = math.log1p(len(by_label))
     rows[:, 11], rows[:, 12] = overall, group
@@ -381,18 +395,6 @@ def _rule_rows(
         ]
         rows[i, 10] = math.log1p(len(by_label) - 1)
     return rows
-
-
-def _rate_logits(rates: Rates, group: str, labels: tuple[str, ...]) -> tuple[list, list]:
-    """The logits of each label's overall and working-group rates (kept per group)."""
-    cache = rates.__dict__.setdefault("_logits", {})
-    if (group, labels) not in cache:
-        by_group = rates.by_group.get(group, rates.overall)
-        cache[(group, labels)] = (
-            [_logit(rates.overall.get(lab, 0.01)) for lab in labels],
-            [_logit(by_group.get(lab, rates.overall.get(lab, 0.01))) for lab in labels],
-        )
-    return cache[(group, labels)]
 
 
 def feature_rows(
