@@ -111,12 +111,14 @@ def sample(styles: list[Style] | None = None, size: int = SAMPLE_SIZE) -> list[S
 
 def sample_jobs(styles: list[Style] | None = None) -> list[tuple[str, Style]]:
     """The sample's (document, combination) pairs: each combination with two documents,
-    taken in turn, so every document appears."""
+    taken in turn (the second pass continues where the first stopped), so every document
+    appears while there are at most twice as many documents as combinations."""
     docs = doc_ids()
+    chosen = styles or sample()
     return [
         (docs[(k + shift) % len(docs)], style)
-        for k, style in enumerate(styles or sample())
-        for shift in (0, 3)
+        for k, style in enumerate(chosen)
+        for shift in (0, len(chosen))
     ]
 
 
