@@ -26,7 +26,7 @@ STAGE_LIBRARIES: dict[str, tuple[str, ...]] = {
     "tag": ("spacy", "numpy"),
     "embed": ("sentence-transformers", "transformers", "torch", "numpy"),
     "cluster": ("numpy", "scipy", "scikit-learn"),
-    "report": ("jinja2", "markupsafe"),
+    "report": ("jinja2", "markupsafe", "lunr"),
 }
 # Folders of data files a stage reads besides the taxonomy.
 STAGE_FOLDERS: dict[str, tuple[Path, ...]] = {"report": (TEMPLATES_DIR,)}

@@ -4,9 +4,10 @@ An index of every theme (presence by session, documents, paragraphs, the top rec
 recommendation), one page per theme (definition, share by session, who raised it,
 articles alongside, recommendations grouped by ask with the sessions they recurred in and
 "new this session", the paragraphs with their evidence highlighted and linked to their
-PDF page), a list of documents and one page per document. What each page shows is built
-by `pipeline.report_pages` and `pipeline.report_themes`; this module renders it with
-Jinja2, which escapes every piece of document text, and writes the files.
+PDF page), a list of documents, one page per document, and the search index every page's
+search box reads (`reports/search/`, built by `pipeline.report_search`). What each page
+shows is built by `pipeline.report_pages` and `pipeline.report_themes`; this module renders
+it with Jinja2, which escapes every piece of document text, and writes the files.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folde
 from pipeline.paths import TEMPLATES_DIR, Layout
 from pipeline.provenance import code_digest
 from pipeline.report_pages import SiteData, document_page, documents_page, site_data
+from pipeline.report_search import write_search
 from pipeline.report_themes import ThemeIndex, index_page, theme_pages
 from pipeline.schemas import read_table
 
@@ -43,8 +45,8 @@ def environment() -> Environment:
 def render(layout: Layout, cache_dir: Path | None = None, taxonomy: Taxonomy | None = None) -> Path:
     """Write the site into layout.reports; returns the path of index.html.
 
-    With `cache_dir`, a document page whose inputs are unchanged is copied from the last
-    run instead of rendered again."""
+    With `cache_dir`, a document page (and the search index) whose inputs are unchanged is
+    copied from the last run instead of rendered (built) again."""
     tables = {name: read_table(name, layout.table(name)) for name in TABLES}
     raw_rel = os.path.relpath(layout.raw, layout.reports)
     site = site_data(tables, taxonomy or stage_taxonomy("report"), raw_rel)
@@ -65,9 +67,11 @@ def render(layout: Layout, cache_dir: Path | None = None, taxonomy: Taxonomy | N
         out / "documents.html",
         env.get_template("documents.html").render(documents=documents, **common),
     )
-    pages = DocumentPages(site, env, {t["id"]: t["label"] for t in themes}, cache_dir)
+    labels = {t["id"]: t["label"] for t in themes}
+    pages = DocumentPages(site, env, labels, cache_dir)
     for row in site.documents[site.documents["status"] == "ok"].itertuples():
         _write(out / f"doc-{row.doc_id}.html", pages.page(row))
+    write_search(site, out / "search", labels, pages.cache)
     pages.close()
     return out / "index.html"
 

@@ -158,3 +158,41 @@ def pipeline_out(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("run") / "out"
     run_all(Layout.under(out, RAW, GOLD), read_params())
     return out
+
+
+def tiny_site(paragraphs: list[dict], tags: list[dict] = (), recommendations: list[dict] = ()):
+    """The report's data (`SiteData`) for a few hand-written rows: paragraphs as {doc_id,
+    para_no, text}, tags as {doc_id, para_no, kind, label, start, end}, recommendations as
+    {doc_id, para_no, rec_no, text, start, end, themes}; documents "d" (firearms 2023) and
+    "e" (smuggling of migrants 2024)."""
+    from pipeline.knowledge.taxonomy import stage_taxonomy
+    from pipeline.report_pages import site_data
+    from pipeline.schemas import get_table
+
+    def frame(name: str, rows: list[dict], **defaults) -> pd.DataFrame:
+        empty = get_table(name).empty()
+        full = [{c: None for c in empty.columns} | defaults | row for row in rows]
+        return pd.DataFrame(full, columns=empty.columns).astype(empty.dtypes.to_dict())
+
+    documents = [
+        document_row(),
+        document_row(
+            doc_id="e",
+            file="e.pdf",
+            working_group="smuggling_of_migrants",
+            year=2024,
+            date="2024-06-03",
+            session_ordinal=3,
+        ),
+    ]
+    tables = {
+        "documents": frame("documents", documents),
+        "paragraphs": frame("paragraphs", paragraphs, section="I", page_start=1, page_end=1),
+        "tags": frame("tags", list(tags), explicit=True, score=1.0, evidence="", rule=""),
+        "recommendations": frame(
+            "recommendations", list(recommendations), by="", to="", themes=[], rule=""
+        ),
+        "rec_clusters": frame("rec_clusters", []),
+        "clusters": frame("clusters", []),
+    }
+    return site_data(tables, stage_taxonomy("report"), "../raw")

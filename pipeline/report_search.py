@@ -1,0 +1,358 @@
+"""The report's search index: paragraphs and recommendations, found by words in the browser.
+
+Built by the `report` stage from the tables (never by crawling its HTML) and written as
+static script files into `reports/search/`, which every page loads on demand with <script>
+tags: a browser refuses `fetch` from `file://`, a script it runs. Each file is
+`CRPSearch.receive(name, "<base64 of raw deflate of JSON>")`, inflated by the browser's
+DecompressionStream; compressed, the sample corpus's index is a few hundred kilobytes.
+
+Words are analysed the same way on both sides (`analyze` here, `analyze` in
+`templates/search.js`): lower case, accents folded (NFKD, marks dropped), split into runs
+of letters and digits, Lunr's English stop words dropped, the rest stemmed by the Porter
+stemmer (lunr.py's here; in the browser the `stemmer` package of npm, vendored in
+`templates/vendor/`: both follow Martin Porter's reference implementation, and the browser
+test checks they agree on every word of the sample corpus). Positions count every word,
+stop words included, so a quoted phrase is matched word by word from the postings.
+
+The index is split so that a query loads only what it needs: term shards (contiguous
+ranges of sorted terms, so a prefix falls in one or two), row shards (the text and labels
+of consecutive rows, loaded for the hits shown) and one file per facet (loaded when its
+filter is set); the manifest `index.js` names the shards' first terms and rows. A posting
+carries its row (delta-coded), its BM25 weight (k1 1.2, b 0.75, as Lunr's; times 10,
+rounded) and its positions (delta-coded).
+
+A kind of searchable row is one entry of `ROW_KINDS`: a function from the report's data to
+rows (doc_id, para_no, sub_no, text, themes, countries, orgs).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import sys
+import unicodedata
+import zlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from lunr.stemmer import PorterStemmer
+from lunr.stop_word_filter import WORDS as STOP_WORDS
+
+from pipeline.cache import DocCache, digest
+from pipeline.paths import TEMPLATES_DIR
+from pipeline.report_pages import SiteData, group_name
+
+WORD = re.compile(r"[^\W_]+")  # a run of letters and digits: [\p{L}\p{N}]+ in search.js
+K1, B = 1.2, 0.75
+TERM_SHARD_CHARS = 48_000  # JSON characters per term shard, before compression
+ROW_SHARD_CHARS = 48_000  # JSON characters per row shard, before compression
+STATIC = {
+    "search.js": TEMPLATES_DIR / "search.js",
+    "stemmer.js": TEMPLATES_DIR / "vendor" / "stemmer.js",
+}
+ROW_COLUMNS = ["kind", "doc_id", "para_no", "sub_no", "text", "themes", "countries", "orgs"]
+
+
+# -- words ---------------------------------------------------------------------------------
+
+
+@cache
+def _marks() -> re.Pattern[str]:
+    """Every combining mark (Unicode category M): `\\p{M}` in search.js."""
+    ranges, start = [], None
+    for code in range(sys.maxunicode + 2):
+        mark = code <= sys.maxunicode and unicodedata.category(chr(code))[0] == "M"
+        if mark and start is None:
+            start = code
+        elif not mark and start is not None:
+            ranges.append(f"{re.escape(chr(start))}-{re.escape(chr(code - 1))}")
+            start = None
+    return re.compile(f"[{''.join(ranges)}]")
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Côte d'Ivoire" → "cote d'ivoire"."""
+    lower = text.lower()
+    return lower if lower.isascii() else _marks().sub("", unicodedata.normalize("NFKD", lower))
+
+
+@cache
+def stem(word: str) -> str:
+    return PorterStemmer().stem(word)
+
+
+def analyze(text: str) -> list[tuple[int, str]]:
+    """(position, term) of each word that is not a stop word; positions count every word."""
+    return [
+        (position, stem(word))
+        for position, word in enumerate(WORD.findall(fold(text)))
+        if word not in STOP_WORDS
+    ]
+
+
+# -- rows ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowKind:
+    name: str
+    label: str  # shown on a hit: "Recommendation"
+    rows: Callable[[SiteData], pd.DataFrame]  # columns ROW_COLUMNS but kind
+
+
+def _tag_labels(site: SiteData, kind: str) -> pd.DataFrame:
+    tags = site.tags[site.tags["kind"] == kind]
+    return tags[["doc_id", "para_no", "label", "start", "end"]]
+
+
+def _labels_of_paragraphs(site: SiteData, kind: str) -> pd.Series:
+    """(doc_id, para_no) → sorted labels of the paragraph's tags of `kind`."""
+    tags = _tag_labels(site, kind)
+    return tags.groupby(["doc_id", "para_no"])["label"].agg(lambda s: sorted(set(s)))
+
+
+def paragraph_rows(site: SiteData) -> pd.DataFrame:
+    rows = site.paragraphs[["doc_id", "para_no", "text"]].copy()
+    keys = pd.MultiIndex.from_frame(rows[["doc_id", "para_no"]])
+    for column, kind in (("themes", "theme"), ("countries", "country"), ("orgs", "org")):
+        labels = _labels_of_paragraphs(site, kind).reindex(keys)
+        rows[column] = [v if isinstance(v, list) else [] for v in labels]
+    return rows.assign(sub_no=pd.NA)
+
+
+def recommendation_rows(site: SiteData) -> pd.DataFrame:
+    """A recommendation's themes are its own; its countries and organizations are those
+    named inside its span of the paragraph."""
+    recs = site.recs
+    rows = recs[["doc_id", "para_no", "text"]].assign(
+        sub_no=recs["rec_no"], themes=[sorted(set(t)) for t in recs["themes"]]
+    )
+    for column, kind in (("countries", "country"), ("orgs", "org")):
+        tags = _tag_labels(site, kind).merge(
+            recs[["doc_id", "para_no", "rec_no", "start", "end"]],
+            on=["doc_id", "para_no"],
+            suffixes=("", "_rec"),
+        )
+        inside = tags[(tags["start"] >= tags["start_rec"]) & (tags["end"] <= tags["end_rec"])]
+        labels = inside.groupby(["doc_id", "para_no", "rec_no"])["label"].agg(
+            lambda s: sorted(set(s))
+        )
+        keys = pd.MultiIndex.from_frame(recs[["doc_id", "para_no", "rec_no"]])
+        rows[column] = [v if isinstance(v, list) else [] for v in labels.reindex(keys)]
+    return rows
+
+
+ROW_KINDS: tuple[RowKind, ...] = (
+    RowKind("paragraph", "Paragraph", paragraph_rows),
+    RowKind("recommendation", "Recommendation", recommendation_rows),
+)
+
+
+def search_rows(site: SiteData) -> pd.DataFrame:
+    """Every searchable row of the readable documents, in reading order: documents in
+    time, then paragraph number, then kind, then the row's number within its paragraph."""
+    frames = [kind.rows(site).assign(kind=kind.name) for kind in ROW_KINDS]
+    rows = pd.concat(frames, ignore_index=True)[ROW_COLUMNS]
+    rows = rows[rows["doc_id"].isin(site.order)]
+    order = {kind.name: i for i, kind in enumerate(ROW_KINDS)}
+    sort = pd.DataFrame(
+        {
+            "doc": rows["doc_id"].map(site.order),
+            "para": rows["para_no"].astype(int),
+            "kind": rows["kind"].map(order),
+            "sub": rows["sub_no"].fillna(0).astype(int),
+        }
+    )
+    return rows.loc[sort.sort_values(["doc", "para", "kind", "sub"]).index].reset_index(drop=True)
+
+
+# -- the index -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    label: str  # the filter's name on the page
+    values: list[tuple[str, str]]  # (value, label shown), in the order offered
+    rows: list[list[int]]  # per value, the rows having it (sorted)
+
+
+def facets(rows: pd.DataFrame, site: SiteData, theme_labels: dict[str, str]) -> list[Facet]:
+    """The filters: kind, working group, year, theme, country, organization."""
+    documents = site.documents.set_index("doc_id")
+    per_row: dict[str, list[list[str]]] = {
+        "kind": [[k] for k in rows["kind"]],
+        "working_group": [
+            [] if pd.isna(g) else [str(g)] for g in rows["doc_id"].map(documents["working_group"])
+        ],
+        "year": [
+            [] if pd.isna(y) else [str(int(y))] for y in rows["doc_id"].map(documents["year"])
+        ],
+        "theme": list(rows["themes"]),
+        "country": list(rows["countries"]),
+        "org": list(rows["orgs"]),
+    }
+    kinds = {k.name: k.label for k in ROW_KINDS}
+    shown: dict[str, tuple[str, Callable[[str], str]]] = {
+        "kind": ("Kind", lambda v: kinds[v]),
+        "working_group": ("Working group", lambda v: group_name(site.taxonomy, v)),
+        "year": ("Year", str),
+        "theme": ("Theme", lambda v: theme_labels.get(v, v.replace("_", " "))),
+        "country": ("Country", str),
+        "org": ("Organization", str),
+    }
+    out = []
+    for name, values_of_row in per_row.items():
+        label, label_of = shown[name]
+        members: dict[str, list[int]] = defaultdict(list)
+        for row, values in enumerate(values_of_row):
+            for value in values:
+                members[value].append(row)
+        ordered = sorted(members, key=lambda v: (label_of(v).casefold(), v))
+        if name == "kind":
+            ordered = [k.name for k in ROW_KINDS if k.name in members]
+        out.append(
+            Facet(name, label, [(v, label_of(v)) for v in ordered], [members[v] for v in ordered])
+        )
+    return out
+
+
+def postings(texts: list[str]) -> dict[str, list[int]]:
+    """term → [row delta, weight, number of positions, position deltas..., ...] over rows."""
+    found: dict[str, list[tuple[int, list[int]]]] = defaultdict(list)
+    lengths = []
+    for row, text in enumerate(texts):
+        terms = analyze(text)
+        lengths.append(len(terms))
+        positions: dict[str, list[int]] = defaultdict(list)
+        for position, term in terms:
+            positions[term].append(position)
+        for term, where in positions.items():
+            found[term].append((row, where))
+    average = sum(lengths) / len(lengths) if lengths else 1.0
+    out = {}
+    for term, rows in found.items():
+        flat, previous = [], 0
+        for row, where in rows:
+            tf, norm = len(where), 1 - B + B * lengths[row] / average
+            weight = max(1, round(10 * tf * (K1 + 1) / (tf + K1 * norm)))
+            flat += [row - previous, weight, tf, *_deltas(where)]
+            previous = row
+        out[term] = flat
+    return out
+
+
+def _deltas(values: list[int]) -> list[int]:
+    return [b - a for a, b in zip([0, *values[:-1]], values, strict=True)]
+
+
+def _utf16(term: str) -> bytes:
+    """The order of JavaScript's string comparison, which the browser's lookup relies on."""
+    return term.encode("utf-16-be")
+
+
+def _shards(items: list[Any], limit: int) -> list[list[Any]]:
+    """Consecutive items, a new shard when the current one's JSON passes `limit` chars."""
+    shards: list[list[Any]] = [[]]
+    size = 0
+    for item in items:
+        if size >= limit:
+            shards.append([])
+            size = 0
+        shards[-1].append(item)
+        size += len(_json(item))
+    return shards if shards[0] else []
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def script(name: str, value: Any) -> str:
+    """A file of the index: its JSON, deflated and base64-encoded, handed to search.js."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    raw = packer.compress(_json(value).encode("utf-8")) + packer.flush()
+    return f'CRPSearch.receive("{name}","{base64.b64encode(raw).decode("ascii")}");\n'
+
+
+def index_files(
+    rows: pd.DataFrame, documents: list[tuple[str, str]], row_facets: list[Facet]
+) -> dict[str, str]:
+    """The index's files (name → content) for `rows` (ROW_COLUMNS, in order), the readable
+    documents as (doc_id, label shown) and the filters."""
+    doc_index = {doc_id: i for i, (doc_id, _) in enumerate(documents)}
+    kinds = [k.name for k in ROW_KINDS]
+    theme_facet = next(f for f in row_facets if f.name == "theme")
+    theme_index = {value: i for i, (value, _) in enumerate(theme_facet.values)}
+    terms = postings(list(rows["text"]))
+    term_shards = _shards(sorted(terms.items(), key=lambda kv: _utf16(kv[0])), TERM_SHARD_CHARS)
+    entries = [
+        [
+            doc_index[r.doc_id],
+            kinds.index(r.kind),
+            int(r.para_no),
+            None if pd.isna(r.sub_no) else int(r.sub_no),
+            r.text,
+            [theme_index[t] for t in r.themes],
+        ]
+        for r in rows.itertuples()
+    ]
+    row_shards = _shards(entries, ROW_SHARD_CHARS)
+    files = {f"terms-{i:04d}": shard for i, shard in enumerate(term_shards)}
+    files |= {f"rows-{i:04d}": shard for i, shard in enumerate(row_shards)}
+    files |= {f"facet-{f.name}": [_deltas(members) for members in f.rows] for f in row_facets}
+    starts = [0]
+    for shard in row_shards[:-1]:
+        starts.append(starts[-1] + len(shard))
+    files["index"] = {
+        "version": 1,
+        "rows": len(rows),
+        "stopWords": sorted(STOP_WORDS),
+        "kinds": [k.label for k in ROW_KINDS],
+        "docs": [list(d) for d in documents],
+        "termShards": [shard[0][0] for shard in term_shards],
+        "rowShards": starts if row_shards else [],
+        "facets": [
+            {
+                "name": f.name,
+                "label": f.label,
+                "values": [[v, lab, len(m)] for (v, lab), m in zip(f.values, f.rows, strict=True)],
+            }
+            for f in row_facets
+        ],
+    }
+    return {f"{name}.js": script(name, value) for name, value in files.items()}
+
+
+# -- writing -------------------------------------------------------------------------------
+
+
+def write_search(
+    site: SiteData, folder: Path, theme_labels: dict[str, str], cache: DocCache | None = None
+) -> list[Path]:
+    """Write the index and the search scripts into `folder`; with `cache`, an index whose
+    rows, documents and filters are unchanged is copied from the last run, not rebuilt."""
+    rows = search_rows(site)
+    documents = [(d, site.label_of[d]) for d in sorted(site.order, key=site.order.get)]
+    row_facets = facets(rows, site, theme_labels)
+    hashed = pd.util.hash_pandas_object(rows.astype(str), index=False).to_numpy().tobytes()
+    key = digest("search", hashed.hex(), documents, row_facets)
+    files = json.loads(cached) if cache and (cached := cache.get_text(key, "search.json")) else None
+    if files is None:
+        files = index_files(rows, documents, row_facets)
+        if cache is not None:
+            cache.put_text(key, "search.json", _json(files))
+    files |= {name: path.read_text(encoding="utf-8") for name, path in STATIC.items()}
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in sorted(files):
+        path = folder / name
+        path.write_text(files[name], encoding="utf-8")
+        written.append(path)
+    return written
