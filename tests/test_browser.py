@@ -95,3 +95,133 @@ def test_browser_index_and_theme_page(browser, pipeline_out, tmp_path):
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
     assert broken_links(browser) == []
     browser.save_screenshot(str(tmp_path / "theme.png"))
+
+
+def search(browser, query: str, timeout: float = 10) -> list[dict]:
+    """Type `query` in the page's search box and wait for the answer: the hits shown, each
+    {title, href, kind, marks, snippet_html}."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    box = browser.find_element(By.ID, "search-q")
+    box.clear()
+    box.send_keys(query)
+    panel = browser.find_element(By.ID, "search-panel")
+    WebDriverWait(browser, timeout).until(lambda _: panel.get_attribute("data-answered") == query)
+    return browser.execute_script(
+        """return Array.from(document.querySelectorAll('#search-panel .hit')).map(h => ({
+            title: h.querySelector('a').textContent, href: h.querySelector('a').href,
+            kind: h.querySelector('.badge').textContent,
+            marks: Array.from(h.querySelectorAll('mark')).map(m => m.textContent),
+            snippet_html: h.querySelector('.snippet').innerHTML}))"""
+    )
+
+
+def test_browser_search_from_file_finds_a_word_and_follows_it_to_its_paragraph(
+    browser, pipeline_out
+):
+    import pandas as pd
+    from selenium.webdriver.common.by import By
+
+    texts = pd.concat(
+        [pd.read_parquet(pipeline_out / f"{t}.parquet") for t in ("paragraphs", "recommendations")]
+    )
+    holding = texts[texts["text"].str.contains("blacksmith", case=False)]
+    assert holding["doc_id"].nunique() == 1 and len(holding)  # a word of one document
+    doc, para_no = holding["doc_id"].iloc[0], int(holding["para_no"].min())
+
+    errors = open_page(browser, pipeline_out / "reports" / "index.html")
+    assert errors == [], errors
+    hits = search(browser, "blacksmiths")
+    assert len(hits) == len(holding)
+    assert {h["href"].split("/")[-1] for h in hits} == {
+        f"doc-{doc}.html#p{int(p)}" for p in holding["para_no"]
+    }
+    assert all("blacksmiths" in [m.lower() for m in h["marks"]] for h in hits)
+    link = next(
+        a
+        for a in browser.find_elements(By.CSS_SELECTOR, ".hit a")
+        if a.get_attribute("href").endswith(f"#p{para_no}")
+    )
+    link.click()
+    assert browser.current_url.endswith(f"doc-{doc}.html#p{para_no}")
+    paragraph = browser.find_element(By.ID, f"p{para_no}")
+    assert "blacksmith" in paragraph.text.lower()
+    assert browser.execute_script("return document.activeElement !== null")
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+@pytest.fixture(scope="module")
+def tiny_report(tmp_path_factory) -> Path:
+    """A page with the search box over the hand-written rows of tests/test_report_search.py."""
+    from conftest import tiny_site
+    from test_report_search import PARAGRAPHS, RECOMMENDATIONS, TAGS
+
+    from pipeline.report import environment
+    from pipeline.report_search import write_search
+
+    out = tmp_path_factory.mktemp("tiny-report")
+    site = tiny_site(PARAGRAPHS, TAGS, RECOMMENDATIONS)
+    write_search(site, out / "search", {"financial_investigation": "Financial investigation"})
+    page = environment().get_template("base.html").render()
+    (out / "index.html").write_text(page, encoding="utf-8")
+    return out / "index.html"
+
+
+def test_browser_search_stems_folds_prefixes_phrases_and_filters(browser, tiny_report):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    def found(query: str) -> list[str]:
+        return sorted(h["href"].split("/")[-1] + ":" + h["kind"] for h in search(browser, query))
+
+    assert open_page(browser, tiny_report) == []
+    assert found("centre ") == ["doc-d.html#p1:Paragraph", "doc-d.html#p2:Paragraph"]
+    assert found("COTE ") == found("côte ") == ["doc-d.html#p1:Paragraph"]
+    assert found("hawal") == ["doc-e.html#p1:Paragraph", "doc-e.html#p1:Recommendation"]
+    assert found("hawal ") == []  # a finished word is not a prefix
+    assert found("smugg* brokers") == ["doc-e.html#p1:Paragraph"]
+    assert len(found("scam centres ")) == 2
+    assert found('"scam centres"') == ["doc-d.html#p1:Paragraph"]
+    assert found('"trafficking in persons"') == ["doc-e.html#p2:Paragraph"]
+    assert found('"persons in trafficking"') == []
+
+    group = Select(browser.find_element(By.CSS_SELECTOR, "select[data-facet=working_group]"))
+    group.select_by_visible_text("Firearms (2)")
+    assert found("hawala ") == []
+    group.select_by_index(0)  # any
+    country = Select(browser.find_element(By.CSS_SELECTOR, "select[data-facet=country]"))
+    country.select_by_index(1)  # Côte d'Ivoire
+    assert found("scam ") == ["doc-d.html#p1:Paragraph"]
+    country.select_by_index(0)
+
+
+def test_browser_search_shows_hostile_text_as_text(browser, tiny_report):
+    assert open_page(browser, tiny_report) == []
+    browser.execute_script(
+        "window.alerted = false; window.alert = () => { window.alerted = true; }"
+    )
+    [hit] = search(browser, "alert")
+    assert "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt;" in hit["snippet_html"]
+    assert "&amp; &lt;b&gt;" in hit["snippet_html"]
+    injected = "main script, #search-panel script, #search-panel b"
+    assert browser.execute_script(f"return document.querySelectorAll('{injected}').length") == 0
+    assert browser.execute_script("return window.alerted") is False
+
+
+def test_browser_search_analyzes_words_as_python_does(browser, pipeline_out):
+    """The browser's tokenizer, folding, stop words and stemmer (vendor/stemmer.js) give
+    the terms Python indexed (lunr.py's stemmer), on every paragraph of the sample corpus."""
+    import pandas as pd
+
+    from pipeline.report_search import STOP_WORDS, analyze
+
+    texts = list(pd.read_parquet(pipeline_out / "paragraphs.parquet")["text"])
+    texts.append("Côte d’Ivoire, São Tomé, İstanbul, ﬁnance, naïve, Ærø, ½, x²; try lay")
+    assert open_page(browser, pipeline_out / "reports" / "index.html") == []
+    in_browser = browser.execute_script(
+        "return arguments[0].map(t => CRPSearch.analyze(t, arguments[1]))",
+        texts,
+        sorted(STOP_WORDS),
+    )
+    assert in_browser == [[list(pair) for pair in analyze(t)] for t in texts]

@@ -293,7 +293,11 @@
     let generation = 0;
     let current = null;
 
-    const open = () => (opening ??= Index.open().then((i) => (index = i)));
+    const open = () =>
+      (opening ??= Index.open().then((opened) => {
+        index = opened;
+        buildFilters();
+      }));
 
     function buildFilters() {
       for (const facet of index.m.facets) {
@@ -341,7 +345,6 @@
       status.textContent = "Searching…";
       try {
         await open();
-        if (!filterBox.children.length) buildFilters();
         const found = await index.search(query, filters());
         if (mine !== generation) return;
         current = found;
