@@ -52,6 +52,8 @@ def ask_text(sentence: str) -> str:
 
 def load_catalogue() -> list:
     return TAXONOMY.asks
+
+
 WITHOUT = {
     "context": ("context_max",),
     "label/definition": ("emb_label", "tfidf_label"),

@@ -51,7 +51,7 @@ from pipeline.report_pages import SiteData, group_name
 WORD = re.compile(r"[^\W_]+")  # a run of letters and digits: [\p{L}\p{N}]+ in search.js
 K1, B = 1.2, 0.75
 TERM_SHARD_CHARS = 48_000  # JSON characters per term shard, before compression
-ROW_SHARD_CHARS = 48_000  # JSON characters per row shard, before compression
+ROW_SHARD_CHARS = 16_000  # JSON characters per row shard: the hits shown load one each
 STATIC = {
     "search.js": TEMPLATES_DIR / "search.js",
     "stemmer.js": TEMPLATES_DIR / "vendor" / "stemmer.js",
@@ -341,13 +341,11 @@ def write_search(
     rows = search_rows(site)
     documents = [(d, site.label_of[d]) for d in sorted(site.order, key=site.order.get)]
     row_facets = facets(rows, site, theme_labels)
-    hashed = pd.util.hash_pandas_object(rows.astype(str), index=False).to_numpy().tobytes()
-    key = digest("search", hashed.hex(), documents, row_facets)
-    files = json.loads(cached) if cache and (cached := cache.get_text(key, "search.json")) else None
-    if files is None:
-        files = index_files(rows, documents, row_facets)
-        if cache is not None:
-            cache.put_text(key, "search.json", _json(files))
+    key = _inputs_key(rows, documents, row_facets) if cache else ""
+    cached = cache.get_text(key, "search.json") if cache else None
+    files = json.loads(cached) if cached is not None else index_files(rows, documents, row_facets)
+    if cache is not None and cached is None:
+        cache.put_text(key, "search.json", _json(files))
     files |= {name: path.read_text(encoding="utf-8") for name, path in STATIC.items()}
     folder.mkdir(parents=True, exist_ok=True)
     written = []
@@ -356,3 +354,11 @@ def write_search(
         path.write_text(files[name], encoding="utf-8")
         written.append(path)
     return written
+
+
+def _inputs_key(
+    rows: pd.DataFrame, documents: list[tuple[str, str]], row_facets: list[Facet]
+) -> str:
+    """What the index is built from: its rows, the documents' names and the filters."""
+    hashed = pd.util.hash_pandas_object(rows.astype(str), index=False).to_numpy().tobytes()
+    return digest("search", hashed.hex(), documents, row_facets)

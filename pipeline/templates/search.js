@@ -18,6 +18,7 @@
   const BASE = new URL(".", document.currentScript.src).href;
   const PAGE_SIZE = 20;
   const MIN_PREFIX = 3;
+  const MAX_SELECT = 40; // values a filter offers as a <select>
   const stem = window.porterStemmer;
 
   // -- loading --------------------------------------------------------------------------
@@ -108,62 +109,77 @@
       return out;
     }
 
+    /** The postings of `term`, decoded into typed arrays (a common word has tens of
+     * thousands: no object per posting). */
     async postingsOf(term) {
       if (!this.postings.has(term)) {
         const firsts = this.m.termShards;
-        const ints = firsts.length ? (await this.termShard(this.shardOf(term, firsts))).get(term) : null;
-        const list = [];
-        let row = 0;
-        for (let i = 0; ints && i < ints.length; ) {
-          row += ints[i++];
-          const weight = ints[i++];
-          const positions = new Array(ints[i++]);
-          let position = 0;
-          for (let k = 0; k < positions.length; k++) positions[k] = position += ints[i++];
-          list.push({ row, weight, positions });
+        const ints = (firsts.length && (await this.termShard(this.shardOf(term, firsts))).get(term)) || [];
+        let n = 0;
+        for (let i = 0; i < ints.length; i += 3 + ints[i + 2]) n++;
+        const p = { n, rows: new Int32Array(n), weights: new Float64Array(n), starts: new Int32Array(n + 1) };
+        p.positions = new Int32Array(ints.length - 3 * n);
+        for (let i = 0, k = 0, row = 0, at = 0; k < n; k++) {
+          p.rows[k] = row += ints[i];
+          p.weights[k] = ints[i + 1];
+          const count = ints[i + 2];
+          i += 3;
+          for (let c = 0, position = 0; c < count; c++) p.positions[at++] = position += ints[i++];
+          p.starts[k + 1] = at;
         }
-        this.postings.set(term, list);
+        this.postings.set(term, p);
       }
       return this.postings.get(term);
     }
 
-    /** row → {score, positions} for one word: its stem, and the terms it begins if `prefix`. */
+    /** Hits of one word, {rows (ascending), scores, postings}: its stem's postings, and
+     * with `prefix` those of every term it begins (at half weight, the best one counts). */
     async matchWord(word, matched) {
       const terms = [[word.term, 1]];
       if (word.prefix) for (const t of await this.expand(word.prefix)) if (t !== word.term) terms.push([t, 0.5]);
-      const hits = new Map();
+      const lists = [];
       for (const [term, boost] of terms) {
-        const list = await this.postingsOf(term);
-        if (!list.length) continue;
+        const p = await this.postingsOf(term);
+        if (!p.n) continue;
         matched.add(term);
-        const idf = Math.log(1 + (this.m.rows - list.length + 0.5) / (list.length + 0.5));
-        for (const p of list) {
-          const score = (idf * p.weight * boost) / 10;
-          const hit = hits.get(p.row);
-          if (!hit) hits.set(p.row, { score, positions: p.positions });
-          else {
-            hit.score = Math.max(hit.score, score);
-            hit.positions = hit.positions.concat(p.positions);
-          }
-        }
+        lists.push([p, (Math.log(1 + (this.m.rows - p.n + 0.5) / (p.n + 0.5)) * boost) / 10]);
       }
-      return hits;
+      if (lists.length === 1) {
+        const [p, factor] = lists[0];
+        return { rows: p.rows, scores: p.weights.map((w) => w * factor), postings: p };
+      }
+      const best = new Map();
+      for (const [p, factor] of lists) {
+        for (let k = 0; k < p.n; k++) best.set(p.rows[k], Math.max(best.get(p.rows[k]) || 0, p.weights[k] * factor));
+      }
+      const rows = Int32Array.from(best.keys()).sort();
+      return { rows, scores: Float64Array.from(rows, (r) => best.get(r)), postings: null };
     }
 
-    /** row → score for a phrase: its words at their offsets from the first. */
+    /** Hits of a phrase: rows holding its words at their offsets from the first word. */
     async matchPhrase(phrase, matched) {
-      const maps = [];
-      for (const word of phrase) maps.push(await this.matchWord({ term: word.term }, matched));
-      const out = new Map();
-      for (const [row, first] of maps[0]) {
-        const others = maps.slice(1).map((m) => m.get(row));
-        if (others.some((o) => !o)) continue;
-        const found = first.positions.some((p) =>
-          others.every((o, i) => o.positions.includes(p + phrase[i + 1].offset - phrase[0].offset)),
-        );
-        if (found) out.set(row, { score: first.score + others.reduce((s, o) => s + o.score, 0) });
+      const words = [];
+      for (const word of phrase) words.push(await this.matchWord({ term: word.term }, matched));
+      const [first, ...others] = words.map((w) => w.postings);
+      if (!first || others.some((o) => !o)) return EMPTY;
+      const rows = [];
+      const scores = [];
+      const at = others.map(() => 0);
+      for (let k = 0; k < first.n; k++) {
+        const row = first.rows[k];
+        const found = others.map((o, j) => {
+          while (at[j] < o.n && o.rows[at[j]] < row) at[j]++;
+          return at[j] < o.n && o.rows[at[j]] === row ? at[j] : -1;
+        });
+        if (found.includes(-1)) continue;
+        const starts = first.positions.subarray(first.starts[k], first.starts[k + 1]);
+        const inPlace = (p) =>
+          others.every((o, j) => o.positions.subarray(o.starts[found[j]], o.starts[found[j] + 1]).includes(p + phrase[j + 1].offset - phrase[0].offset));
+        if (!starts.some(inPlace)) continue;
+        rows.push(row);
+        scores.push(words.reduce((sum, w, j) => sum + w.scores[j === 0 ? k : found[j - 1]], 0));
       }
-      return out;
+      return { rows: Int32Array.from(rows), scores: Float64Array.from(scores), postings: null };
     }
 
     async facetRows(facet, value) {
@@ -179,8 +195,8 @@
       return this.facetSets.get(key);
     }
 
-    /** Hits of `query` under `filters` ({facet: value index}): [{row, score}] best first,
-     * and the terms that matched (for highlighting). */
+    /** Hits of `query` under `filters` ({facet: value index}): rows best first, and the
+     * terms that matched (for highlighting). */
     async search(query, filters) {
       const clauses = parseQuery(query, this.stopWords);
       const matched = new Set();
@@ -189,21 +205,17 @@
         const hits = clause.phrase
           ? await this.matchPhrase(clause.phrase, matched)
           : await this.matchWord(clause.word, matched);
-        if (result === null) result = hits;
-        else {
-          const next = new Map();
-          for (const [row, hit] of hits) if (result.has(row)) next.set(row, { score: result.get(row).score + hit.score });
-          result = next;
-        }
-        if (!result.size) break;
+        result = result === null ? hits : intersect(result, hits);
+        if (!result.rows.length) break;
       }
-      let rows = [...(result || new Map())].map(([row, hit]) => ({ row, score: hit.score }));
+      result ??= EMPTY;
       for (const [facet, value] of Object.entries(filters)) {
-        const allowed = await this.facetRows(facet, value);
-        rows = rows.filter((hit) => allowed.has(hit.row));
+        const allowed = value < 0 ? new Set() : await this.facetRows(facet, value);
+        result = keep(result, (row) => allowed.has(row));
       }
-      rows.sort((a, b) => b.score - a.score || a.row - b.row);
-      return { hits: rows, matched, searched: clauses.length > 0 };
+      const { rows, scores } = result;
+      const order = Uint32Array.from(rows.keys()).sort((a, b) => scores[b] - scores[a] || rows[a] - rows[b]);
+      return { hits: Array.from(order, (i) => rows[i]), matched, searched: clauses.length > 0 };
     }
 
     async row(i) {
@@ -218,6 +230,28 @@
         themes: themes.map((t) => themeFacet.values[t][1]),
       };
     }
+  }
+
+  const EMPTY = { rows: new Int32Array(0), scores: new Float64Array(0), postings: null };
+
+  /** Rows in both hits (both ascending), their scores added. */
+  function intersect(a, b) {
+    const rows = [];
+    const scores = [];
+    for (let i = 0, j = 0; i < a.rows.length && j < b.rows.length; ) {
+      if (a.rows[i] < b.rows[j]) i++;
+      else if (a.rows[i] > b.rows[j]) j++;
+      else {
+        rows.push(a.rows[i]);
+        scores.push(a.scores[i++] + b.scores[j++]);
+      }
+    }
+    return { rows: Int32Array.from(rows), scores: Float64Array.from(scores), postings: null };
+  }
+
+  function keep(hits, test) {
+    const picked = [...hits.rows.keys()].filter((i) => test(hits.rows[i]));
+    return { rows: Int32Array.from(picked, (i) => hits.rows[i]), scores: Float64Array.from(picked, (i) => hits.scores[i]), postings: null };
   }
 
   /** Clauses of a query: {word: {term, prefix}} or {phrase: [{term, offset}]}. */
@@ -299,20 +333,36 @@
         buildFilters();
       }));
 
+    /** A <select> per filter; a text box with a list of suggestions where the values are
+     * many (countries, organizations), which a <select> would make slow and long. */
     function buildFilters() {
       for (const facet of index.m.facets) {
         if (!facet.values.length) continue;
-        const select = el("select", { "data-facet": facet.name, id: `search-${facet.name}` });
-        select.append(el("option", { value: "" }, "any"));
-        facet.values.forEach(([, label, count], i) => select.append(el("option", { value: String(i) }, `${label} (${count})`)));
-        select.addEventListener("change", run);
-        filterBox.append(el("label", { for: `search-${facet.name}` }, facet.label, " "), select, " ");
+        const id = `search-${facet.name}`;
+        let control;
+        if (facet.values.length <= MAX_SELECT) {
+          control = el("select", { "data-facet": facet.name, id });
+          control.append(el("option", { value: "" }, "any"));
+          facet.values.forEach(([, label, count], i) => control.append(el("option", { value: String(i) }, `${label} (${count})`)));
+        } else {
+          const list = el("datalist", { id: `${id}-values` });
+          list.append(...facet.values.map(([, label]) => el("option", { value: label })));
+          control = el("input", { "data-facet": facet.name, id, list: list.id, placeholder: "any", size: "14" });
+          filterBox.append(list);
+        }
+        control.addEventListener("change", run);
+        filterBox.append(el("label", { for: id }, facet.label, " "), control, " ");
       }
     }
 
+    /** {facet: value index} of the filters set; a name typed that is no value matches nothing. */
     function filters() {
       const out = {};
-      for (const select of filterBox.querySelectorAll("select")) if (select.value) out[select.dataset.facet] = Number(select.value);
+      for (const control of filterBox.querySelectorAll("[data-facet]")) {
+        if (!control.value) continue;
+        const facet = index.m.facets.find((f) => f.name === control.dataset.facet);
+        out[facet.name] = control.tagName === "SELECT" ? Number(control.value) : facet.values.findIndex(([, label]) => label === control.value);
+      }
       return out;
     }
 
@@ -320,7 +370,7 @@
       const mine = generation;
       const shown = list.children.length;
       const page = current.hits.slice(shown, shown + PAGE_SIZE);
-      const rows = await Promise.all(page.map((hit) => index.row(hit.row)));
+      const rows = await Promise.all(page.map((row) => index.row(row)));
       if (mine !== generation) return;
       for (const r of rows) {
         const where = `${r.session} · paragraph ${r.paraNo}`;
