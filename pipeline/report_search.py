@@ -131,7 +131,8 @@ def recommendation_rows(site: SiteData) -> pd.DataFrame:
     named inside its span of the paragraph."""
     recs = site.recs
     rows = recs[["doc_id", "para_no", "text"]].assign(
-        sub_no=recs["rec_no"], themes=[sorted(set(t)) for t in recs["themes"]]
+        sub_no=recs["rec_no"],
+        themes=[[] if t is None else sorted(set(t)) for t in recs["themes"]],
     )
     for column, kind in (("countries", "country"), ("orgs", "org")):
         tags = _tag_labels(site, kind).merge(
