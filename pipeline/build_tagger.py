@@ -2,10 +2,10 @@
 
 Blank English, a rule-based sentence splitter, two span rulers (case-insensitive phrases
 and token patterns; case-sensitive acronyms and names), the article tagger, the resolver,
-and the theme classifier: a model, trained here on the development gold (data/gold) and
-the taxonomy's example sentences, that decides whether a paragraph is *about* each theme
-the rules found and gives it a probability. Saved with `nlp.to_disk` (the classifier's
-weights as JSON), loadable with `spacy.load("models/tagger")`.
+and the theme decision (pipeline/themes): a model, trained here on the development gold
+(data/gold) and the taxonomy's example sentences, that decides whether a paragraph is
+*about* each theme and gives it a probability. Saved with `nlp.to_disk` (the decision's
+weights as JSON and safetensors), loadable with `spacy.load("models/tagger")`.
 """
 
 from __future__ import annotations
@@ -26,19 +26,25 @@ from pipeline.knowledge.parts import is_acronym
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
 from pipeline.paths import Layout, project_path
+from pipeline.themes.model import ThemeSettings
 
 log = logging.getLogger("crp")
 
 
 @dataclass(frozen=True)
 class BuildTaggerSettings:
-    classifier: bool = True  # train the theme classifier on the gold (else rules decide)
+    decision: bool = True  # train the theme decision on the gold (else the lexicon decides)
     gold: str = "data/gold"  # the training gold, relative to the project root
-    similarity: bool = False  # sentence embeddings as classifier features (needs torch)
+    similarity: bool = True  # sentence vectors (all-MiniLM-L6-v2) as evidence (needs torch)
+    lexicon_features: bool = False  # the lexicon's hits as features of the decision
 
     @property
     def gold_folder(self) -> Path:
         return project_path(self.gold)
+
+    @property
+    def themes(self) -> ThemeSettings:
+        return ThemeSettings(similarity=self.similarity, lexicon=self.lexicon_features)
 
 
 def _plural_forms(phrase: str) -> list[str]:
@@ -154,6 +160,7 @@ def build_nlp(taxonomy: Taxonomy) -> Language:
             ),
         },
     )
+    nlp.add_pipe("crp_themes")  # the lexicon decides until a model is set (add_decision)
     nlp.meta["name"] = "crp_tagger"
     nlp.meta["description"] = "Rule-based tagger compiled from pipeline/taxonomy (see README)"
     return nlp
@@ -163,23 +170,25 @@ def build_tagger(taxonomy_dir: Path | None = None) -> Language:
     return build_nlp(stage_taxonomy("build_tagger", taxonomy_dir))
 
 
-def add_classifier(
+def add_decision(
     nlp: Language, taxonomy: Taxonomy, gold: Path, settings: BuildTaggerSettings, store: Path
 ) -> None:
-    """Train the theme classifier on the gold folder and add it after the resolver."""
-    from pipeline.encoder import CachedEncoder
-    from pipeline.tagging.classifier_component import add_theme_classifier
-    from pipeline.tagging.crossval import build_corpus, train
+    """Train the theme decision on the gold folder and set it in `crp_themes`."""
+    from pipeline.themes.training import Embedded, tag_gold, train
 
-    encode = CachedEncoder(store) if settings.similarity else None
-    corpus = build_corpus(nlp, gold, taxonomy, encode)
-    model = train(corpus)
-    add_theme_classifier(nlp, model, "auto" if settings.similarity else "none")
+    paragraphs = tag_gold(nlp, gold, taxonomy)
+    embedded = None
+    if settings.similarity:
+        from pipeline.encoder import CachedEncoder
+
+        embedded = Embedded.of(paragraphs, taxonomy, CachedEncoder(store))
+    model = train(paragraphs, taxonomy, settings.themes, embedded)
+    nlp.get_pipe("crp_themes").set_model(model)
     log.info(
-        "tagger: theme classifier trained on %d gold paragraphs of %d documents%s",
-        len(corpus.paragraphs),
-        len(corpus.doc_ids),
-        " with sentence embeddings" if settings.similarity else "",
+        "tagger: theme decision trained on %d gold paragraphs of %d documents%s",
+        len(paragraphs.keys),
+        len({d for d, _ in paragraphs.keys}),
+        " with sentence vectors" if settings.similarity else "",
     )
 
 
@@ -192,11 +201,11 @@ def main(layout: Layout, params: dict[str, Any]) -> Path:
     nlp = build_nlp(taxonomy)
     gold = settings.gold_folder
     (layout.cache / "build_tagger").mkdir(parents=True, exist_ok=True)  # a persist output
-    if settings.classifier and any(gold.glob("*.paragraphs.jsonl")):
+    if settings.decision and any(gold.glob("*.paragraphs.jsonl")):
         store = layout.cache / "build_tagger" / "sentences.safetensors"
-        add_classifier(nlp, taxonomy, gold, settings, store)
-    elif settings.classifier:
-        log.warning("tagger: no gold in %s: rules alone decide the themes", gold)
+        add_decision(nlp, taxonomy, gold, settings, store)
+    elif settings.decision:
+        log.warning("tagger: no gold in %s: the lexicon alone decides the themes", gold)
     target = layout.models / "tagger"
     shutil.rmtree(target, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)

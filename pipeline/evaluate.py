@@ -192,34 +192,41 @@ def tagger_cv(
     layout: Layout, params: dict[str, Any], taxonomy: Taxonomy
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """The tagger judged on the gold paragraphs: in-sample, leave-one-document-out and
-    first contact, for the rules alone and with the theme classifier (as build_tagger
-    trains it). Returns (scores by run and variant, LODO per-label table of the shipped
-    variant)."""
+    first contact, the lexicon alone (`rules`) and with the theme decision (`decision`, as
+    build_tagger trains it; with what it rejected and added). Returns (scores by run and
+    variant, LODO per-label table of the shipped variant)."""
     from pipeline.build_tagger import BuildTaggerSettings, build_nlp
-    from pipeline.encoder import CachedEncoder
-    from pipeline.tagging.crossval import build_corpus, cross_validate
+    from pipeline.themes.crossval import judge, validation_runs
+    from pipeline.themes.training import Embedded, tag_gold
 
     tagger = load_settings(BuildTaggerSettings, "build_tagger", params)
     settings = load_settings(EvaluateSettings, "evaluate", params)
-    store = layout.cache / "evaluate" / "sentences.safetensors"
-    encode = CachedEncoder(store) if tagger.similarity else None
-    corpus = build_corpus(build_nlp(taxonomy), layout.gold, taxonomy, encode)
-    variants = ["rules", "classifier_rules_only"] + ["classifier"] * tagger.similarity
-    results = cross_validate(corpus, variants, settings.first_contact)
-    shipped = variants[-1] if tagger.classifier else "rules"
-    summary = {
-        run: {
+    gold = tag_gold(build_nlp(taxonomy), layout.gold, taxonomy)
+    embedded = None
+    if tagger.similarity:
+        from pipeline.encoder import CachedEncoder
+
+        store = layout.cache / "evaluate" / "sentences.safetensors"
+        embedded = Embedded.of(gold, taxonomy, CachedEncoder(store))
+    shipped = "decision" if tagger.decision else "rules"
+    summary: dict[str, Any] = {}
+    per_label = pd.DataFrame()
+    doc_ids = sorted({d for d, _ in gold.keys})
+    for run, (folds, in_sample) in validation_runs(doc_ids, settings.first_contact).items():
+        results = judge(gold, taxonomy, tagger.themes, embedded, folds, in_sample)
+        summary[run] = {
             variant: {
-                **{f: scores[f] for f in CV_FIELDS},
-                "recommendations": scores["recommendations"],
+                **{f: result["scores"][f] for f in CV_FIELDS},
+                "recommendations": result["scores"]["recommendations"],
+                **({"decision_work": result["work"]} if "work" in result else {}),
                 "shipped": variant == shipped,
             }
-            for variant, (scores, _) in by_variant.items()
+            for variant, result in results.items()
         }
-        for run, by_variant in results.items()
-    }
+        if run == "leave_one_out":
+            per_label = results[shipped]["per_label"]
     summary["first_contact_documents"] = sorted(settings.first_contact)
-    return summary, results["leave_one_out"][shipped][1]
+    return summary, per_label
 
 
 def asks_cv(

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from pipeline.encoder import CachedEncoder
 
 CONTROL = dict.fromkeys(range(32), " ") | {9: "\t", 10: "\n"}
-CLASSIFIER = "crp_theme_classifier"
+THEMES = "crp_themes"  # the theme decision's component
 TABLES = ("tags", "recommendations")
 
 
@@ -110,8 +110,8 @@ def _tag_document(
     model, paragraphs, working_group, settings, vectors = args
     groups = dict.fromkeys(paragraphs["doc_id"], working_group)
     nlp = load_tagger(model)
-    if vectors is not None:  # the sentences' vectors, computed and cached by the main process
-        nlp.get_pipe(CLASSIFIER).set_encoder(LookupEncoder(vectors))
+    if vectors is not None:  # the texts' vectors, computed and cached by the main process
+        nlp.get_pipe(THEMES).set_encoder(LookupEncoder(vectors))
     return tag(paragraphs, groups, nlp, settings)
 
 
@@ -126,22 +126,23 @@ class LookupEncoder:
 
 
 def uses_similarity(model: Path) -> bool:
-    """Whether the saved tagger's theme classifier wants sentence embeddings."""
-    path = model / CLASSIFIER / "theme_classifier.json"
+    """Whether the saved tagger's theme decision reads sentence vectors."""
+    path = model / THEMES / "decision.json"
     data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
-    return bool(data) and "similarity" in data.get("models", {})
+    return bool(data) and bool(data["settings"].get("similarity"))
 
 
 def sentence_vectors(
     model: Path, paragraphs: pd.DataFrame, settings: TagSettings, encoder: CachedEncoder
 ) -> dict[str, np.ndarray]:
-    """The vector of every sentence of `paragraphs`, embedded in one batch by an encoder
-    that keeps them by content hash, so that no sentence is ever embedded twice."""
+    """The vector of every paragraph of `paragraphs` and of each of its sentences (what the
+    theme decision reads), embedded in one batch by an encoder that keeps them by content
+    hash, so that no text is ever embedded twice."""
     nlp = load_tagger(str(model))
     texts = [clean_text(t, settings.max_chars) for t in paragraphs["text"]]
     with nlp.select_pipes(enable=["crp_sentences"]):
-        sentences = [s.text for doc in nlp.pipe(texts) for s in doc.sents]
-    unique = list(dict.fromkeys(sentences))
+        wanted = [t for doc in nlp.pipe(texts) for t in (doc.text, *(s.text for s in doc.sents))]
+    unique = list(dict.fromkeys(wanted))
     return dict(zip(unique, encoder.encode(unique), strict=True))
 
 

@@ -183,7 +183,7 @@ def test_evaluate_missing_outputs_is_a_clear_error(tmp_path):
 
 
 def test_validation_runs_never_train_on_what_they_score():
-    from pipeline.tagging.crossval import validation_runs
+    from pipeline.themes.crossval import validation_runs
 
     runs = validation_runs(["a", "b", "c", "new"], first_contact=["new", "absent"])
     assert set(runs) == {"in_sample", "leave_one_out", "first_contact"}

@@ -30,6 +30,7 @@ class Theme:
     negatives: list[Term]
     examples_match: list[str]
     examples_no_match: list[str]
+    about: list[str] = field(default_factory=list)
 
     @property
     def title(self) -> str:

@@ -88,8 +88,11 @@ class ThemeSpec(Strict):
     patterns: list[TokenPattern] = Field(default_factory=list)
     negative_labels: list[str] = Field(default_factory=list)
     examples: Examples = Field(default_factory=Examples)
+    # sentences about the theme, written from its definition and the domain (never copied
+    # from a development document): the theme's concept for the learned decision
+    about: list[str] = Field(default_factory=list)
 
-    _strip = field_validator("alt_labels", "negative_labels")(_non_empty)
+    _strip = field_validator("alt_labels", "negative_labels", "about")(_non_empty)
 
 
 class ThemesFile(Strict):

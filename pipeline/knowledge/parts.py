@@ -162,6 +162,7 @@ def load_themes(folder: Path, labels: m.Labels) -> dict[str, Theme]:
             ],
             examples_match=list(theme.examples.match),
             examples_no_match=list(theme.examples.no_match),
+            about=list(theme.about),
         )
     missing = sorted(set(labels.themes) - set(themes))
     if missing:

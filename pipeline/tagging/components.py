@@ -28,6 +28,7 @@ from pipeline.tagging.articles import InstrumentNames, find_articles
 from pipeline.tagging.recommendations import RecommendationRules, addressee, first_cue
 
 TERM_KEYS = ("crp_terms", "crp_exact")
+THEME_HITS = "theme_hits"
 OPENERS = {'"', "“", "‘", "'", "("}
 CLOSERS = {'"', "”", "’", "'", ")"}
 
@@ -121,8 +122,10 @@ def make_articles(
 class Resolver:
     """Turns the term matches into the final tags of a paragraph.
 
-    Writes `doc.spans` keys: themes, actors, orgs, countries, speakers, articles_related,
-    recommendations; and `doc._.recommendations` (by, to, themes, rule per sentence).
+    Writes `doc.spans` keys: theme_hits (the lexicon's theme matches, which the theme
+    decision reads), actors, orgs, countries, speakers, articles_related, recommendations;
+    and `doc._.recommendations` (by, to, rule per sentence; their themes are the theme
+    decision's).
     """
 
     def __init__(
@@ -165,7 +168,7 @@ class Resolver:
             _relabel(s) for s in filter_spans(by_kind.get("actor", [])) if not _overlaps(s, names)
         ]
         doc.spans["actors"] = list(doc.spans["orgs"]) + list(doc.spans["countries"]) + actor_terms
-        doc.spans["themes"] = self._themes(by_kind, names)
+        doc.spans[THEME_HITS] = self._themes(by_kind, names)
         doc.spans["articles_related"] = self._related(doc, by_kind, names)
         return self._speakers_and_recommendations(doc, by_kind, actor_terms, previous)
 
@@ -221,15 +224,9 @@ class Resolver:
         doc.spans["speakers"] = speakers
         # a theme word inside who speaks ("a representative of a civil society organization")
         # names the speaker, not what the paragraph discusses
-        doc.spans["themes"] = [t for t in doc.spans["themes"] if not _overlaps(t, speakers)]
-        for record in records:
-            record["themes"] = sorted(
-                {
-                    t.label_
-                    for t in doc.spans["themes"]
-                    if record["start"] <= t.start_char and t.end_char <= record["end"]
-                }
-            )
+        doc.spans[THEME_HITS] = [t for t in doc.spans[THEME_HITS] if not _overlaps(t, speakers)]
+        for record in records:  # given by the theme decision (pipeline/themes/component.py)
+            record["themes"] = []
         doc.spans["recommendations"] = recs
         doc._.recommendations = records
         doc.spans["actors"] = self._acting(doc, mentions, speakers)
@@ -300,6 +297,6 @@ def _overlaps(span: Span, others: list[Span]) -> bool:
     return any(_overlap(span, other) for other in others)
 
 
-# The learned theme decision's component (crp_theme_classifier) registers with the others,
-# so that a saved tagger holding it loads wherever this module is imported.
-import pipeline.tagging.classifier_component  # noqa: E402, F401
+# The theme decision's component (crp_themes) registers with the others, so that a saved
+# tagger holding it loads wherever this module is imported.
+import pipeline.themes.component  # noqa: E402, F401

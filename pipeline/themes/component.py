@@ -1,0 +1,156 @@
+"""The spaCy component `crp_themes`: the sole writer of a paragraph's themes.
+
+Placed after `crp_resolver`, it reads the lexicon's hits (`doc.spans["theme_hits"]`), asks
+the fitted `ThemeModel` (pipeline/themes/model.py) whether the paragraph is about each
+theme, and writes:
+- `doc.spans["themes"]`: for each theme kept, the lexicon's hits, or, when the decision
+  kept it without any, the sentence closest to the theme (rule `decision/<theme>`);
+- `doc._.theme_scores`: every theme's probability;
+- the themes of `doc._.recommendations`: the paragraph's themes, plus those the decision
+  gives the recommendation's own sentence.
+Without a model (a tagger built without gold) the lexicon's hits are the themes.
+
+Its model is saved in the component's folder by `to_disk` and read by `from_disk`, so
+`spacy.load("models/tagger")` restores it. A model that reads sentence vectors gets them
+from the encoder given with `set_encoder` (the tag stage embeds every text once, in the
+main process), else it loads all-MiniLM-L6-v2 itself, offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+from spacy.util import minibatch
+
+from pipeline.themes.evidence import Paragraph, from_doc, sentence_paragraph, texts_to_embed
+from pipeline.themes.model import MODEL_FILE, ThemeModel
+
+THEMES_KEY = "themes"
+
+if not Doc.has_extension("theme_scores"):
+    Doc.set_extension("theme_scores", default=None)
+
+
+class ThemeDecider:
+    def __init__(self) -> None:
+        self.model: ThemeModel | None = None
+        self.encoder: Any = None
+
+    def set_model(self, model: ThemeModel | None) -> None:
+        self.model = model
+
+    def set_encoder(self, encoder: Any) -> None:
+        """Anything with `encode(texts) -> array` (rows aligned with texts)."""
+        self.encoder = encoder
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, stream: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        for batch in minibatch(stream, batch_size):
+            yield from self._decide(list(batch))
+
+    def _decide(self, docs: list[Doc]) -> list[Doc]:
+        paragraphs = [from_doc(d) for d in docs]
+        if self.model is None:
+            for doc in docs:
+                _write(doc, {s.label_ for s in doc.spans.get("theme_hits", [])}, None, [])
+            return docs
+        recs = [sentence_paragraph_of(p, a, b) for p in paragraphs for a, b in p.recommendations]
+        vectors = self._vectors(paragraphs + recs)
+        probs = self.model.predict_proba(paragraphs, vectors)
+        rec_probs = self.model.predict_proba(recs, vectors) if recs else np.zeros((0, 0))
+        labels, threshold = self.model.labels, self.model.threshold_
+        k = 0
+        for doc, p, row in zip(docs, paragraphs, probs, strict=True):
+            kept = {labels[i] for i in np.flatnonzero(row >= threshold)}
+            rec_kept = []
+            for _ in p.recommendations:
+                rec_kept.append(
+                    kept | {labels[i] for i in np.flatnonzero(rec_probs[k] >= threshold)}
+                )
+                k += 1
+            scores = {label: round(float(v), 6) for label, v in zip(labels, row, strict=True)}
+            _write(doc, kept, scores, rec_kept, self._evidence(p, kept, vectors))
+        return docs
+
+    def _vectors(self, paragraphs: list[Paragraph]) -> dict[str, np.ndarray] | None:
+        if self.model is None or not self.model.parts_.uses_vectors:
+            return None
+        if self.encoder is None:
+            from pipeline.encoder import CachedEncoder
+
+            self.encoder = CachedEncoder(None)
+        texts = texts_to_embed(paragraphs)
+        return dict(zip(texts, self.encoder.encode(texts), strict=True))
+
+    def _evidence(
+        self, p: Paragraph, kept: set[str], vectors: dict[str, np.ndarray] | None
+    ) -> dict[str, tuple[int, int]]:
+        """For each theme kept without a lexicon hit, the sentence closest to it."""
+        assert self.model is not None
+        missing = sorted(t for t in kept if not p.hits_of(t))
+        if not missing:
+            return {}
+        parts, labels = self.model.parts_, self.model.labels
+        sentences = p.sentence_texts
+        if parts.concepts is not None and vectors is not None:
+            closeness = parts.concepts.closeness(np.stack([vectors[s] for s in sentences]))
+        else:
+            closeness = parts.vocabulary.predict_proba(sentences)
+        return {t: p.sentences[int(np.argmax(closeness[:, labels.index(t)]))] for t in missing}
+
+    def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if self.model is not None:
+            self.model.to_disk(path)
+
+    def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> ThemeDecider:
+        path = Path(path)
+        self.model = ThemeModel.from_disk(path) if (path / MODEL_FILE).exists() else None
+        return self
+
+
+def sentence_paragraph_of(p: Paragraph, start: int, end: int) -> Paragraph:
+    """A recommendation's sentence, seen as a paragraph of its working group."""
+    sentence = sentence_paragraph(p.text[start:end])
+    return Paragraph(sentence.text, sentence.sentences, (), (), p.working_group)
+
+
+def _write(
+    doc: Doc,
+    kept: set[str],
+    scores: dict[str, float] | None,
+    rec_themes: list[set[str]],
+    evidence: dict[str, tuple[int, int]] | None = None,
+) -> None:
+    spans = [s for s in doc.spans.get("theme_hits", []) if s.label_ in kept]
+    for label, (start, end) in sorted((evidence or {}).items()):
+        span = doc.char_span(start, end, label=label, alignment_mode="expand")
+        if span is not None:
+            spans.append(Span(doc, span.start, span.end, label=label, span_id=f"decision/{label}"))
+    doc.spans[THEMES_KEY] = sorted(spans, key=lambda s: (s.start, s.end, s.label_))
+    doc._.theme_scores = scores
+    records = doc._.recommendations or []
+    for n, record in enumerate(records):
+        if scores is None:  # rules alone: the hits inside the sentence
+            record["themes"] = sorted(
+                {
+                    s.label_
+                    for s in spans
+                    if record["start"] <= s.start_char and s.end_char <= record["end"]
+                }
+            )
+        else:
+            record["themes"] = sorted(rec_themes[n])
+
+
+@Language.factory("crp_themes", default_config={})
+def make_themes(nlp: Language, name: str) -> ThemeDecider:
+    return ThemeDecider()

@@ -1,0 +1,126 @@
+"""The theme decision's training data: gold paragraphs through the rules, and their vectors.
+
+Each gold paragraph's text runs through the tagger's rules (everything before
+`crp_themes`), document by document and in order, as the tag stage runs them, so the
+decision learns from the same lexicon hits it will read. Texts are embedded once, by an
+encoder that keeps vectors by content (pipeline/encoder.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from pipeline.knowledge.gold import read_gold
+from pipeline.knowledge.taxonomy import Taxonomy
+from pipeline.themes.concepts import concept_texts, example_set, theme_labels
+from pipeline.themes.evidence import Paragraph, from_doc, texts_to_embed
+from pipeline.themes.model import ThemeModel, ThemeSettings, TrainingSet
+from pipeline.themes.similarity import Concepts
+
+COMPONENT = "crp_themes"
+
+
+@dataclass
+class GoldParagraphs:
+    """The gold paragraphs as the decision reads them, with their keys and gold rows."""
+
+    keys: list[tuple[str, int]]
+    rows: list[dict[str, Any]]
+    paragraphs: list[Paragraph]
+    docs: list[Doc]  # tagged by the rules, themes not yet decided
+
+    def training_set(self, taxonomy: Taxonomy, keep: Sequence[str] | None = None) -> TrainingSet:
+        """The training set of the documents `keep` (all by default) and the taxonomy's
+        example sentences."""
+        labels = theme_labels(taxonomy)
+        index = {label: i for i, label in enumerate(labels)}
+        chosen = [i for i, (d, _) in enumerate(self.keys) if keep is None or d in keep]
+        targets = np.zeros((len(chosen), len(labels)), dtype=np.int64)
+        for k, i in enumerate(chosen):
+            for theme in self.rows[i].get("themes", []):
+                if theme in index:
+                    targets[k, index[theme]] = 1
+        examples, example_targets = example_set(taxonomy)
+        return TrainingSet(
+            [self.paragraphs[i] for i in chosen],
+            targets,
+            [self.keys[i][0] for i in chosen],
+            examples,
+            example_targets,
+        )
+
+
+def tag_gold(nlp: Language, gold_dir: Path, taxonomy: Taxonomy) -> GoldParagraphs:
+    """Every gold paragraph through the rules, document by document, in order."""
+    docs_meta, gold = read_gold(gold_dir, taxonomy.labels)
+    by_doc: dict[str, list[dict]] = {}
+    for (doc_id, _), row in sorted(gold.items()):
+        by_doc.setdefault(doc_id, []).append(row)
+    disabled = [COMPONENT] if COMPONENT in nlp.pipe_names else []
+    keys, rows, paragraphs, docs = [], [], [], []
+    with nlp.select_pipes(disable=disabled):
+        for doc_id, doc_rows in sorted(by_doc.items()):
+            group = docs_meta.get(doc_id, {}).get("working_group")
+            made = []
+            for row in doc_rows:
+                doc = nlp.make_doc(row["text"])
+                doc._.working_group = group
+                made.append(doc)
+            for row, doc in zip(doc_rows, nlp.pipe(made), strict=True):
+                keys.append((doc_id, int(row["para_no"])))
+                rows.append(row)
+                paragraphs.append(from_doc(doc))
+                docs.append(doc)
+    return GoldParagraphs(keys, rows, paragraphs, docs)
+
+
+def embed_texts(encoder: Any, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    unique = list(dict.fromkeys(texts))
+    return dict(zip(unique, encoder.encode(unique), strict=True)) if unique else {}
+
+
+def concepts_of(taxonomy: Taxonomy, encoder: Any) -> Concepts:
+    texts = concept_texts(taxonomy)
+    vectors = embed_texts(encoder, [t for ts in texts.values() for t in ts])
+    return Concepts(
+        theme_labels(taxonomy),
+        {label: np.stack([vectors[t] for t in ts]) for label, ts in texts.items()},
+    )
+
+
+@dataclass
+class Embedded:
+    """The vectors the decision reads for a set of gold paragraphs, and the concepts."""
+
+    vectors: dict[str, np.ndarray]
+    concepts: Concepts
+
+    @classmethod
+    def of(cls, gold: GoldParagraphs, taxonomy: Taxonomy, encoder: Any) -> Embedded:
+        return cls(
+            embed_texts(encoder, texts_to_embed(gold.paragraphs)), concepts_of(taxonomy, encoder)
+        )
+
+
+def train(
+    gold: GoldParagraphs,
+    taxonomy: Taxonomy,
+    settings: ThemeSettings,
+    embedded: Embedded | None = None,
+    keep: Sequence[str] | None = None,
+) -> ThemeModel:
+    """The decision fitted on the gold documents `keep` (all by default); `embedded` (the
+    gold texts' vectors and the concepts) when `settings.similarity`."""
+    data = gold.training_set(taxonomy, keep)
+    if settings.similarity and embedded is None:
+        raise ValueError("settings.similarity: give the gold texts' vectors (Embedded.of)")
+    vectors = embedded.vectors if settings.similarity and embedded else None
+    concepts = embedded.concepts if settings.similarity and embedded else None
+    return ThemeModel(theme_labels(taxonomy), settings).fit(data, vectors, concepts)
