@@ -23,6 +23,7 @@ from pipeline.readers.base import Char, Deadline, Document, PageChars, check_pag
 ASCENT, DESCENT = 0.8, 0.2  # share of the font size above and below the baseline
 SKIP = {"\r", "\n", "\x00", "\uffff"}
 LINE_END_HYPHEN = "\ufffe"  # PDFium's mark for a hyphen it found at a line end
+PDFIUM_HYPHEN = "\x02"  # the same hyphen as FPDFText_GetUnicode gives it
 
 
 def read_pdf(path: Path, timeout_s: float | None = None, max_pages: int = 2000) -> Document:
@@ -72,9 +73,7 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
     count = raw.FPDFText_CountChars(textpage)
     if count <= 0:
         return []
-    buffer = ctypes.create_string_buffer((count + 1) * 2)
-    raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
-    text = buffer.raw[: count * 2].decode("utf-16-le", "replace")
+    text = _page_text(textpage, count)
     rect = raw.FS_RECTF()
     origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
     name_buffer = ctypes.create_string_buffer(256)
@@ -136,6 +135,28 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
     if run:
         close()
     return runs
+
+
+def _page_text(textpage: raw.FPDF_TEXTPAGE, count: int) -> str:
+    """The page's characters, one per character index.
+
+    One call reads the whole page, but PDFium's page text leaves out a glyph the font gives
+    no Unicode for (U+0000: a character drawn with the font's .notdef glyph), so from there
+    on every character would be read with its neighbour's box and font (the first glyph of
+    each line attached to the line above). Where the text is not one character per index,
+    the page is read character by character (about 2 ms a page, only on such pages).
+    """
+    buffer = ctypes.create_string_buffer((2 * count + 1) * 2)  # room for surrogate pairs
+    units = raw.FPDFText_GetText(
+        textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort))
+    )
+    text = buffer.raw[: max(0, units - 1) * 2].decode("utf-16-le", "replace")
+    if len(text) == count:
+        return text
+    unicode = raw.FPDFText_GetUnicode
+    return "".join([chr(unicode(textpage, i)) for i in range(count)]).replace(
+        PDFIUM_HYPHEN, LINE_END_HYPHEN
+    )
 
 
 def _diagnose(path: Path, message: str) -> DocumentError:
