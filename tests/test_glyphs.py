@@ -1,5 +1,13 @@
 """Odd characters: a glyph the font cannot draw, or one without a usable box, changes one
-line at most, with either reader; what the text holds for each kind of odd character."""
+line at most, with either reader; what the text holds for each kind of odd character.
+
+The property tests typeset the development documents (tests/fixtures/markdown) with
+tests/harness/pdf_direct.py, a producer that draws a character the way the case says
+(body font, another font, a font with a broken descriptor, `.notdef` named or not: see
+tests/harness/odd_chars.py), insert one odd character and compare with the golden
+paragraphs: every other paragraph exactly, the touched one but for white space next to
+the character.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +17,21 @@ from pathlib import Path
 import pandas as pd
 import pikepdf
 import pytest
-from conftest import BACKENDS, FIXTURES, read_jsonl
+from conftest import BACKENDS, FIXTURES, golden, read_jsonl
+from harness.crp_markdown import parse
+from harness.odd_chars import (
+    GLYPHS,
+    KIND,
+    KINDS,
+    UNLISTED,
+    differs_only_near,
+    expected_text,
+    insertion,
+    places,
+)
+from harness.pdf_direct import MARKDOWN, fonts_dir, typeset
+from hypothesis import given, seed, settings
+from hypothesis import strategies as st
 
 from pipeline.extract import ExtractSettings, Knowledge, extract_document
 from pipeline.hyphenation import WordKnowledge
@@ -21,6 +43,11 @@ from pipeline.segment import SegmentSettings, segment
 
 ODD = FIXTURES / "pdf" / "odd"
 ARROW = ODD / "som_2022_cd1_arrow.pdf"
+MARKDOWN_IDS = sorted(p.stem for p in MARKDOWN.glob("*.md"))
+needs_fonts = pytest.mark.skipif(
+    fonts_dir() is None,
+    reason="the harness draws with matplotlib's DejaVu fonts (pip install .[dev])",
+)
 
 
 @cache
@@ -159,3 +186,112 @@ def test_glyphs_arrow_drawn_with_notdef_gives_the_expected_paragraphs(arrow_name
     expected = read_jsonl(ARROW.with_suffix(".expected.jsonl"))
     assert len(expected) == 32
     assert texts(arrow_named, backend) == {e["para_no"]: e["text"] for e in expected}
+
+
+# --- one odd character in a golden document ------------------------------------------------
+
+
+def check_insertion(
+    folder: Path,
+    doc_id: str,
+    para_no: int,
+    offset: int,
+    kind: str,
+    glyph: str,
+    backend: str,
+    window: int | None = None,
+) -> None:
+    """Typeset `doc_id` (the paragraphs within `window` of `para_no`, or all) with `kind`
+    inserted at `offset` of paragraph `para_no`, drawn the `glyph` way; read it back."""
+    numbers = (para_no - window, para_no + window) if window is not None else None
+    expected = {
+        e["para_no"]: e["text"]
+        for e in golden(doc_id)
+        if numbers is None or numbers[0] <= e["para_no"] <= numbers[1]
+    }
+    crp = parse((MARKDOWN / f"{doc_id}.md").read_text(encoding="utf-8"))
+    odd = KIND[kind]
+    pdf = folder / f"{doc_id}-{para_no}-{offset}-{kind}-{glyph}.pdf"
+    pdf.write_bytes(typeset(crp, insertion(para_no, offset, odd, glyph), numbers))
+    got = texts(pdf, backend)
+    touched = expected_text(expected[para_no], offset, odd, glyph)
+    assert sorted(got) == sorted(expected)
+    assert {n: t for n, t in got.items() if n != para_no} == {
+        n: t for n, t in expected.items() if n != para_no
+    }
+    assert differs_only_near(got[para_no], touched, offset), (got[para_no], touched)
+
+
+def middle_place(doc_id: str, para_no: int, kind: str) -> int:
+    text = next(e["text"] for e in golden(doc_id) if e["para_no"] == para_no)
+    choices = places(text, KIND[kind])
+    return choices[len(choices) // 2]
+
+
+# (document, paragraph, kind, how it is drawn): every kind and every way at least once
+FIXED = [
+    ("som_2022_cd1", 10, "arrow", "notdef"),  # the issue's case, as Word writes it
+    ("fa_2022_cd1", 5, "symbol-bullet", "body"),
+    ("fa_2023_cd2", 12, "wingdings-bullet", "unnamed"),
+    ("tip_2022_cd1", 8, "check-mark", "misplaced"),
+    ("ta_2023_cd1", 6, "arabic-name", "fallback"),
+    ("som_2024_cd3", 9, "zero-width-space", "notdef"),
+    ("ic_2025_cd2", 14, "soft-hyphen", "fallback"),
+    ("tip_2023_cd2", 11, "combining-acute", "misplaced"),
+    ("ta_2024_cd2", 7, "ligature-fi", "body"),
+    ("tip_2025_cd4", 20, "ligature-fl", "notdef"),
+    ("som_2025_cd4", 3, "no-break-space", "fallback"),
+]
+
+
+@needs_fonts
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize(("doc_id", "para_no", "kind", "glyph"), FIXED)
+def test_glyphs_odd_character_changes_its_own_paragraph_only(
+    tmp_path, doc_id, para_no, kind, glyph, backend
+):
+    offset = middle_place(doc_id, para_no, kind)
+    check_insertion(tmp_path, doc_id, para_no, offset, kind, glyph, backend, window=1)
+
+
+@needs_fonts
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_glyphs_glyph_missing_from_tounicode_changes_its_word_only(tmp_path, backend):
+    # .notdef with no ToUnicode entry: pdfminer knows no character ("(cid:47)") and reads
+    # nothing; PDFium reads the glyph's code as its character (telling it apart would cost a
+    # call per character), so that word holds one stray character.
+    doc_id, para_no, odd = "som_2022_cd1", 10, KIND["arrow"]
+    offset = middle_place(doc_id, para_no, odd.name)
+    crp = parse((MARKDOWN / f"{doc_id}.md").read_text(encoding="utf-8"))
+    pdf = tmp_path / "unlisted.pdf"
+    pdf.write_bytes(typeset(crp, insertion(para_no, offset, odd, UNLISTED), (9, 11)))
+    expected = {e["para_no"]: e["text"] for e in golden(doc_id) if 9 <= e["para_no"] <= 11}
+    got = texts(pdf, backend)
+    assert got[9] == expected[9] and got[11] == expected[11]
+    text, want = got[10], expected[10]
+    if backend == "pdfplumber":
+        assert text == want
+    else:
+        assert text[:offset] == want[:offset] and text.endswith(want[offset:])
+        assert len(text) == len(want) + 2  # "X " where the arrow stood
+
+
+@st.composite
+def insertions(draw) -> tuple[str, int, int, str, str]:
+    doc_id = draw(st.sampled_from(MARKDOWN_IDS))
+    paragraph = draw(st.sampled_from(golden(doc_id)))
+    odd = draw(st.sampled_from(KINDS))
+    offset = draw(st.sampled_from(places(paragraph["text"], odd)))
+    return doc_id, paragraph["para_no"], offset, odd.name, draw(st.sampled_from(GLYPHS))
+
+
+@pytest.mark.slow
+@needs_fonts
+@pytest.mark.parametrize("backend", BACKENDS)
+@seed(17)
+@settings(max_examples=25, deadline=None, database=None)
+@given(case=insertions())
+def test_glyphs_any_odd_character_anywhere_changes_its_own_paragraph_only(
+    tmp_path_factory, backend, case
+):
+    check_insertion(tmp_path_factory.mktemp("odd"), *case, backend)
