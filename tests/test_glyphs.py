@@ -29,7 +29,8 @@ from harness.odd_chars import (
     insertion,
     places,
 )
-from harness.pdf_direct import MARKDOWN, fonts_dir, typeset
+from harness.pdf_direct import typeset
+from harness.pdf_fonts import MARKDOWN, fonts_dir
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 

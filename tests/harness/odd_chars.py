@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.pdf_direct import Draw, Insertion, face
+from harness.pdf_direct import Draw, Insertion
+from harness.pdf_fonts import face
 
 GLYPHS = ("body", "fallback", "misplaced", "notdef", "unnamed")
 UNLISTED = "unlisted"  # .notdef with no ToUnicode entry: PDFium reads the code as a character

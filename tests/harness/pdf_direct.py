@@ -10,45 +10,22 @@ by the body font, by another font, or by `.notdef`, named or not.
 
 The layout is the UN one, simplified: title, sections in bold, sub-headings in italic,
 numbered paragraphs with a hanging number, justified, broken only at spaces (no
-hyphenation), no footnotes and no running headers. Fonts are DejaVu and STIX from
-matplotlib's package data (a dev dependency), subset once to the characters the harness
-draws and cached in tests/harness/.pdf-cache/fonts.
+hyphenation), no footnotes and no running headers. The fonts: tests/harness/pdf_fonts.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import zlib
 from dataclasses import dataclass, field
-from functools import cache
 from io import BytesIO
-from pathlib import Path
 
 from harness.crp_markdown import Block, Crp
+from harness.pdf_fonts import Face, face
 
-HERE = Path(__file__).resolve().parent
-CACHE = HERE / ".pdf-cache" / "fonts"
-MARKDOWN = HERE.parents[0] / "fixtures" / "markdown"
 PAGE_WIDTH, PAGE_HEIGHT = 595.28, 841.89
 TOP, BOTTOM = 70.0, 770.0  # the type area, from the page's top
 SECTION_X, NUMBER_X, TEXT_X, RIGHT = 62.36, 97.8, 116.22, 497.2
 ASCENT = 0.8  # share of the size from a line's top to its baseline
-
-# face → (file in matplotlib's fonts, name in the PDF); "sans" is the body font
-FACES = {
-    "sans": ("DejaVuSans.ttf", "DejaVuSans"),
-    "sans-bold": ("DejaVuSans-Bold.ttf", "DejaVuSans-Bold"),
-    "sans-italic": ("DejaVuSans-Oblique.ttf", "DejaVuSans-Oblique"),
-    "serif": ("DejaVuSerif.ttf", "DejaVuSerif"),
-    "stix": ("STIXGeneral.ttf", "STIXGeneral"),
-    "mono": ("DejaVuSansMono.ttf", "DejaVuSansMono"),
-}
-# Word's Symbol and Wingdings bullets, drawn by the faces that stand in for those fonts
-SYMBOL_FACES = ("sans", "mono")
-PRIVATE_USE = {0xF0B7: 0x2022, 0xF0A7: 0x25AA}
-# what the harness draws beside the development documents' characters
-ODD_CHARS = "⇒→✓✔ﬁﬂ\u00a0\u200b\u00ad\u0301محمدعلي•▪"
 
 
 @dataclass(frozen=True)
@@ -152,93 +129,6 @@ def _use_key(draw: Draw, face: str) -> str:
     return key if draw.descent is None else f"{key}@{draw.descent}"
 
 
-# --- fonts -----------------------------------------------------------------------------
-
-
-@dataclass
-class _Face:
-    name: str
-    units: int
-    cmap: dict[int, int]  # code point → glyph id
-    advances: list[int]  # by glyph id, in font units
-    ascent: int
-    descent: int
-    bbox: tuple[int, int, int, int]
-    italic_angle: float
-    data: bytes  # the subset font file (glyph ids kept)
-
-    def width(self, gid: int, size: float) -> float:
-        return self.advances[gid] * size / self.units
-
-
-def fonts_dir() -> Path | None:
-    spec = importlib.util.find_spec("matplotlib")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    folder = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
-    return folder if (folder / FACES["sans"][0]).exists() else None
-
-
-def charset() -> str:
-    """Every character the harness may draw: the development documents' and ODD_CHARS."""
-    text = "".join(p.read_text(encoding="utf-8") for p in sorted(MARKDOWN.glob("*.md")))
-    return "".join(sorted(set(text + ODD_CHARS)))
-
-
-@cache
-def face(key: str) -> _Face:
-    from fontTools.ttLib import TTFont
-
-    folder = fonts_dir()
-    if folder is None:
-        raise RuntimeError("matplotlib's DejaVu fonts are not installed: pip install matplotlib")
-    file, name = FACES[key]
-    font = TTFont(folder / file, lazy=True)
-    order = font.getGlyphOrder()
-    index = {g: i for i, g in enumerate(order)}
-    cmap = {c: index[g] for c, g in font.getBestCmap().items()}
-    if key in SYMBOL_FACES:
-        cmap.update({pua: cmap[std] for pua, std in PRIVATE_USE.items()})
-    metrics = font["hmtx"].metrics
-    head, hhea = font["head"], font["hhea"]
-    return _Face(
-        name=name,
-        units=head.unitsPerEm,
-        cmap=cmap,
-        advances=[metrics[g][0] for g in order],
-        ascent=hhea.ascent,
-        descent=hhea.descent,
-        bbox=(head.xMin, head.yMin, head.xMax, head.yMax),
-        italic_angle=float(font["post"].italicAngle),
-        data=_subset(folder / file, charset()),
-    )
-
-
-def _subset(path: Path, chars: str) -> bytes:
-    """The font cut down to `chars`, its glyph ids kept (cached: subsetting takes a while)."""
-    from fontTools import subset, version
-
-    digest = hashlib.sha256(f"{path.name}|{version}|{chars}".encode()).hexdigest()[:16]
-    cached = CACHE / f"{path.stem}-{digest}.ttf"
-    if cached.exists():
-        return cached.read_bytes()
-    options = subset.Options()
-    options.retain_gids = True
-    options.notdef_outline = True
-    options.hinting = False
-    options.layout_features = []
-    options.drop_tables += ["GSUB", "GPOS", "GDEF", "kern", "MATH", "FFTM"]
-    font = subset.load_font(str(path), options)
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=[ord(c) for c in chars])
-    subsetter.subset(font)
-    out = BytesIO()
-    font.save(out)
-    CACHE.mkdir(parents=True, exist_ok=True)
-    cached.write_bytes(out.getvalue())
-    return out.getvalue()
-
-
 # --- layout ----------------------------------------------------------------------------
 
 
@@ -254,7 +144,7 @@ class _Glyph:
 class _Use:
     """One face as this PDF uses it: CIDs handed out per (glyph, Unicode) pair."""
 
-    face: _Face
+    face: Face
     resource: str
     cids: dict[tuple[int, str], int] = field(default_factory=dict)
     descent: int | None = None  # the descriptor's, where it is not the font's
