@@ -11,6 +11,8 @@ from pipeline.errors import DocumentError
 
 BOLD_HINTS = ("bold", "black", "heavy", "semibold", "demi")
 ITALIC_HINTS = ("italic", "oblique", "slanted")
+ASCENT, DESCENT = 0.8, 0.2  # share of the font size above and below the baseline
+NO_UNICODE = "\x00"  # a glyph its font names no character for: read as nothing, still placed
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from itertools import pairwise
 from typing import TypeVar
 
 from pipeline.readers.base import Char, PageChars, font_flags
+from pipeline.readers.glyphs import logical_order, reading
 
 SUPERSCRIPT_RATIO = 0.8  # a glyph this much smaller than its line is a super/subscript
 ROW_OVERLAP = 0.5  # share of the smaller glyph's height two glyphs of one row share
@@ -182,7 +183,7 @@ def _build_line(page: int, chars: list[Char]) -> Line | None:
     raw_text, markers, offsets = _line_text(chars, main_size, baseline)
     text = raw_text.lstrip()
     offsets = [max(0, o - (len(raw_text) - len(text))) for o in offsets]
-    text = text.rstrip()
+    text = logical_order(text.rstrip())
     if not text and not markers:
         return None
     font = _most_letters(main, lambda c: c.font)
@@ -228,13 +229,22 @@ def _is_script(char: Char, main_size: float, baseline: float) -> bool:
 def _line_text(
     chars: list[Char], main_size: float, baseline: float
 ) -> tuple[str, list[str], list[int]]:
-    """The line's text with word spaces restored, and the footnote markers taken out."""
+    """The line's text with word spaces restored, odd characters read (`glyphs.reading`),
+    and the footnote markers taken out.
+
+    A glyph that reads as nothing still counts as printed: the gap to the next glyph is
+    measured from its box, so it neither splits a word nor makes a word space of its own.
+    A zero-width glyph (a combining accent) comes before a glyph starting where it stands:
+    it belongs to the glyph before it.
+    """
     parts: list[str] = []
     markers: list[str] = []
     offsets: list[int] = []
     script: list[str] = []
     prev: Char | None = None
     space_pending = False
+    ordered = sorted(chars, key=_reading_order)
+    last = next((c for c in reversed(ordered) if not c.text.isspace()), None)
 
     def flush_script() -> None:
         run = "".join(script)
@@ -245,7 +255,7 @@ def _line_text(
             parts.append(run)
         script.clear()
 
-    for char in sorted(chars, key=lambda c: c.x0):
+    for char in ordered:
         if char.text.isspace():
             space_pending = True
             continue
@@ -260,10 +270,15 @@ def _line_text(
         if space_pending and parts and not parts[-1].endswith(" "):
             parts.append(" ")
         space_pending = False
+        text = reading(char.text, ends_line=char is last)
         if scripted:
-            script.append(char.text)
-        else:
-            parts.append(char.text)
+            script.append(text)
+        elif text:
+            parts.append(text)
         prev = char
     flush_script()
     return "".join(parts), markers, offsets
+
+
+def _reading_order(char: Char) -> tuple[float, bool]:
+    return char.x0, char.x1 > char.x0

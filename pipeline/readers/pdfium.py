@@ -7,6 +7,8 @@ from the baseline and the size (ASCENT, DESCENT), not taken from PDFium's loose 
 for some embedded fonts (LibreOffice's subsets) that box's top follows each glyph's
 height, so words of one printed line would get tops 2 pt apart. Spaces PDFium invents
 where a PDF has none are word breaks only: their boxes (size 1, mid-line) are no text.
+A glyph its font names no character for (U+0000, drawn with `.notdef`) is kept with its
+box and read as nothing by the line builder (`glyphs.reading`).
 """
 
 from __future__ import annotations
@@ -18,11 +20,21 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from pipeline.errors import DocumentError
-from pipeline.readers.base import Char, Deadline, Document, PageChars, check_pages
+from pipeline.readers.base import (
+    ASCENT,
+    DESCENT,
+    NO_UNICODE,
+    Char,
+    Deadline,
+    Document,
+    PageChars,
+    check_pages,
+)
+from pipeline.readers.glyphs import RTL_CHAR
 
-ASCENT, DESCENT = 0.8, 0.2  # share of the font size above and below the baseline
-SKIP = {"\r", "\n", "\x00", "\uffff"}
+SKIP = {"\r", "\n", "\uffff"}
 LINE_END_HYPHEN = "\ufffe"  # PDFium's mark for a hyphen it found at a line end
+PDFIUM_HYPHEN = "\x02"  # the same hyphen as FPDFText_GetUnicode gives it
 
 
 def read_pdf(path: Path, timeout_s: float | None = None, max_pages: int = 2000) -> Document:
@@ -72,9 +84,7 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
     count = raw.FPDFText_CountChars(textpage)
     if count <= 0:
         return []
-    buffer = ctypes.create_string_buffer((count + 1) * 2)
-    raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort)))
-    text = buffer.raw[: count * 2].decode("utf-16-le", "replace")
+    text = _page_text(textpage, count)
     rect = raw.FS_RECTF()
     origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
     name_buffer = ctypes.create_string_buffer(256)
@@ -96,15 +106,22 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
         raw.FPDFText_GetCharOrigin(textpage, i, origin_x, origin_y)
         return height - origin_y.value
 
+    has_rtl = RTL_CHAR.search(text) is not None
+    alone = False  # the run is one right-to-left glyph: nothing joins it
     for i, ch in enumerate(text):
         if ch in SKIP or (ch == " " and raw.FPDFText_IsGenerated(textpage, i) == 1):
             boundary = True
             continue
+        if ch == LINE_END_HYPHEN and raw.FPDFText_GetUnicode(textpage, i) == 0:
+            ch = NO_UNICODE  # PDFium's page text marks a glyph without Unicode the same way
         line_end = ch == LINE_END_HYPHEN  # PDFium puts it instead of the line break
         if line_end:
             ch = "-"
+        # PDFium hands right-to-left script over in reading order, against the x axis: each
+        # such glyph is a run of its own, placed by its box like any other
+        rtl = has_rtl and RTL_CHAR.match(ch) is not None
         size = get_size(textpage, i)
-        if run and not boundary and run[5] == size:
+        if run and not boundary and run[5] == size and not rtl:
             run[0] += ch
             run[7] = i
             run[8] = i if ch != " " else run[8]
@@ -114,7 +131,7 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
         left, right = rect.left, rect.right
         base = baseline(i)
         bottom = base + DESCENT * size
-        if run and run[5] == size and abs(run[4] - bottom) < 0.5:
+        if run and not (rtl or alone) and run[5] == size and abs(run[4] - bottom) < 0.5:
             last_right = run[2]
             if run[7] != i - 1 or boundary:
                 get_box(textpage, run[7], rect)
@@ -132,10 +149,33 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
         name = name_buffer.raw[: max(0, length - 1)].decode("utf-8", "replace")
         top = base - ASCENT * size
         run = [ch, left, right, top, bottom, float(size), name, i, i if ch != " " else -1]
-        boundary = ch == " " or line_end
+        boundary = ch == " " or line_end or rtl
+        alone = rtl
     if run:
         close()
     return runs
+
+
+def _page_text(textpage: raw.FPDF_TEXTPAGE, count: int) -> str:
+    """The page's characters, one per character index.
+
+    One call reads the whole page, but PDFium's page text leaves out a glyph the font gives
+    no Unicode for (U+0000: a character drawn with the font's .notdef glyph), so from there
+    on every character would be read with its neighbour's box and font (the first glyph of
+    each line attached to the line above). Where the text is not one character per index,
+    the page is read character by character (about 2 ms a page, only on such pages).
+    """
+    buffer = ctypes.create_string_buffer((2 * count + 1) * 2)  # room for surrogate pairs
+    units = raw.FPDFText_GetText(
+        textpage, 0, count, ctypes.cast(buffer, ctypes.POINTER(ctypes.c_ushort))
+    )
+    text = buffer.raw[: max(0, units - 1) * 2].decode("utf-16-le", "replace")
+    if len(text) == count:
+        return text
+    unicode = raw.FPDFText_GetUnicode
+    return "".join([chr(unicode(textpage, i)) for i in range(count)]).replace(
+        PDFIUM_HYPHEN, LINE_END_HYPHEN
+    )
 
 
 def _diagnose(path: Path, message: str) -> DocumentError:

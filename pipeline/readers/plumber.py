@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import statistics
 from pathlib import Path
 
 import pdfplumber
 from pdfplumber.utils.exceptions import PdfminerException
 
 from pipeline.errors import DocumentError
-from pipeline.readers.base import Char, Deadline, Document, PageChars, check_pages
+from pipeline.readers.base import (
+    DESCENT,
+    NO_UNICODE,
+    Char,
+    Deadline,
+    Document,
+    PageChars,
+    check_pages,
+)
+
+CID = re.compile(r"\(cid:\d+\)")  # pdfminer's text for a glyph it finds no character for
+SUNK = -0.5  # a font's Descent (a share of the size, negative) lower than any text font's
 
 
 def read_pdf(path: Path, timeout_s: float | None = None, max_pages: int = 2000) -> Document:
@@ -37,25 +50,58 @@ def read_pdf(path: Path, timeout_s: float | None = None, max_pages: int = 2000) 
 
 
 def _read_page(page: pdfplumber.page.Page) -> PageChars:
-    chars = [
-        Char(
-            text=c["text"],
-            x0=float(c["x0"]),
-            x1=float(c["x1"]),
-            top=float(c["top"]),
-            bottom=float(c["bottom"]),
-            size=float(c["size"]),
-            font=str(c.get("fontname") or ""),
-        )
-        for c in page.chars
-        if c.get("upright", True)
-    ]
+    upright = [c for c in page.chars if c.get("upright", True)]
+    shifts = _descent_shifts(upright)
+    chars = [_char(c, shifts.get(c.get("fontname"), 0.0)) for c in upright]
     return PageChars(
         number=page.page_number,
         width=float(page.width),
         height=float(page.height),
         chars=chars,
         n_images=len(page.images),
+    )
+
+
+def _descent_shifts(chars: list[dict]) -> dict[str, float]:
+    """By how much of its size each font's boxes are moved up to sit where their baseline
+    puts them, for the fonts whose boxes sink below it.
+
+    pdfminer draws a glyph's box from the baseline, the text rise and the font descriptor's
+    Descent. A broken Descent (a symbol font's, -0.9 of the size) sinks every box of the
+    font below its line, where a lone arrow or bullet makes a line of its own. A font's
+    usual offset (the median over its glyphs on the page, so a few raised ones do not
+    count) is its Descent: where it is lower than any text font's, the font's boxes are
+    moved to the offset the PDFium reader gives every box (DESCENT below the baseline),
+    the rise of each glyph kept. Other fonts are left as they are (a font used only for
+    superscripts sits high by its rise, not by its Descent).
+    """
+    offsets: dict[str, list[float]] = {}
+    for c in chars:
+        size = float(c["size"])
+        if size > 0:
+            offset = (float(c["y0"]) - float(c["matrix"][5])) / size
+            offsets.setdefault(c.get("fontname"), []).append(offset)
+    shifts = {}
+    for font, values in offsets.items():
+        usual = statistics.median(values)
+        if usual < SUNK:
+            shifts[font] = -DESCENT - usual
+    return shifts
+
+
+def _char(c: dict, shift: float) -> Char:
+    """One glyph, its box moved up by `shift` of its size; a glyph pdfminer finds no
+    character for ("(cid:12)") is one without Unicode, as PDFium reports it."""
+    size = float(c["size"])
+    text = c["text"]
+    return Char(
+        text=NO_UNICODE if CID.fullmatch(text) else text,
+        x0=float(c["x0"]),
+        x1=float(c["x1"]),
+        top=float(c["top"]) - shift * size,
+        bottom=float(c["bottom"]) - shift * size,
+        size=size,
+        font=str(c.get("fontname") or ""),
     )
 
 
