@@ -97,6 +97,9 @@ class ThemeSpec(Strict):
 
 class ThemesFile(Strict):
     themes: dict[str, ThemeSpec]
+    # the documents read while the lexicon (alt_labels, patterns, negatives) was written:
+    # on them its hits are in-sample, and the theme decision learns their weight apart
+    lexicon_read_on: list[str] = Field(default_factory=list)
 
 
 class InstrumentSpec(Strict):

@@ -129,7 +129,8 @@ def _pattern_terms(source: Source, loc: Loc, label: str, patterns: list, prefix:
     return terms
 
 
-def load_themes(folder: Path, labels: m.Labels) -> dict[str, Theme]:
+def load_themes(folder: Path, labels: m.Labels) -> tuple[dict[str, Theme], tuple[str, ...]]:
+    """The themes, and the documents the lexicon was written from (`lexicon_read_on`)."""
     source, spec = _read(folder, "themes.yaml", m.ThemesFile)
     themes = {}
     for theme_id, theme in spec.themes.items():
@@ -169,7 +170,7 @@ def load_themes(folder: Path, labels: m.Labels) -> dict[str, Theme]:
         raise source.error(
             ("themes",), f"themes of labels.yaml without an entry: {', '.join(missing)}"
         )
-    return themes
+    return themes, tuple(spec.lexicon_read_on)
 
 
 def load_articles(

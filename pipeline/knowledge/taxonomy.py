@@ -118,7 +118,7 @@ class Taxonomy:
         return p.load_countries(self.folder), p.load_organizations(self.folder, self._labels)
 
     @cached_property
-    def _themes(self) -> dict[str, Theme]:
+    def _themes(self) -> tuple[dict[str, Theme], tuple[str, ...]]:
         self._need("themes")
         return p.load_themes(self.folder, self._labels)
 
@@ -192,7 +192,12 @@ class Taxonomy:
 
     @property
     def themes(self) -> dict[str, Theme]:
-        return self._themes
+        return self._themes[0]
+
+    @property
+    def lexicon_read_on(self) -> tuple[str, ...]:
+        """The documents the theme lexicon was written from (its hits are in-sample there)."""
+        return self._themes[1]
 
     @property
     def instruments(self) -> dict[str, Instrument]:

@@ -19,6 +19,7 @@ main process), else it loads all-MiniLM-L6-v2 itself, offline.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +119,15 @@ class ThemeDecider:
 
 
 def sentence_paragraph_of(p: Paragraph, start: int, end: int) -> Paragraph:
-    """A recommendation's sentence, seen as a paragraph of its working group."""
+    """A recommendation's sentence, seen as a paragraph of its document, with the
+    lexicon's hits inside it."""
     sentence = sentence_paragraph(p.text[start:end])
-    return Paragraph(sentence.text, sentence.sentences, (), (), p.working_group)
+    hits = tuple(
+        replace(h, start=h.start - start, end=h.end - start)
+        for h in p.hits
+        if start <= h.start and h.end <= end
+    )
+    return replace(sentence, hits=hits, working_group=p.working_group, document=p.document)
 
 
 def _write(

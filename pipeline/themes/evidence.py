@@ -10,7 +10,7 @@ cross-validation build it from gold paragraphs run through the same rules.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc
 
@@ -34,7 +34,7 @@ class Paragraph:
     hits: tuple[Hit, ...] = ()
     recommendations: tuple[tuple[int, int], ...] = ()
     working_group: str | None = None
-    heading: str | None = field(default=None, compare=False)
+    document: str | None = None  # its document's id, where known
 
     @property
     def sentence_texts(self) -> list[str]:
@@ -58,7 +58,12 @@ def from_doc(doc: Doc) -> Paragraph:
         Hit(s.label_, s.id_, s.start_char, s.end_char) for s in doc.spans.get(HITS_KEY, [])
     )
     recs = tuple((r["start"], r["end"]) for r in (doc._.recommendations or []))
-    return Paragraph(doc.text, sentences, hits, recs, doc._.working_group)
+    document = doc._.doc_id if Doc.has_extension("doc_id") else None
+    return Paragraph(doc.text, sentences, hits, recs, doc._.working_group, document)
+
+
+def of_document(p: Paragraph, document: str) -> Paragraph:
+    return replace(p, document=document)
 
 
 def sentence_paragraph(text: str) -> Paragraph:

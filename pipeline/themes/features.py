@@ -45,6 +45,7 @@ LEXICON_FEATURES = (
     "lexicon_list",
     "lexicon_sentence_z",
 )
+IN_SAMPLE = "_in_sample"  # suffix of the lexicon features of documents it was written from
 LIST_CONTEXT = re.compile(r"\b(?:including|such as|as well as|namely)\b|[,;]")
 LIST_WINDOW = 40  # characters on each side of a hit read for list punctuation
 
@@ -93,6 +94,7 @@ class Parts:
     rates: Rates
     concepts: Concepts | None = None
     neighbours: Neighbours | None = None
+    lexicon_read_on: frozenset[str] = frozenset()
 
     @property
     def uses_vectors(self) -> bool:
@@ -100,9 +102,15 @@ class Parts:
 
 
 def feature_names(parts: Parts, lexicon: bool) -> list[str]:
+    """The columns of `pair_features`. The lexicon's features come twice: for documents
+    the lexicon never saw, and (suffix `_in_sample`) for those it was written from, where
+    its hits are right more often than they will be on a new session; each block is zero
+    where the other applies, so the decision learns the two weights apart."""
     names = list(WORD_FEATURES)
     names += list(CONCEPT_FEATURES) if parts.uses_vectors else []
-    return names + (list(LEXICON_FEATURES) if lexicon else [])
+    if lexicon:
+        names += list(LEXICON_FEATURES) + [f + IN_SAMPLE for f in LEXICON_FEATURES]
+    return names
 
 
 def pair_features(
@@ -125,7 +133,9 @@ def pair_features(
         concept, closeness = _concept_features(paragraphs, parts, vectors)
         blocks.append(concept)
     if lexicon:
-        blocks.append(_lexicon_features(paragraphs, parts.labels, closeness))
+        values = _lexicon_features(paragraphs, parts.labels, closeness)
+        seen = np.array([p.document in parts.lexicon_read_on for p in paragraphs])[:, None, None]
+        blocks += [np.where(seen, 0.0, values), np.where(seen, values, 0.0)]
     out = np.concatenate(blocks, axis=2)
     return out.reshape(len(paragraphs) * n_labels, -1)
 

@@ -81,9 +81,15 @@ class ThemeModel:
     fitted attributes end in `_`. `concepts` (the vectors of each theme's concept
     sentences) is needed when `settings.similarity`."""
 
-    def __init__(self, labels: Sequence[str], settings: ThemeSettings | None = None) -> None:
+    def __init__(
+        self,
+        labels: Sequence[str],
+        settings: ThemeSettings | None = None,
+        lexicon_read_on: Sequence[str] = (),
+    ) -> None:
         self.labels = list(labels)
         self.settings = settings or ThemeSettings()
+        self.lexicon_read_on = sorted(lexicon_read_on)
 
     # -- fitting ------------------------------------------------------------------------
     def fit_parts(
@@ -98,7 +104,9 @@ class ThemeModel:
         vocabulary = ThemeVocabulary(self.labels, self.settings.vocabulary)
         vocabulary.fit(texts, targets, weights)
         rates = Rates.count([p.working_group for p in data.paragraphs], data.targets)
-        parts = Parts(self.labels, vocabulary, rates)
+        parts = Parts(
+            self.labels, vocabulary, rates, lexicon_read_on=frozenset(self.lexicon_read_on)
+        )
         if self.settings.similarity:
             if vectors is None or concepts is None:
                 raise ValueError("settings.similarity needs vectors and concepts")
@@ -168,6 +176,7 @@ class ThemeModel:
             "format": FORMAT,
             "labels": self.labels,
             "settings": settings,
+            "lexicon_read_on": self.lexicon_read_on,
             "decision": self.decision_.to_json(),
             "threshold": self.threshold_,
             "rates": self.parts_.rates.to_json(),
@@ -187,9 +196,12 @@ class ThemeModel:
             raise ValueError(f"{folder / MODEL_FILE}: not a {FORMAT} file")
         raw = dict(data["settings"])
         raw["vocabulary"] = VocabularySettings(**raw["vocabulary"])
-        model = cls(data["labels"], ThemeSettings(**raw))
+        model = cls(data["labels"], ThemeSettings(**raw), data.get("lexicon_read_on", ()))
         parts = Parts(
-            model.labels, ThemeVocabulary.from_disk(folder), Rates.from_json(data["rates"])
+            model.labels,
+            ThemeVocabulary.from_disk(folder),
+            Rates.from_json(data["rates"]),
+            lexicon_read_on=frozenset(model.lexicon_read_on),
         )
         if model.settings.similarity:
             parts.concepts = Concepts.from_disk(folder / CONCEPTS_FILE, model.labels)

@@ -20,7 +20,7 @@ from spacy.tokens import Doc
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy
 from pipeline.themes.concepts import concept_texts, example_set, theme_labels
-from pipeline.themes.evidence import Paragraph, from_doc, texts_to_embed
+from pipeline.themes.evidence import Paragraph, from_doc, of_document, texts_to_embed
 from pipeline.themes.model import ThemeModel, ThemeSettings, TrainingSet
 from pipeline.themes.similarity import Concepts
 
@@ -76,7 +76,7 @@ def tag_gold(nlp: Language, gold_dir: Path, taxonomy: Taxonomy) -> GoldParagraph
             for row, doc in zip(doc_rows, nlp.pipe(made), strict=True):
                 keys.append((doc_id, int(row["para_no"])))
                 rows.append(row)
-                paragraphs.append(from_doc(doc))
+                paragraphs.append(of_document(from_doc(doc), doc_id))
                 docs.append(doc)
     return GoldParagraphs(keys, rows, paragraphs, docs)
 
@@ -123,4 +123,5 @@ def train(
         raise ValueError("settings.similarity: give the gold texts' vectors (Embedded.of)")
     vectors = embedded.vectors if settings.similarity and embedded else None
     concepts = embedded.concepts if settings.similarity and embedded else None
-    return ThemeModel(theme_labels(taxonomy), settings).fit(data, vectors, concepts)
+    model = ThemeModel(theme_labels(taxonomy), settings, taxonomy.lexicon_read_on)
+    return model.fit(data, vectors, concepts)
