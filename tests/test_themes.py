@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import spacy
 from pipeline.themes.crossval import decision_counts, work_summary
 from pipeline.themes.evidence import Hit, Paragraph, sentence_paragraph
 from pipeline.themes.features import Parts, Rates, feature_names, pair_features
-from pipeline.themes.learning import best_threshold
+from pipeline.themes.learning import best_thresholds
 from pipeline.themes.model import ThemeModel, ThemeSettings, TrainingSet
 from pipeline.themes.similarity import Concepts, Neighbours
 from pipeline.themes.vocabulary import ThemeVocabulary
@@ -99,7 +100,7 @@ def test_themes_model_decides_and_round_trips(tmp_path):
     model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(training_set())
     texts = [paragraph("Rifles and pistols were seized."), paragraph("Victims found shelter.")]
     p = model.predict_proba(texts)
-    assert p[0, 0] >= model.threshold_ > p[0, 1] and p[1, 1] >= model.threshold_ > p[1, 0]
+    assert model.keep(texts, p).tolist() == [[True, False], [False, True]]
     model.to_disk(tmp_path)
     again = ThemeModel.from_disk(tmp_path)
     assert np.array_equal(again.predict_proba(texts), p)
@@ -158,21 +159,18 @@ def test_themes_neighbours_share_is_weighted_by_similarity():
     assert share[0, 0] > 0.9 and share[0, 1] < 0.1
 
 
-def test_themes_best_threshold_maximizes_f1():
-    scores = np.array([0.9, 0.8, 0.4, 0.3, 0.2])
-    y = np.array([1, 1, 1, 0, 0])
-    assert best_threshold(scores, y) == pytest.approx(0.31, abs=0.011)
+def test_themes_best_thresholds_are_stricter_where_evidence_is_weaker():
+    scores = np.array([0.9, 0.4, 0.3, 0.2, 0.9, 0.8, 0.7, 0.6])
+    y = np.array([1, 1, 1, 0, 1, 1, 0, 0])
+    hit = np.array([True] * 4 + [False] * 4)
+    assert best_thresholds(scores, y, hit) == (0.21, 0.71)
 
 
 def test_themes_decision_counts_split_rejected_hits_and_added_themes():
-    class Gold:
-        paragraphs = [paragraph("x", hits=(Hit("firearms", "r", 0, 1), Hit("victims", "r", 0, 1)))]
-        rows = [{"themes": ["firearms"]}]
-
-    c = decision_counts(
-        Gold(), [0], ["firearms", "victims", "youth"], np.array([[0.9, 0.1, 0.8]]), 0.5
-    )
-    summary = work_summary(c)
+    hits = (Hit("firearms", "r", 0, 1), Hit("victims", "r", 0, 1))
+    gold = SimpleNamespace(paragraphs=[paragraph("x", hits=hits)], rows=[{"themes": ["firearms"]}])
+    keep = np.array([[True, False, True]])
+    summary = work_summary(decision_counts(gold, [0], ["firearms", "victims", "youth"], keep))
     assert summary["lexicon_hits"] == 2 and summary["rejected"] == 1
     assert summary["rejected_precision"] == 1.0 and summary["right_hits_kept_share"] == 1.0
     assert summary["added"] == 1 and summary["added_precision"] == 0.0
@@ -217,6 +215,7 @@ def test_themes_component_without_a_model_keeps_the_lexicon_hits():
 
 def test_themes_component_rejects_a_passing_hit_and_adds_a_theme_with_its_best_sentence():
     model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(training_set())
+    model.threshold_ = {"hit": 0.5, "no_hit": 0.5}  # toy data choose no useful thresholds
     text = "Dealers trafficked rifles and pistols across the border. The police seized the rifles."
     doc = tagged(make_nlp(model), text, [("victims", 0, 7)], [(57, len(text))])
     themes = {s.label_: s for s in doc.spans["themes"]}
@@ -230,7 +229,7 @@ def test_themes_component_rejects_a_passing_hit_and_adds_a_theme_with_its_best_s
 def test_themes_recommendation_sentence_alone_can_add_a_theme():
     model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(training_set())
     sentence = sentence_paragraph("Victims should receive shelters, support and compensation.")
-    assert model.predict_proba([sentence])[0, 1] >= model.threshold_
+    assert model.keep([sentence], model.predict_proba([sentence]))[0, 1]
 
 
 def test_themes_every_theme_has_ten_sentences_about_it():

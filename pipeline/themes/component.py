@@ -66,15 +66,15 @@ class ThemeDecider:
         vectors = self._vectors(paragraphs + recs)
         probs = self.model.predict_proba(paragraphs, vectors)
         rec_probs = self.model.predict_proba(recs, vectors) if recs else np.zeros((0, 0))
-        labels, threshold = self.model.labels, self.model.threshold_
+        labels = self.model.labels
+        keep = self.model.keep(paragraphs, probs)
+        rec_keep = self.model.keep(recs, rec_probs) if recs else rec_probs
         k = 0
-        for doc, p, row in zip(docs, paragraphs, probs, strict=True):
-            kept = {labels[i] for i in np.flatnonzero(row >= threshold)}
+        for doc, p, row, kept_row in zip(docs, paragraphs, probs, keep, strict=True):
+            kept = {labels[i] for i in np.flatnonzero(kept_row)}
             rec_kept = []
             for _ in p.recommendations:
-                rec_kept.append(
-                    kept | {labels[i] for i in np.flatnonzero(rec_probs[k] >= threshold)}
-                )
+                rec_kept.append(kept | {labels[i] for i in np.flatnonzero(rec_keep[k])})
                 k += 1
             scores = {label: round(float(v), 6) for label, v in zip(labels, row, strict=True)}
             _write(doc, kept, scores, rec_kept, self._evidence(p, kept, vectors))

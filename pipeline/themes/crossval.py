@@ -105,8 +105,7 @@ def decision_counts(
     gold: GoldParagraphs,
     rows: Sequence[int],
     labels: list[str],
-    probs: np.ndarray,
-    threshold: float,
+    keep: np.ndarray,
 ) -> Counter[str]:
     """The decision against the lexicon, counted: right and wrong hits (by the gold) kept
     and rejected, themes added without a hit and how many of those are right."""
@@ -115,7 +114,7 @@ def decision_counts(
         hit = {h.label for h in gold.paragraphs[i].hits}
         truth = set(gold.rows[i].get("themes", []))
         for j, label in enumerate(labels):
-            kept = bool(probs[k, j] >= threshold)
+            kept = bool(keep[k, j])
             right = label in truth
             if label in hit:
                 counts[f"{'right' if right else 'wrong'}_{'kept' if kept else 'rejected'}"] += 1
@@ -169,7 +168,8 @@ def judge(
             pooled[variant]["recs"] += recs
             pooled[variant]["rows"] += rows
             if probs is not None:
-                counts += decision_counts(gold, rows, model.labels, probs, model.threshold_)
+                keep = model.keep([gold.paragraphs[i] for i in rows], probs)
+                counts += decision_counts(gold, rows, model.labels, keep)
     out = {}
     for variant, p in pooled.items():
         micro, per_label = score_rows(gold, p["rows"], p["tags"], p["recs"])

@@ -63,16 +63,19 @@ def fit_linear(x: np.ndarray, y: np.ndarray, features: list[str], c: float) -> L
     )
 
 
-def best_threshold(scores: np.ndarray, y: np.ndarray, grid: np.ndarray | None = None) -> float:
-    """The threshold (on a 0.01 grid) of best F1 of `scores >= t` against `y`; the lowest
-    of equal ones."""
+def best_thresholds(
+    scores: np.ndarray, y: np.ndarray, groups: np.ndarray, grid: np.ndarray | None = None
+) -> tuple[float, float]:
+    """One threshold for the rows of `groups` True and one for the others (on a 0.01 grid),
+    together of best F1 of the kept rows against `y`; the lowest pair of equal ones."""
     grid = np.round(np.arange(0.05, 0.96, 0.01), 2) if grid is None else grid
-    y = np.asarray(y, dtype=bool)
-    best, chosen = -1.0, 0.5
-    for t in grid:
-        predicted = scores >= t
-        tp = float((predicted & y).sum())
-        f1 = 2 * tp / max(float(predicted.sum() + y.sum()), 1.0)
-        if f1 > best + 1e-12:
-            best, chosen = f1, float(t)
-    return chosen
+    y, groups = np.asarray(y, dtype=bool), np.asarray(groups, dtype=bool)
+    counts = []
+    for members in (groups, ~groups):
+        s, t = scores[members][:, None], y[members][:, None]
+        kept = s >= grid[None, :]
+        counts.append(((kept & t).sum(axis=0), kept.sum(axis=0)))
+    (tp1, n1), (tp2, n2) = counts
+    f1 = 2 * (tp1[:, None] + tp2[None, :]) / np.maximum(n1[:, None] + n2[None, :] + y.sum(), 1)
+    i, j = np.unravel_index(int(np.argmax(f1)), f1.shape)
+    return float(grid[i]), float(grid[j])

@@ -8,8 +8,10 @@
    and missing candidates included;
 2. one logistic regression over all (paragraph, theme) rows (a theme has a handful to a
    hundred positive paragraphs, too few for a model of its own; its rates are features);
-3. the threshold that gives the best micro F1 over the training documents, each scored by
-   a decision fitted without it;
+3. two thresholds, one for themes the lexicon matched and a stricter one for themes it
+   did not (a theme added on other evidence alone needs more of it), that together give
+   the best micro F1 over the training documents, each scored by a decision fitted
+   without it;
 4. the parts refitted on every training document, for use.
 Saved to a folder (`to_disk`): the decision as JSON, the vocabulary as JSON and
 safetensors, concept and neighbour vectors as safetensors; no pickle.
@@ -26,7 +28,7 @@ import numpy as np
 
 from pipeline.themes.evidence import Paragraph
 from pipeline.themes.features import Parts, Rates, feature_names, pair_features
-from pipeline.themes.learning import LinearModel, best_threshold, fit_linear
+from pipeline.themes.learning import LinearModel, best_thresholds, fit_linear
 from pipeline.themes.similarity import Concepts, Neighbours
 from pipeline.themes.vocabulary import ThemeVocabulary, VocabularySettings
 
@@ -143,14 +145,15 @@ class ThemeModel:
         self.parts_ = self.fit_parts(data, vectors, concepts)
         names = feature_names(self.parts_, self.settings.lexicon)
         self.decision_ = fit_linear(x, y, names, self.settings.c)
-        self.threshold_ = self._threshold(x, y, groups, names)
+        hits = np.concatenate([_hit_mask(p, self.labels) for p in data.paragraphs])
+        self.threshold_ = self._thresholds(x, y, groups, names, hits)
         return self
 
-    def _threshold(
-        self, x: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str]
-    ) -> float:
-        """The threshold of best micro F1, each document scored by a decision fitted
-        without it (the parts were already fitted without it)."""
+    def _thresholds(
+        self, x: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str], hits: np.ndarray
+    ) -> dict[str, float]:
+        """The thresholds of best micro F1 (lexicon hit, no hit), each document scored by a
+        decision fitted without it (the parts were already fitted without it)."""
         scores = np.zeros(len(y))
         for document in np.unique(groups):
             held = groups == document
@@ -158,9 +161,18 @@ class ThemeModel:
                 scores[held] = self.decision_.proba(x[held])
                 continue
             scores[held] = fit_linear(x[~held], y[~held], names, self.settings.c).proba(x[held])
-        return best_threshold(scores, y)
+        hit, no_hit = best_thresholds(scores, y, hits)
+        return {"hit": hit, "no_hit": no_hit}
 
     # -- prediction ---------------------------------------------------------------------
+    def keep(self, paragraphs: Sequence[Paragraph], probs: np.ndarray) -> np.ndarray:
+        """paragraphs × labels: whether each theme is kept (its probability reaches the
+        threshold of a theme the lexicon matched, or of one it did not)."""
+        hits = np.stack([_hit_mask(p, self.labels) for p in paragraphs]) if paragraphs else probs
+        return np.where(
+            hits.astype(bool), probs >= self.threshold_["hit"], probs >= self.threshold_["no_hit"]
+        )
+
     def predict_proba(
         self, paragraphs: Sequence[Paragraph], vectors: Vectors | None = None
     ) -> np.ndarray:
@@ -208,5 +220,10 @@ class ThemeModel:
             parts.neighbours = Neighbours.from_disk(folder / NEIGHBOURS_FILE)
         model.parts_ = parts
         model.decision_ = LinearModel.from_json(data["decision"])
-        model.threshold_ = float(data["threshold"])
+        model.threshold_ = {k: float(v) for k, v in data["threshold"].items()}
         return model
+
+
+def _hit_mask(p: Paragraph, labels: list[str]) -> np.ndarray:
+    matched = {h.label for h in p.hits}
+    return np.array([label in matched for label in labels])
