@@ -23,6 +23,7 @@ from pipeline.params import as_dict, load_settings
 from pipeline.paths import Layout
 from pipeline.provenance import code_digest
 from pipeline.schemas import get_table, read_table, write_table
+from pipeline.tagging import paragraph_doc
 from pipeline.tagging.rows import doc_rows
 
 if TYPE_CHECKING:
@@ -71,9 +72,8 @@ def make_docs(
     nlp: Language, paragraphs: pd.DataFrame, working_groups: dict[str, str], max_chars: int
 ) -> Iterator[Doc]:
     for row in paragraphs.itertuples(index=False):
-        doc = nlp.make_doc(clean_text(row.text, max_chars))
-        doc._.working_group = working_groups.get(row.doc_id)
-        yield doc
+        text = clean_text(row.text, max_chars)
+        yield paragraph_doc(nlp, text, str(row.doc_id), working_groups.get(row.doc_id))
 
 
 def tag(

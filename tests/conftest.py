@@ -143,9 +143,9 @@ def nlp(tagger_dir: Path):
 
 def tag_text(nlp, text: str, working_group: str | None = "firearms"):
     """One paragraph through the tagger, as the tag stage runs it."""
-    doc = nlp.make_doc(text)
-    doc._.working_group = working_group
-    return nlp(doc)
+    from pipeline.tagging import paragraph_doc
+
+    return nlp(paragraph_doc(nlp, text, "d", working_group))
 
 
 @pytest.fixture(scope="session")

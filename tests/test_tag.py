@@ -69,6 +69,36 @@ def test_tag_rules_name_what_produced_each_tag(nlp):
     assert tables["recommendations"].iloc[0]["rule"] == "recommendation/urge"
 
 
+def two_documents() -> pd.DataFrame:
+    """Document a ends on an INTERPOL speaker; document b opens by continuing a statement."""
+    a = paragraphs({"1": "The representative of INTERPOL presented the iARMS database."})
+    b = paragraphs({"1": "She further recommended that States mark firearms at import."})
+    return pd.concat([a.assign(doc_id="a"), b.assign(doc_id="b")], ignore_index=True)
+
+
+def test_tag_a_speaker_never_crosses_into_the_next_document(nlp):
+    # the reproduction of issue 16: b's "She" has no earlier speaker in b, so the floor's
+    recs = tag(two_documents(), {"a": "firearms", "b": "firearms"}, nlp, TagSettings())[
+        "recommendations"
+    ]
+    assert recs.set_index("doc_id").loc["b", "by"] == "participant"
+
+
+def test_tag_two_documents_in_one_call_or_two_give_identical_rows(nlp):
+    paras, groups = two_documents(), {"a": "firearms", "b": "firearms"}
+    together = tag(paras, groups, nlp, TagSettings())
+    for name in ("tags", "recommendations"):
+        apart = pd.concat(
+            [tag(paras[paras["doc_id"] == d], groups, nlp, TagSettings())[name] for d in "ab"],
+            ignore_index=True,
+        )
+        pd.testing.assert_frame_equal(together[name], apart, check_dtype=False)
+    backwards = tag(paras.iloc[::-1], groups, nlp, TagSettings())["recommendations"]
+    pd.testing.assert_frame_equal(
+        backwards.sort_values("doc_id", ignore_index=True), together["recommendations"]
+    )
+
+
 def test_tag_corpus_reuses_cached_documents(nlp, tagger_dir, tmp_path, monkeypatch):
     import pipeline.tag as stage
 

@@ -31,6 +31,8 @@ TERM_KEYS = ("crp_terms", "crp_exact")
 OPENERS = {'"', "“", "‘", "'", "("}
 CLOSERS = {'"', "”", "’", "'", ")"}
 
+if not Doc.has_extension("doc_id"):  # the document a paragraph belongs to (tag.make_docs)
+    Doc.set_extension("doc_id", default=None)
 if not Doc.has_extension("working_group"):
     Doc.set_extension("working_group", default=None)
 if not Doc.has_extension("recommendations"):
@@ -140,11 +142,18 @@ class Resolver:
         return doc
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        """Paragraphs in document order: one that continues the previous paragraph's
-        statement ("She further recommended ...") inherits its last speaker."""
-        previous: str | None = None
+        """Paragraphs in document order: one that continues the previous paragraph of its
+        document ("She further recommended ...") inherits that paragraph's last speaker.
+
+        What carries over is kept per document (`doc._.doc_id`), so paragraphs of several
+        documents in one stream, in any interleaving, never inherit from one another; a
+        paragraph with no document (`doc_id` None) inherits nothing."""
+        carried: dict[str, str | None] = {}
         for doc in stream:
-            previous = self._resolve(doc, previous)
+            key = doc._.doc_id
+            last = self._resolve(doc, carried.get(key) if key is not None else None)
+            if key is not None:
+                carried[key] = last
             yield doc
 
     def _resolve(self, doc: Doc, previous: str | None) -> str | None:

@@ -28,6 +28,7 @@ from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.models import Labels
 from pipeline.knowledge.taxonomy import Taxonomy
 from pipeline.scoring import score_recommendations, score_tags
+from pipeline.tagging import paragraph_doc
 from pipeline.tagging.classifier import UNSEEN_GROUP, ThemeClassifier
 from pipeline.tagging.classifier_component import (
     apply_themes,
@@ -98,8 +99,7 @@ def tag_gold(nlp: Language, gold_dir: Path, labels: Labels, headings: bool = Fal
         wg = docs_meta.get(doc_id, {}).get("working_group")
         made = []
         for row in rows:
-            doc = nlp.make_doc(row["text"])
-            doc._.working_group = wg
+            doc = paragraph_doc(nlp, row["text"], doc_id, wg)
             doc._.heading = row.get("subsection") if headings else None
             made.append(doc)
         for row, doc in zip(rows, nlp.pipe(made), strict=True):
