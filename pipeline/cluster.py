@@ -25,16 +25,18 @@ import pandas as pd
 from pipeline.asks.catalogue import Ask, with_contexts
 from pipeline.asks.frame import reporting_frame
 from pipeline.asks.matcher import AskMatcher, assign, new_asks
-from pipeline.clustering import Agglomeration, unit_rows, weighted_blocks
+from pipeline.clustering import BLOCK_WEIGHTS, Agglomeration, weighted_blocks
 from pipeline.encoder import MODEL_ID, CachedEncoder, load_vectors, vectors_model
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
+from pipeline.learn import unit_rows
 from pipeline.params import load_settings
 from pipeline.paths import Layout, project_path
 from pipeline.schemas import get_table, read_table, write_table
 
 log = logging.getLogger("crp")
 KEYS = ["doc_id", "para_no", "rec_no"]
+BLOCKS = ("ask", "themes", "addressee")  # the feature blocks `weights` weighs
 UNDATED = "9999-12-31"
 
 
@@ -45,7 +47,7 @@ class ClusterSettings:
     threshold: float = 0.45  # cosine distance where clusters stop merging, without catalogue
     linkage: str = "complete"
     weights: dict[str, float] = field(
-        default_factory=lambda: {"ask": 1.0, "themes": 0.8, "addressee": 0.3}
+        default_factory=lambda: dict(zip(BLOCKS, BLOCK_WEIGHTS, strict=True))
     )
     max_exact: int = 10_000
     n_neighbors: int = 30
@@ -55,7 +57,7 @@ class ClusterSettings:
             raise ValueError(f"threshold={self.threshold} must lie in (0, 2) (cosine distance)")
         if self.linkage not in ("complete", "average", "single"):
             raise ValueError(f"linkage={self.linkage!r}: use complete, average or single")
-        unknown = set(self.weights) - {"ask", "themes", "addressee"}
+        unknown = set(self.weights) - set(BLOCKS)
         if unknown:
             raise ValueError(
                 f"weights: unknown block(s) {sorted(unknown)}; use ask, themes, addressee"
@@ -75,6 +77,10 @@ class ClusterSettings:
     @property
     def gold_folder(self) -> Path:
         return project_path(self.gold)
+
+    def configure(self, matcher: AskMatcher) -> AskMatcher:
+        """The matcher set to cluster what it does not match as this stage does."""
+        return matcher.set_params(weights=self.block_weights, agglomeration=self.agglomeration)
 
 
 def features(vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings) -> np.ndarray:
@@ -110,7 +116,13 @@ def give_asks(
     if matcher is not None:
         return assign(query, vectors, matcher, agglomeration=settings.agglomeration)
     ids, labels = new_asks(
-        query, vectors, settings.threshold, frame, "new_", settings.agglomeration
+        query,
+        vectors,
+        settings.threshold,
+        frame,
+        "new_",
+        settings.agglomeration,
+        settings.block_weights,
     )
     return pd.DataFrame(
         {"ask_id": ids, "label": labels, "score": np.nan, "new": True}, index=query.index
@@ -250,7 +262,7 @@ def fit_matcher(
     """The matcher fitted on the catalogue (its examples with their paragraphs)."""
     catalogue = catalogue_contexts(taxonomy.asks, paragraphs, settings.gold_folder, taxonomy)
     matcher = AskMatcher(encoder=CachedEncoder(store), frame=reporting_frame(taxonomy))
-    return matcher.fit(catalogue)
+    return settings.configure(matcher).fit(catalogue)
 
 
 def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:

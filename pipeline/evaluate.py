@@ -246,7 +246,11 @@ def asks_cv(
     frame = reporting_frame(taxonomy)
     sessions = sorted({d for d, _ in gold} & set(query["doc_id"]))
     assigned = leave_one_session_out(
-        query, vectors, catalogue, lambda: AskMatcher(encoder=encoder, frame=frame), sessions
+        query,
+        vectors,
+        catalogue,
+        lambda: settings.configure(AskMatcher(encoder=encoder, frame=frame)),
+        sessions,
     )
     ids = {a: i for i, a in enumerate(sorted(set(assigned["ask_id"])), start=1)}
     clusters = assigned.assign(cluster_id=assigned["ask_id"].map(ids))

@@ -21,6 +21,7 @@ import pandas as pd
 
 from pipeline.asks.catalogue import Ask, CatalogueError, Example
 from pipeline.errors import PipelineError
+from pipeline.learn import unit_rows
 
 FEATURES = (  # every pair feature the matcher knows, in a fixed order
     "emb_max",  # highest cosine of the asks' embeddings to the ask's examples
@@ -82,16 +83,11 @@ def terms(text: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in pairwise(words)]
 
 
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(norms == 0, 1, norms)).astype(np.float64)
-
-
 def encode(encoder: Any, texts: list[str]) -> np.ndarray:
     if encoder is None:
         raise PipelineError("AskMatcher needs an encoder (pipeline.embed.MiniLM) or vectors")
     vectors = encoder.encode(texts) if hasattr(encoder, "encode") else encoder(texts)
-    return unit_rows(np.asarray(vectors, dtype=np.float64))
+    return unit_rows(np.asarray(vectors, dtype=np.float64), np.float64)
 
 
 # ------------------------------------------------------------------------------- index
@@ -156,7 +152,8 @@ class AskIndex:
         described = [f"{a.label}. {a.definition}" for a in catalogue]
         self.vectors = encode(encoder, asks)
         self.centroids = unit_rows(
-            np.stack([self.vectors[self.owner == i].mean(0) for i in range(len(catalogue))])
+            np.stack([self.vectors[self.owner == i].mean(0) for i in range(len(catalogue))]),
+            np.float64,
         )
         self.label_vectors = encode(encoder, described) if "emb_label" in features else None
         self.sentence_vectors = (
