@@ -22,9 +22,9 @@ from pathlib import Path
 from common import ROOT
 
 from pipeline.build_tagger import build_tagger
-from pipeline.encoder import CachedEncoder
 from pipeline.knowledge.taxonomy import load_taxonomy
 from pipeline.tagging.crossval import FIELDS, build_corpus, evaluate_folds, lodo_folds
+from pipeline.vectors import Encoder, MiniLM, VectorStore
 
 WEAKEST = (
     "definitions_legislation",
@@ -93,7 +93,8 @@ def main() -> None:
     nlp = build_tagger()
     encode = None
     if not args.no_embeddings:
-        encode = CachedEncoder(ROOT / "data" / "cache" / "classifier" / "sentences.safetensors")
+        store = VectorStore(ROOT / "data" / "cache" / "vectors", MiniLM.model_id, "benchmark")
+        encode = Encoder(MiniLM(), store)
     corpus = build_corpus(nlp, args.gold, taxonomy, encode)
     docs = corpus.doc_ids
     new = [d for d in args.first_contact.split(",") if d in docs]

@@ -14,7 +14,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import spacy
 from spacy.attrs import ORTH
@@ -25,7 +25,10 @@ from pipeline.knowledge.compiled import Term
 from pipeline.knowledge.parts import is_acronym
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
-from pipeline.paths import Layout, project_path
+from pipeline.paths import GoldSettings, Layout
+
+if TYPE_CHECKING:
+    from pipeline.vectors import Encoder
 
 log = logging.getLogger("crp")
 
@@ -33,12 +36,7 @@ log = logging.getLogger("crp")
 @dataclass(frozen=True)
 class BuildTaggerSettings:
     classifier: bool = True  # train the theme classifier on the gold (else rules decide)
-    gold: str = "data/gold"  # the training gold, relative to the project root
     similarity: bool = False  # sentence embeddings as classifier features (needs torch)
-
-    @property
-    def gold_folder(self) -> Path:
-        return project_path(self.gold)
 
 
 def _plural_forms(phrase: str) -> list[str]:
@@ -164,15 +162,22 @@ def build_tagger(taxonomy_dir: Path | None = None) -> Language:
 
 
 def add_classifier(
-    nlp: Language, taxonomy: Taxonomy, gold: Path, settings: BuildTaggerSettings, store: Path
+    nlp: Language,
+    taxonomy: Taxonomy,
+    gold: Path,
+    settings: BuildTaggerSettings,
+    encoder: Encoder | None = None,
 ) -> None:
-    """Train the theme classifier on the gold folder and add it after the resolver."""
-    from pipeline.encoder import CachedEncoder
+    """Train the theme classifier on the gold folder and add it after the resolver; with
+    `settings.similarity`, on sentence vectors from `encoder` too."""
     from pipeline.tagging.classifier_component import add_theme_classifier
     from pipeline.tagging.crossval import build_corpus, train
 
-    encode = CachedEncoder(store) if settings.similarity else None
-    corpus = build_corpus(nlp, gold, taxonomy, encode)
+    if settings.similarity and encoder is None:
+        from pipeline.vectors import Encoder
+
+        encoder = Encoder()
+    corpus = build_corpus(nlp, gold, taxonomy, encoder if settings.similarity else None)
     model = train(corpus)
     add_theme_classifier(nlp, model, "auto" if settings.similarity else "none")
     log.info(
@@ -183,20 +188,31 @@ def add_classifier(
     )
 
 
-def main(layout: Layout, params: dict[str, Any]) -> Path:
-    """`crp build_tagger`: compile the taxonomy (and train the theme classifier on the
-    gold, when there is one) into models/tagger (nlp.to_disk)."""
-    settings = load_settings(BuildTaggerSettings, "build_tagger", params)
-    folder = taxonomy_folder(params)
-    taxonomy = stage_taxonomy("build_tagger", folder)
+def build(
+    taxonomy: Taxonomy, settings: BuildTaggerSettings, gold: Path, encoder: Encoder | None = None
+) -> Language:
+    """The tagger: the taxonomy's rules and, with `settings.classifier` and gold to train
+    on, the theme classifier (pure: nothing written)."""
     nlp = build_nlp(taxonomy)
-    gold = settings.gold_folder
-    (layout.cache / "build_tagger").mkdir(parents=True, exist_ok=True)  # a persist output
     if settings.classifier and any(gold.glob("*.paragraphs.jsonl")):
-        store = layout.cache / "build_tagger" / "sentences.safetensors"
-        add_classifier(nlp, taxonomy, gold, settings, store)
+        add_classifier(nlp, taxonomy, gold, settings, encoder)
     elif settings.classifier:
         log.warning("tagger: no gold in %s: rules alone decide the themes", gold)
+    return nlp
+
+
+def main(layout: Layout, params: dict[str, Any]) -> Path:
+    """`crp build_tagger`: compile the taxonomy (and train the theme classifier on the
+    training gold, params.yaml `gold.train`, when there is one) into models/tagger."""
+    from pipeline.vectors import open_encoder
+
+    settings = load_settings(BuildTaggerSettings, "build_tagger", params)
+    gold = load_settings(GoldSettings, "gold", params).train_folder
+    folder = taxonomy_folder(params)
+    (layout.cache / "vectors" / "build_tagger").mkdir(parents=True, exist_ok=True)  # persist
+    encoder = open_encoder(layout, params, "build_tagger")
+    nlp = build(stage_taxonomy("build_tagger", folder), settings, gold, encoder)
+    encoder.flush()
     target = layout.models / "tagger"
     shutil.rmtree(target, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -26,13 +26,13 @@ from pipeline.asks.catalogue import Ask, with_contexts
 from pipeline.asks.frame import reporting_frame
 from pipeline.asks.matcher import AskMatcher, assign, new_asks
 from pipeline.clustering import BLOCK_WEIGHTS, Agglomeration, weighted_blocks
-from pipeline.encoder import MODEL_ID, CachedEncoder, load_vectors, vectors_model
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.learn import unit_rows
 from pipeline.params import load_settings
-from pipeline.paths import Layout, project_path
+from pipeline.paths import GoldSettings, Layout
 from pipeline.schemas import get_table, read_table, write_table
+from pipeline.vectors import MODEL_ID, Encoder, load_vectors, open_encoder, vectors_model
 
 log = logging.getLogger("crp")
 KEYS = ["doc_id", "para_no", "rec_no"]
@@ -43,7 +43,6 @@ UNDATED = "9999-12-31"
 @dataclass(frozen=True)
 class ClusterSettings:
     catalogue: bool = True  # match to the catalogue of known asks (else cluster afresh)
-    gold: str = "data/gold"  # the development gold: paragraphs of the catalogue's examples
     threshold: float = 0.45  # cosine distance where clusters stop merging, without catalogue
     linkage: str = "complete"
     weights: dict[str, float] = field(
@@ -73,10 +72,6 @@ class ClusterSettings:
     def block_weights(self) -> tuple[float, float, float]:
         w = self.weights
         return (w.get("ask", 1.0), w.get("themes", 0.0), w.get("addressee", 0.0))
-
-    @property
-    def gold_folder(self) -> Path:
-        return project_path(self.gold)
 
     def configure(self, matcher: AskMatcher) -> AskMatcher:
         """The matcher set to cluster what it does not match as this stage does."""
@@ -257,11 +252,16 @@ def catalogue_contexts(
 
 
 def fit_matcher(
-    taxonomy: Taxonomy, paragraphs: pd.DataFrame, settings: ClusterSettings, store: Path
+    taxonomy: Taxonomy,
+    paragraphs: pd.DataFrame,
+    settings: ClusterSettings,
+    encoder: Encoder,
+    gold: Path,
 ) -> AskMatcher:
-    """The matcher fitted on the catalogue (its examples with their paragraphs)."""
-    catalogue = catalogue_contexts(taxonomy.asks, paragraphs, settings.gold_folder, taxonomy)
-    matcher = AskMatcher(encoder=CachedEncoder(store), frame=reporting_frame(taxonomy))
+    """The matcher fitted on the catalogue (its examples with their paragraphs, read from
+    this corpus or from the training gold `gold`)."""
+    catalogue = catalogue_contexts(taxonomy.asks, paragraphs, gold, taxonomy)
+    matcher = AskMatcher(encoder=encoder, frame=reporting_frame(taxonomy))
     return settings.configure(matcher).fit(catalogue)
 
 
@@ -275,10 +275,11 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
     }
     vectors_path = layout.processed / "embeddings.safetensors"
     matcher = None
-    store = layout.cache / "cluster" / "vectors.safetensors"
-    store.parent.mkdir(parents=True, exist_ok=True)  # a persist output
+    (layout.cache / "vectors" / "cluster").mkdir(parents=True, exist_ok=True)  # a persist output
+    encoder = open_encoder(layout, params, "cluster")
     if settings.catalogue and vectors_model(vectors_path) == MODEL_ID and taxonomy.asks:
-        matcher = fit_matcher(taxonomy, tables["paragraphs"], settings, store)
+        gold = load_settings(GoldSettings, "gold", params).train_folder
+        matcher = fit_matcher(taxonomy, tables["paragraphs"], settings, encoder, gold)
     elif settings.catalogue:
         log.warning("cluster: asks not embedded with %s: no catalogue matching", MODEL_ID)
     out = cluster(
@@ -291,6 +292,7 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
         reporting_frame(taxonomy),
         matcher,
     )
+    encoder.flush()
     for name, frame in out.items():
         write_table(frame, name, layout.table(name))
     matched = int((out["rec_clusters"]["source"] == "catalogue").sum())

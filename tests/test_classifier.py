@@ -38,13 +38,20 @@ def corpus(nlp, taxonomy) -> Corpus:
 
 @pytest.fixture(scope="module")
 def encoder():
-    from pipeline.encoder import MiniLM
+    """The hashing model (no torch): the classifier's plumbing, not its semantics."""
+    from pipeline.vectors import Encoder, HashingModel
 
-    return MiniLM(device="cpu")
+    return Encoder(HashingModel())
 
 
 @pytest.fixture(scope="module")
-def example_corpus(nlp, taxonomy, encoder) -> Corpus:
+def minilm():
+    from pipeline.vectors import Encoder, MiniLM
+
+    return Encoder(MiniLM())
+
+
+def examples_with_vectors(nlp, taxonomy, encoder) -> Corpus:
     """Only the taxonomy's example sentences and theme definitions, with vectors."""
     from pipeline.tagging.classifier_features import prototype_texts
 
@@ -53,6 +60,11 @@ def example_corpus(nlp, taxonomy, encoder) -> Corpus:
     )
     attach_vectors(corpus, encoder.encode)
     return corpus
+
+
+@pytest.fixture(scope="module")
+def example_corpus(nlp, taxonomy, encoder) -> Corpus:
+    return examples_with_vectors(nlp, taxonomy, encoder)
 
 
 def dumps(model: ThemeClassifier) -> str:
@@ -86,12 +98,14 @@ def test_classifier_refuses_another_format():
         ThemeClassifier.from_json({"format": "something/0"})
 
 
+@pytest.mark.slow
 def test_classifier_paraphrase_without_keyword_scores_above_unrelated_sentence(
-    nlp, example_corpus, encoder
+    nlp, taxonomy, minilm
 ):
     from pipeline.tagging.classifier_component import evidence_from_doc, sentence_texts
 
-    model = crossval.fit(example_corpus, [])
+    encoder = minilm
+    model = crossval.fit(examples_with_vectors(nlp, taxonomy, minilm), [])
     assert model.uses_similarity()
     texts = [
         "Pistols assembled at home from unfinished frames bought without a serial number "
@@ -127,23 +141,18 @@ def test_features_mark_a_theme_word_that_only_names_an_actor():
     assert row[RULE_FEATURES.index("actor_share")] == 1.0
 
 
-def test_lodo_never_trains_on_the_scored_document(corpus, monkeypatch):
-    seen = []
-    original = crossval.fit
-
-    def spy(corpus_, train, held_out=(), **kwargs):
-        seen.append(({p.doc_id for p in train}, {p.doc_id for p in held_out}))
-        return original(corpus_, train, held_out, **kwargs)
-
-    monkeypatch.setattr(crossval, "fit", spy)
+def test_lodo_never_trains_on_the_scored_document(corpus):
     folds = lodo_folds(corpus.doc_ids)
-    tags, _, scored = split_predictions(corpus, folds, "classifier_rules_only")
-    assert len(seen) == len(corpus.doc_ids)
-    for (train_ids, held_ids), (_, test_ids) in zip(seen, folds, strict=True):
-        assert held_ids == set(test_ids)
-        assert not train_ids & held_ids
-    assert {p.doc_id for p in scored} == set(corpus.doc_ids)
-    assert {t["doc_id"] for t in tags} <= set(corpus.doc_ids)
+    assert [held for _, [held] in folds] == corpus.doc_ids
+    assert all(held not in train for train, [held] in folds)
+    train_ids, test_ids = folds[0]
+    tags, _, scored = split_predictions(corpus, [folds[0]], "classifier_rules_only")
+    test = [p for p in corpus.paragraphs if p.doc_id in test_ids]
+    without = crossval.fit(corpus, [p for p in corpus.paragraphs if p.doc_id in train_ids], test)
+    leaked = crossval.fit(corpus, corpus.paragraphs, test)  # trained on the scored document too
+    assert tags == crossval.decide(without, test)[0]
+    assert tags != crossval.decide(leaked, test)[0]
+    assert {p.doc_id for p in scored} == set(test_ids)
 
 
 def test_lodo_leaves_out_examples_that_copy_the_scored_document(corpus):

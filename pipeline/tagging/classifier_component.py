@@ -162,7 +162,7 @@ class ThemeDecider:
             return None
         texts = [sentence_texts(d) for d in docs]
         flat = [t for ts in texts for t in ts]
-        matrix = encoder.encode(flat) if flat else np.zeros((0, 384), np.float32)
+        matrix = encoder.encode(flat) if flat else np.zeros((0, encoder.width), np.float32)
         out, at = [], 0
         for ts in texts:
             out.append(matrix[at : at + len(ts)])
@@ -175,9 +175,11 @@ class ThemeDecider:
             return None
         if self._encoder is None:
             try:
-                from pipeline.encoder import MiniLM
+                from pipeline.vectors import Encoder, MiniLM
 
-                self._encoder = MiniLM(device="cpu")
+                model = MiniLM(device="cpu")
+                model.model  # noqa: B018  (loaded now: without torch, the rules-only model)
+                self._encoder = Encoder(model)
             except Exception as exc:  # no torch, no model package: the rules-only model
                 log.warning("theme classifier: no sentence embeddings (%s); rules only", exc)
                 self._encoder_failed = True
@@ -185,7 +187,7 @@ class ThemeDecider:
         return self._encoder
 
     def set_encoder(self, encoder: Any) -> None:
-        """Use a given encoder (anything with `encode(list[str]) -> array`)."""
+        """Use a given encoder (anything with `encode(list[str]) -> array` and `width`)."""
         self._encoder = encoder
 
     def to_disk(self, path: str | Path, exclude: Iterable[str] = ()) -> None:

@@ -7,7 +7,7 @@ the classifier is fitted on the other documents (and the taxonomy's example sent
 minus any that copy a sentence of the scored document) and scores the one left out.
 Predictions of all folds are pooled and scored exactly as `crp evaluate` scores the
 pipeline's tables (pipeline/evaluate.py). Sentence embeddings are cached by the sha256
-of the sentence in a safetensors store (pipeline/encoder.py).
+of the sentence in the shared vector store (pipeline/vectors).
 """
 
 from __future__ import annotations
@@ -161,7 +161,8 @@ def attach_vectors(corpus: Corpus, encode: Encode) -> None:
 
 def _stack(vectors: dict[str, np.ndarray], texts: list[str]) -> np.ndarray:
     if not texts:
-        return np.zeros((0, 384), np.float32)
+        width = next(iter(vectors.values())).shape[-1] if vectors else 0
+        return np.zeros((0, width), np.float32)
     return np.stack([vectors[t] for t in texts])
 
 
