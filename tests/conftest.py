@@ -11,6 +11,9 @@ import pytest
 from pipeline.extract import ExtractSettings, extract, input_files
 from pipeline.parallel import ParallelSettings
 from pipeline.segment import SegmentSettings, segment_corpus
+from pipeline.tagging import import_spacy
+
+import_spacy()  # as the stages import spaCy: without torch, which thinc would load with it
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
