@@ -26,6 +26,7 @@ from pipeline.asks.catalogue import Ask, with_contexts
 from pipeline.asks.frame import reporting_frame
 from pipeline.asks.matcher import AskMatcher, assign, new_asks
 from pipeline.clustering import BLOCK_WEIGHTS, Agglomeration, weighted_blocks
+from pipeline.knowledge.compiled import Wording
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.learn import unit_rows
@@ -105,9 +106,11 @@ def give_asks(
     matcher: AskMatcher | None,
     settings: ClusterSettings,
     frame: re.Pattern[str],
+    wording: Wording | None = None,
 ) -> pd.DataFrame:
     """ask_id, label, score and new of each recommendation: matched to the catalogue when
-    there is a matcher, else all clustered afresh as candidate new asks."""
+    there is a matcher, else all clustered afresh as candidate new asks (labelled with the
+    taxonomy's `wording`, the matcher's when there is one)."""
     if matcher is not None:
         return assign(query, vectors, matcher, agglomeration=settings.agglomeration)
     ids, labels = new_asks(
@@ -118,6 +121,7 @@ def give_asks(
         "new_",
         settings.agglomeration,
         settings.block_weights,
+        wording,
     )
     return pd.DataFrame(
         {"ask_id": ids, "label": labels, "score": np.nan, "new": True}, index=query.index
@@ -133,6 +137,7 @@ def cluster(
     settings: ClusterSettings,
     frame: re.Pattern[str],
     matcher: AskMatcher | None = None,
+    wording: Wording | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The rec_clusters, clusters and recurrence tables (pure: no I/O)."""
     recs = recs.sort_values(KEYS).reset_index(drop=True)
@@ -140,7 +145,8 @@ def cluster(
     if len(recs) == 0:
         names = ("rec_clusters", "clusters", "recurrence")
         return {name: get_table(name).empty() for name in names}
-    given = give_asks(queries(recs, asks, paragraphs, documents), vectors, matcher, settings, frame)
+    query = queries(recs, asks, paragraphs, documents)
+    given = give_asks(query, vectors, matcher, settings, frame, wording)
     timeline = chronological(recs.assign(row=np.arange(len(recs))), documents)
     ids = renumber(given["ask_id"].to_numpy(), timeline["row"].to_numpy())
     rec_clusters = recs[KEYS].assign(
@@ -261,7 +267,7 @@ def fit_matcher(
     """The matcher fitted on the catalogue (its examples with their paragraphs, read from
     this corpus or from the training gold `gold`)."""
     catalogue = catalogue_contexts(taxonomy.asks, paragraphs, gold, taxonomy)
-    matcher = AskMatcher(encoder=encoder, frame=reporting_frame(taxonomy))
+    matcher = AskMatcher(encoder=encoder, frame=reporting_frame(taxonomy), wording=taxonomy.wording)
     return settings.configure(matcher).fit(catalogue)
 
 
@@ -291,6 +297,7 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
         settings,
         reporting_frame(taxonomy),
         matcher,
+        taxonomy.wording,
     )
     encoder.flush()
     for name, frame in out.items():

@@ -247,7 +247,9 @@ def asks_cv(
         query,
         vectors,
         catalogue,
-        lambda: settings.configure(AskMatcher(encoder=encoder, frame=frame)),
+        lambda: settings.configure(
+            AskMatcher(encoder=encoder, frame=frame, wording=taxonomy.wording)
+        ),
         sessions,
     )
     ids = {a: i for i, a in enumerate(sorted(set(assigned["ask_id"])), start=1)}

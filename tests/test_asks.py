@@ -18,8 +18,9 @@ from pipeline.asks.matcher import AskMatcher, assign
 from pipeline.knowledge.taxonomy import TaxonomyError, load_taxonomy
 from pipeline.vectors import Encoder, HashingModel, MiniLM
 
-TAXONOMY = load_taxonomy(parts=["labels", "recommendations", "asks"])
+TAXONOMY = load_taxonomy(parts=["labels", "recommendations", "asks", "wording"])
 FRAME = reporting_frame(TAXONOMY)
+WORDING = TAXONOMY.wording
 
 # id: (label, definition, themes, addressee, examples as (session, addressee, sentence))
 ASKS = {
@@ -134,7 +135,7 @@ def encoder() -> Encoder:
 
 @pytest.fixture(scope="module")
 def matcher(encoder: Encoder) -> AskMatcher:
-    return AskMatcher(encoder=encoder, frame=FRAME).fit(catalogue_of())
+    return AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING).fit(catalogue_of())
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +145,7 @@ def minilm() -> Encoder:
 
 @pytest.fixture(scope="module")
 def minilm_matcher(minilm: Encoder) -> AskMatcher:
-    return AskMatcher(encoder=minilm, frame=FRAME).fit(catalogue_of())
+    return AskMatcher(encoder=minilm, frame=FRAME, wording=WORDING).fit(catalogue_of())
 
 
 def recs(*texts: str, to: str = "states") -> pd.DataFrame:
@@ -178,7 +179,7 @@ def test_asks_unrelated_sentence_matches_none(minilm_matcher: AskMatcher) -> Non
 
 
 def test_asks_fit_is_deterministic(encoder: Encoder, matcher: AskMatcher) -> None:
-    again = AskMatcher(encoder=encoder, frame=FRAME).fit(catalogue_of())
+    again = AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING).fit(catalogue_of())
     assert again.to_json() == matcher.to_json()
     sample = recs("States should destroy the weapons they seize.", "Train judges.")
     pd.testing.assert_frame_equal(again.match(sample), matcher.match(sample))
@@ -187,7 +188,7 @@ def test_asks_fit_is_deterministic(encoder: Encoder, matcher: AskMatcher) -> Non
 def test_asks_matcher_is_a_scikit_learn_estimator(encoder: Encoder) -> None:
     from sklearn.base import clone
 
-    matcher = AskMatcher(encoder=encoder, frame=FRAME, C=0.5, weights=(1.0, 0.0, 0.0))
+    matcher = AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING, C=0.5, weights=(1, 0, 0))
     assert matcher.get_params()["C"] == 0.5 and matcher.get_params()["weights"] == (1, 0, 0)
     assert matcher.set_params(candidates=4).candidates == 4
     twin = clone(matcher)
@@ -198,7 +199,9 @@ def test_asks_weights_round_trip_through_json(encoder: Encoder, matcher: AskMatc
     text = matcher.to_json()
     data = json.loads(text)  # plain JSON: lists and numbers, nothing pickled
     assert set(data["learned"]) == {"rank_", "threshold_", "new_threshold_", "feature_names_"}
-    restored = AskMatcher.from_json(text, encoder=encoder, frame=FRAME).index(catalogue_of())
+    restored = AskMatcher.from_json(text, encoder=encoder, frame=FRAME, wording=WORDING).index(
+        catalogue_of()
+    )
     assert restored.to_json() == text
     sample = recs("States should destroy the weapons they seize.", "Judges need training.")
     pd.testing.assert_frame_equal(restored.match(sample), matcher.match(sample))
@@ -206,21 +209,23 @@ def test_asks_weights_round_trip_through_json(encoder: Encoder, matcher: AskMatc
 
 def test_asks_matching_needs_a_fitted_or_indexed_matcher(encoder: Encoder) -> None:
     with pytest.raises(Exception, match="fit it, or index a catalogue"):
-        AskMatcher(encoder=encoder, frame=FRAME).match(recs("Mark parts."))
+        AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING).match(recs("Mark parts."))
 
 
 def test_asks_bad_parameters_are_named(encoder: Encoder) -> None:
     with pytest.raises(ValueError, match="model='svm'"):
-        AskMatcher(encoder=encoder, frame=FRAME, model="svm").fit(catalogue_of())
+        AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING, model="svm").fit(catalogue_of())
     with pytest.raises(ValueError, match="unknown \\['cosine'\\]"):
-        AskMatcher(encoder=encoder, frame=FRAME, features=("emb_max", "cosine")).fit(catalogue_of())
+        AskMatcher(
+            encoder=encoder, frame=FRAME, wording=WORDING, features=("emb_max", "cosine")
+        ).fit(catalogue_of())
 
 
 def test_asks_session_left_out_is_in_nothing_fitted(encoder: Encoder) -> None:
     rest = without_docs(catalogue_of(), ["a"])
     assert "compensate_victims" not in {a.id for a in rest}  # its only example was a's
     assert all(e.doc_id != "a" for ask in rest for e in ask.examples)
-    fitted = AskMatcher(encoder=encoder, frame=FRAME).fit(rest)
+    fitted = AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING).fit(rest)
     vocabulary = fitted.index_.tfidf.vocabulary_
     assert "confiscat" not in vocabulary  # a word of session a only
     assert "receiver" in vocabulary  # a word of session b
@@ -319,7 +324,7 @@ def test_asks_malformed_entry_is_refused_with_file_line_and_key(change, message,
     ],
 )
 def test_asks_new_ask_label_is_a_verb_phrase(sentence: str, label: str) -> None:
-    assert new_ask_label(sentence, FRAME) == label
+    assert new_ask_label(sentence, FRAME, WORDING) == label
 
 
 @pytest.mark.slow

@@ -427,16 +427,18 @@ def _cluster(catalogue: bool, frozen: tuple) -> bytes:
     paragraphs = recs[["doc_id", "para_no", "text"]]
     settings = {k: dict(v) if k == "weights" else v for k, v in frozen}
     settings = replace(ClusterSettings(), catalogue=catalogue, **settings)
-    frame = reporting_frame(stage_taxonomy("cluster"))
+    taxonomy = stage_taxonomy("cluster")
+    frame = reporting_frame(taxonomy)
     vectors, matcher = angle_vectors(DEGREES), None
     if settings.catalogue:
         from test_asks import catalogue_of
 
         encoder = hashing_encoder()
         vectors = encoder.encode(texts)
-        matcher = settings.configure(AskMatcher(encoder=encoder, frame=frame))
+        matcher = AskMatcher(encoder=encoder, frame=frame, wording=taxonomy.wording)
+        matcher = settings.configure(matcher)
         matcher.fit(catalogue_of())
-    out = cluster(recs, asks, vectors, docs, paragraphs, settings, frame, matcher)
+    out = cluster(recs, asks, vectors, docs, paragraphs, settings, frame, matcher, taxonomy.wording)
     return frames_bytes(out)
 
 

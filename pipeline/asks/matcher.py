@@ -48,6 +48,7 @@ from pipeline.clustering import (
     weighted_blocks,
 )
 from pipeline.errors import PipelineError
+from pipeline.knowledge.compiled import Wording
 from pipeline.learn import LinearModel, choose_threshold, logo_predictions, unit_rows
 
 NEW_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)  # tried for clustering what matches nothing
@@ -84,6 +85,8 @@ class AskMatcher(BaseEstimator):
     (the nearest by embedding). weights and agglomeration: how what matches nothing is
     clustered (the block weights of [ask | themes | addressee] and the merging; the
     `cluster` section of params.yaml), both when new_threshold is chosen and in `assign`.
+    frame and wording: the taxonomy's reporting frame and wording (`Taxonomy.wording`:
+    the matcher's stop words, the labels of new asks).
     """
 
     def __init__(
@@ -100,9 +103,11 @@ class AskMatcher(BaseEstimator):
         frame: re.Pattern[str] | None = None,
         weights: tuple[float, float, float] = BLOCK_WEIGHTS,
         agglomeration: Agglomeration | None = None,
+        wording: Wording | None = None,
     ) -> None:
         self.encoder = encoder
         self.frame = frame
+        self.wording = wording
         self.weights = weights
         self.agglomeration = agglomeration
         self.model = model
@@ -126,6 +131,8 @@ class AskMatcher(BaseEstimator):
                 raise ValueError(f"{name}={value!r}: a number or 'auto'")
         if self.candidates < 2:
             raise ValueError(f"candidates={self.candidates} must be at least 2")
+        if self.wording is None:
+            raise ValueError("wording: give the taxonomy's (Taxonomy.wording, ask_wording.yaml)")
 
     def fit(self, catalogue: Sequence[Ask]) -> AskMatcher:
         """Learn the weights and thresholds from the catalogue, each session's examples
@@ -176,7 +183,7 @@ class AskMatcher(BaseEstimator):
             queries = table[table["doc_id"] == doc]
             query = Query.of(queries, self.frame)
             vectors = encode(self.encoder, query.asks)
-            index = AskIndex(rest, self.encoder, self.features, self.frame)
+            index = AskIndex(rest, self.encoder, self.features, self.frame, self._stop_words)
             cand, x = index.features(query, vectors, self.feature_names_, self.candidates)
             ids = np.array(index.ids)[cand]
             folds.append(_Fold(x, ids, queries["gold"].to_numpy(), query, vectors))
@@ -214,8 +221,12 @@ class AskMatcher(BaseEstimator):
     def index(self, catalogue: Sequence[Ask]) -> AskMatcher:
         """Prepare `catalogue` for matching with the weights learned (no retraining): a
         catalogue an analyst extended is matched against at once."""
-        self.index_ = AskIndex(catalogue, self.encoder, self.features, self.frame)
+        self.index_ = AskIndex(catalogue, self.encoder, self.features, self.frame, self._stop_words)
         return self
+
+    @property
+    def _stop_words(self) -> frozenset[str]:
+        return self.wording.stop_words if self.wording is not None else frozenset()
 
     def _rank(self, x: np.ndarray) -> np.ndarray:
         """The score of each pair: the fitted model's probability, or (model "nearest") the
@@ -261,10 +272,10 @@ class AskMatcher(BaseEstimator):
         )
 
     def to_json(self) -> str:
-        """Parameters (`get_params`) and learned weights as JSON (not the encoder, not the
-        frame, not the catalogue: given again when loading)."""
+        """Parameters (`get_params`) and learned weights as JSON (not the encoder, the frame,
+        the wording or the catalogue: given again when loading)."""
         params = self.get_params(deep=False)
-        for key in ("encoder", "frame"):
+        for key in ("encoder", "frame", "wording"):
             params.pop(key)
         params["features"] = list(self.features)
         params["weights"] = list(self.weights)
@@ -280,7 +291,11 @@ class AskMatcher(BaseEstimator):
 
     @classmethod
     def from_json(
-        cls, text: str, encoder: Any = None, frame: re.Pattern[str] | None = None
+        cls,
+        text: str,
+        encoder: Any = None,
+        frame: re.Pattern[str] | None = None,
+        wording: Wording | None = None,
     ) -> AskMatcher:
         """A matcher with the weights of `to_json`; `index(catalogue)` it before matching."""
         data = json.loads(text)
@@ -288,7 +303,7 @@ class AskMatcher(BaseEstimator):
         params["weights"] = tuple(params["weights"])
         if params.get("agglomeration") is not None:
             params["agglomeration"] = Agglomeration(**params["agglomeration"])
-        matcher = cls(encoder=encoder, frame=frame, **params)
+        matcher = cls(encoder=encoder, frame=frame, wording=wording, **params)
         learned = dict(data["learned"])
         rank = learned.pop("rank_")
         matcher.rank_ = LinearModel.from_json(rank) if rank is not None else None
@@ -345,9 +360,13 @@ def new_asks(
     prefix: str = "new_",
     agglomeration: Agglomeration | None = None,
     weights: tuple[float, float, float] = BLOCK_WEIGHTS,
+    wording: Wording | None = None,
 ) -> tuple[list[str], list[str]]:
     """(id, label) of each recommendation clustered as a candidate new ask: ids `prefix` +
-    number, each group labelled by the verb phrase of its most central sentence."""
+    number, each group labelled by the verb phrase of its most central sentence (the
+    taxonomy's `wording`)."""
+    if wording is None:
+        raise ValueError("new_asks: give the taxonomy's wording (Taxonomy.wording)")
     if len(recs) == 0:
         return [], []
     query = Query.of(recs, frame)
@@ -358,7 +377,7 @@ def new_asks(
         members = np.flatnonzero(groups == g)
         centroid = unit[members].mean(0)
         central = members[np.argmax(np.round(unit[members] @ centroid, 6))]
-        label = new_ask_label(query.texts[central], frame)
+        label = new_ask_label(query.texts[central], frame, wording)
         for m in members:
             ids[m], labels[m] = f"{prefix}{g + 1:03d}", label
     return ids, labels
@@ -402,6 +421,7 @@ def assign(
         new_prefix,
         agglomeration or matcher.agglomeration,
         matcher.weights,
+        matcher.wording,
     )
     out.loc[out.index[rows], "ask_id"] = ids
     out.loc[out.index[rows], "label"] = names

@@ -22,6 +22,7 @@ from pipeline.knowledge.compiled import (
     Organization,
     Term,
     Theme,
+    Wording,
     WorkingGroup,
 )
 from pipeline.knowledge.source import Loc, Source, TaxonomyError, read_source
@@ -40,10 +41,12 @@ PART_FILES: dict[str, tuple[str, ...]] = {
     ),
     "themes": ("themes.yaml", "labels.yaml"),
     "articles": ("articles.yaml", "labels.yaml"),
-    "actors": ("actors.yaml", "labels.yaml"),
-    "recommendations": ("recommendations.yaml", "labels.yaml"),
+    "actors": ("actors.yaml", "reporting.yaml", "labels.yaml"),
+    "recommendations": ("recommendations.yaml", "reporting.yaml", "labels.yaml"),
     "asks": ("asks.yaml", "labels.yaml"),
+    "wording": ("ask_wording.yaml", "reporting.yaml"),
 }
+REPORTING_VERBS = "{reporting_verbs}"  # where recommendations.yaml regexes use reporting.yaml
 
 
 def _read(folder: Path, name: str, model: type[m.M]) -> tuple[Source, m.M]:
@@ -197,7 +200,25 @@ def load_articles(
     return instruments, subjects
 
 
-def load_actors(folder: Path, labels: m.Labels) -> Actors:
+def load_reporting(folder: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(reporting verbs, particles) of reporting.yaml: lower case, each once."""
+    source, spec = _read(folder, "reporting.yaml", m.ReportingFile)
+    for key in ("verbs", "particles"):
+        _unique_words(source, key, getattr(spec, key))
+    return tuple(spec.verbs), tuple(spec.particles)
+
+
+def _unique_words(source: Source, key: str, words: list[str]) -> None:
+    seen: set[str] = set()
+    for i, word in enumerate(words):
+        if word != word.lower():
+            raise source.error((key, i), f"{word!r}: write it in lower case")
+        if word in seen:
+            raise source.error((key, i), f"{word!r} is listed twice")
+        seen.add(word)
+
+
+def load_actors(folder: Path, labels: m.Labels, reporting_verbs: tuple[str, ...]) -> Actors:
     source, spec = _read(folder, "actors.yaml", m.ActorsFile)
     terms: list[Term] = []
     for actor_type, entry in spec.actor_types.items():
@@ -231,7 +252,7 @@ def load_actors(folder: Path, labels: m.Labels) -> Actors:
         )
     return Actors(
         terms=terms,
-        speaker=speaker.model_dump(),
+        speaker={"reporting_verbs": list(reporting_verbs), **speaker.model_dump()},
         addressees=addressees,
         abbreviations=list(spec.abbreviations),
         case_sensitive=list(spec.case_sensitive),
@@ -239,19 +260,49 @@ def load_actors(folder: Path, labels: m.Labels) -> Actors:
     )
 
 
-def load_recommendations(folder: Path, labels: m.Labels) -> dict[str, Any]:
+def load_recommendations(
+    folder: Path, labels: m.Labels, reporting_verbs: tuple[str, ...]
+) -> dict[str, Any]:
+    """recommendations.yaml, its regexes checked; `{reporting_verbs}` in the frame stands
+    for the verbs of reporting.yaml (longest first)."""
     source, spec = _read(folder, "recommendations.yaml", m.RecommendationsFile)
     for key in ("cues", "exclusions"):
         for i, cue in enumerate(getattr(spec, key)):
             _compiles(source, (key, i, "regex"), cue.regex)
-    _compiles(source, ("frame",), spec.frame)
+    verbs = "|".join(re.escape(v) for v in sorted(reporting_verbs, key=lambda v: (-len(v), v)))
+    frame = spec.frame.replace(REPORTING_VERBS, verbs)
+    _compiles(source, ("frame",), frame)
+    _compiles(source, ("modal_passive",), spec.modal_passive)
     ids = {c.id for c in spec.cues}
     for i, cue_id in enumerate(spec.unspecified_cues):
         if cue_id not in ids:
             raise source.error(("unspecified_cues", i), f"no cue has the id {cue_id!r}")
     for key in ("addressee_default", "passive_should_default"):
         _known(source, (key,), getattr(spec, key), labels.addressee_types, "addressee type")
-    return spec.model_dump()
+    return {**spec.model_dump(), "frame": frame}
+
+
+def load_wording(folder: Path, reporting: tuple[tuple[str, ...], tuple[str, ...]]) -> Wording:
+    """ask_wording.yaml, with the reporting verbs and particles of reporting.yaml."""
+    source, spec = _read(folder, "ask_wording.yaml", m.AskWordingFile)
+    label = spec.label
+    _compiles(source, ("label", "openings"), label.openings)
+    for i, mark in enumerate(label.clause_marks):
+        if len(mark) != 1:
+            raise source.error(("label", "clause_marks", i), f"{mark!r} is not one character")
+    return Wording(
+        label_verbs=frozenset(v.lower() for v in label.verbs),
+        participles=tuple((k.lower(), v) for k, v in label.participles.items()),
+        object_pronouns=tuple((k.lower(), v) for k, v in label.object_pronouns.items()),
+        openings=label.openings,
+        clause_marks=tuple(label.clause_marks),
+        clause_ends=tuple(label.clause_ends),
+        not_after=frozenset(w.lower() for w in label.not_after),
+        trailing=frozenset(w.lower() for w in label.trailing),
+        stop_words=frozenset(w.lower() for w in spec.matcher.stop_words),
+        reporting_verbs=reporting[0],
+        reporting_particles=reporting[1],
+    )
 
 
 def _compiles(source: Source, loc: Loc, regex: str) -> None:

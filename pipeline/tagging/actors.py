@@ -45,32 +45,6 @@ __all__ = [
 ]
 
 CLAUSE_BREAKS = {",", ";", ":"}
-# words that, right before a mention, make it an object rather than a modified subject
-MODIFIER_STOPS = frozenset(
-    {
-        "by",
-        "with",
-        "to",
-        "for",
-        "from",
-        "in",
-        "on",
-        "at",
-        "about",
-        "among",
-        "between",
-        "and",
-        "or",
-        "that",
-        "which",
-        "who",
-        "than",
-        "as",
-        "into",
-        "through",
-        "including",
-    }
-)
 
 
 def _roles_and_pronouns(
@@ -149,7 +123,7 @@ def _subject_ok(
     if before and not (
         before == [mention.start - 1]
         and doc[mention.start - 1].is_alpha
-        and doc[mention.start - 1].lower_ not in MODIFIER_STOPS
+        and doc[mention.start - 1].lower_ not in rules.modifier_stops
         and doc[mention.start - 1].lower_ not in rules.reporting_verbs
     ):
         return False
