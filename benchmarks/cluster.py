@@ -48,8 +48,8 @@ def cluster_once(n: int) -> dict:
     """Run in a child process: cluster n perturbed sentences, report time and peak RSS."""
     import resource
 
+    from pipeline.asks.clustering import cluster_labels
     from pipeline.cluster import ClusterSettings, features
-    from pipeline.clustering import cluster_labels
     from pipeline.params import load_settings
     from pipeline.vectors import load_vectors
 

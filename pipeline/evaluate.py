@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.asks.clustering import cluster_labels, cut_tree, linkage_tree
 from pipeline.cluster import ClusterSettings, features
-from pipeline.clustering import cluster_labels, cut_tree, linkage_tree
 from pipeline.errors import PipelineError
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder

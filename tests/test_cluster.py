@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.asks.clustering import Agglomeration, cluster_labels, cosine_pdist, neighbour_graph
 from pipeline.asks.frame import reporting_frame
 from pipeline.cluster import ClusterSettings, cluster
-from pipeline.clustering import Agglomeration, cluster_labels, cosine_pdist, neighbour_graph
 from pipeline.embed import asks_table, tfidf_vectors
 from pipeline.knowledge.taxonomy import load_taxonomy
 

@@ -31,6 +31,13 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from pipeline.asks.catalogue import Ask, CatalogueError, without_docs
+from pipeline.asks.clustering import (
+    BLOCK_WEIGHTS,
+    Agglomeration,
+    cluster_labels,
+    first_appearance,
+    weighted_blocks,
+)
 from pipeline.asks.features import (
     DEFAULT_FEATURES,
     FEATURES,
@@ -40,13 +47,6 @@ from pipeline.asks.features import (
     encode,
 )
 from pipeline.asks.labels import new_ask_label
-from pipeline.clustering import (
-    BLOCK_WEIGHTS,
-    Agglomeration,
-    cluster_labels,
-    first_appearance,
-    weighted_blocks,
-)
 from pipeline.errors import PipelineError
 from pipeline.knowledge.compiled import Wording
 from pipeline.learn import LinearModel, choose_threshold, logo_predictions, unit_rows
@@ -341,7 +341,7 @@ def cluster_new(
     agglomeration: Agglomeration | None = None,
 ) -> np.ndarray:
     """Cluster (0..k-1, by first appearance) of each unmatched recommendation: the `cluster`
-    stage's method (pipeline.clustering: a cosine distance threshold, complete linkage by
+    stage's method (pipeline.asks.clustering: a cosine distance threshold, complete linkage by
     default, a neighbour graph beyond what a distance matrix allows) on the weighted blocks
     [ask embedding | themes | addressee]. Threshold 0 keeps every recommendation apart
     but for identical rows."""

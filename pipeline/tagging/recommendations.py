@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span
 
+from pipeline.tagging.speakers import Speaker
+
 
 @dataclass(frozen=True)
 class Cue:
@@ -138,3 +140,34 @@ def addressee(
 def _near(sent: Span, cue_char: int, span: Span, max_tokens: int = 12) -> bool:
     cue_token = next((t.i for t in sent if t.idx >= cue_char), sent.end)
     return span.start - cue_token <= max_tokens
+
+
+def paragraph_recommendations(
+    said: list[tuple[Span, list[Speaker]]],
+    addressees: list[Span],
+    rules: RecommendationRules,
+    floor: str,
+    carried: str | None = None,
+) -> list[dict]:
+    """The recommendations of a paragraph, from its sentences and the speakers each one
+    reports (`said`, from speakers.paragraph_speakers): per recommendation sentence its
+    character offsets, `by` (its first speaker, else the last speaker so far, starting
+    from `carried`, the speaker a continued statement inherits; else `floor`), `to` and
+    the rule (`recommendation/<cue id>`)."""
+    out = []
+    last = carried
+    for sent, found in said:
+        last = found[-1].type if found else last
+        cue = first_cue(sent.text, rules)
+        if cue is None:
+            continue
+        out.append(
+            {
+                "start": sent.start_char,
+                "end": sent.end_char,
+                "by": found[0].type if found else (last or floor),
+                "to": addressee(sent, cue[0], cue[1], addressees, rules),
+                "rule": f"recommendation/{cue[0].id}",
+            }
+        )
+    return out
