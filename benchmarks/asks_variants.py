@@ -34,11 +34,12 @@ import pandas as pd
 from common import ROOT
 from sklearn.metrics import adjusted_rand_score, v_measure_score
 
+from pipeline.asks.assign import cluster_new
 from pipeline.asks.catalogue import with_contexts, without_docs
 from pipeline.asks.features import DEFAULT_FEATURES, FEATURES
 from pipeline.asks.features import ask_text as _ask_text
 from pipeline.asks.frame import reporting_frame
-from pipeline.asks.matcher import AskMatcher, cluster_new
+from pipeline.asks.matcher import AskMatcher
 from pipeline.knowledge.taxonomy import load_taxonomy
 from pipeline.vectors import Encoder, MiniLM
 

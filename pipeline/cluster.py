@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.asks.assign import assign, new_asks
 from pipeline.asks.catalogue import Ask, with_contexts
 from pipeline.asks.clustering import BLOCK_WEIGHTS, Agglomeration, weighted_blocks
 from pipeline.asks.frame import reporting_frame
-from pipeline.asks.matcher import AskMatcher, assign, new_asks
+from pipeline.asks.matcher import AskMatcher
 from pipeline.knowledge.compiled import Wording
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder

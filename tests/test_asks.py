@@ -11,10 +11,11 @@ import re
 import pandas as pd
 import pytest
 
+from pipeline.asks.assign import assign
 from pipeline.asks.catalogue import asks_from_data, with_contexts, without_docs
 from pipeline.asks.frame import reporting_frame
 from pipeline.asks.labels import new_ask_label
-from pipeline.asks.matcher import AskMatcher, assign
+from pipeline.asks.matcher import AskMatcher
 from pipeline.knowledge.taxonomy import TaxonomyError, load_taxonomy
 from pipeline.vectors import Encoder, HashingModel, MiniLM
 

@@ -9,8 +9,8 @@ the threshold. It learns from the catalogue itself: each session's examples are 
 against the asks of the other sessions (leave-one-session-out), so it learns both to find
 the right ask and to refuse an ask the catalogue does not hold yet; its threshold and the
 distance at which unmatched recommendations are clustered together are chosen the same
-way. `assign` gives every recommendation an ask: a catalogue ask, or a new one labelled by
-a verb phrase of its most central sentence (ask_labels).
+way. `assign` (assign.py) gives every recommendation an ask: a catalogue ask, or a new one
+labelled by a verb phrase of its most central sentence.
 
 Pure: no I/O beyond reading the catalogue. The encoder is any object with `encode(texts)
 -> array` (pipeline.vectors.Encoder) or a callable; learned weights are plain JSON
@@ -23,20 +23,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
+from pipeline.asks.assign import cluster_new
 from pipeline.asks.catalogue import Ask, CatalogueError, without_docs
 from pipeline.asks.clustering import (
     BLOCK_WEIGHTS,
     Agglomeration,
-    cluster_labels,
-    first_appearance,
-    weighted_blocks,
 )
 from pipeline.asks.features import (
     DEFAULT_FEATURES,
@@ -46,7 +44,6 @@ from pipeline.asks.features import (
     catalogue_frame,
     encode,
 )
-from pipeline.asks.labels import new_ask_label
 from pipeline.errors import PipelineError
 from pipeline.knowledge.compiled import Wording
 from pipeline.learn import LinearModel, choose_threshold, logo_predictions, unit_rows
@@ -330,99 +327,3 @@ def match_threshold(
         return int((matched & right).sum() + (~matched & ~known).sum())
 
     return choose_threshold(scores, decided_right)
-
-
-def cluster_new(
-    vectors: np.ndarray,
-    themes: Sequence[Sequence[str]],
-    to: Sequence[str],
-    threshold: float = 0.45,
-    weights: tuple[float, float, float] = BLOCK_WEIGHTS,
-    agglomeration: Agglomeration | None = None,
-) -> np.ndarray:
-    """Cluster (0..k-1, by first appearance) of each unmatched recommendation: the `cluster`
-    stage's method (pipeline.asks.clustering: a cosine distance threshold, complete linkage by
-    default, a neighbour graph beyond what a distance matrix allows) on the weighted blocks
-    [ask embedding | themes | addressee]. Threshold 0 keeps every recommendation apart
-    but for identical rows."""
-    if len(vectors) <= 1:
-        return np.zeros(len(vectors), dtype=np.int64)
-    x = weighted_blocks(vectors, list(themes), list(to), weights)
-    how = replace(agglomeration or Agglomeration(), threshold=threshold)
-    return first_appearance(cluster_labels(x, how))
-
-
-def new_asks(
-    recs: pd.DataFrame,
-    vectors: np.ndarray,
-    threshold: float,
-    frame: re.Pattern[str] | None,
-    prefix: str = "new_",
-    agglomeration: Agglomeration | None = None,
-    weights: tuple[float, float, float] = BLOCK_WEIGHTS,
-    wording: Wording | None = None,
-) -> tuple[list[str], list[str]]:
-    """(id, label) of each recommendation clustered as a candidate new ask: ids `prefix` +
-    number, each group labelled by the verb phrase of its most central sentence (the
-    taxonomy's `wording`)."""
-    if wording is None:
-        raise ValueError("new_asks: give the taxonomy's wording (Taxonomy.wording)")
-    if len(recs) == 0:
-        return [], []
-    query = Query.of(recs, frame)
-    unit = unit_rows(np.asarray(vectors, dtype=np.float64))
-    groups = cluster_new(unit, query.themes, query.to, threshold, weights, agglomeration)
-    ids, labels = [""] * len(recs), [""] * len(recs)
-    for g in range(int(groups.max()) + 1):
-        members = np.flatnonzero(groups == g)
-        centroid = unit[members].mean(0)
-        central = members[np.argmax(np.round(unit[members] @ centroid, 6))]
-        label = new_ask_label(query.texts[central], frame, wording)
-        for m in members:
-            ids[m], labels[m] = f"{prefix}{g + 1:03d}", label
-    return ids, labels
-
-
-def assign(
-    recs: pd.DataFrame,
-    vectors: np.ndarray,
-    matcher: AskMatcher,
-    new_threshold: float | None = None,
-    new_prefix: str = "new_",
-    agglomeration: Agglomeration | None = None,
-) -> pd.DataFrame:
-    """Each recommendation's ask: a catalogue ask when matched, else a candidate new ask
-    (the unmatched clustered among themselves at `new_threshold`, by default the matcher's
-    `new_threshold_`, with the matcher's weights and, unless given, agglomeration; see
-    `new_asks`). recs: as `AskMatcher.match` reads them; vectors: the asks' embeddings,
-    aligned with recs. Returns, in recs' order: ask_id, label, score, new."""
-    matched = matcher.match(recs, vectors)
-    labels = dict(zip(matcher.index_.ids, matcher.index_.labels, strict=True))
-    out = pd.DataFrame(
-        {
-            "ask_id": matched["ask_id"],
-            "label": pd.Series(
-                [labels.get(a) if isinstance(a, str) else None for a in matched["ask_id"]],
-                index=recs.index,
-                dtype=object,
-            ),
-            "score": matched["score"],
-            "new": matched["ask_id"].isna(),
-        },
-        index=recs.index,
-    )
-    rows = np.flatnonzero(out["new"].to_numpy())
-    threshold = matcher.new_threshold_ if new_threshold is None else new_threshold
-    ids, names = new_asks(
-        recs.iloc[rows],
-        np.asarray(vectors)[rows],
-        threshold,
-        matcher.frame,
-        new_prefix,
-        agglomeration or matcher.agglomeration,
-        matcher.weights,
-        matcher.wording,
-    )
-    out.loc[out.index[rows], "ask_id"] = ids
-    out.loc[out.index[rows], "label"] = names
-    return out

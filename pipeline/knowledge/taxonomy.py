@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.knowledge import models as m
 from pipeline.knowledge import parts as p
+from pipeline.knowledge import wording as w
 from pipeline.knowledge.compiled import (
     Actors,
     Ask,
@@ -132,7 +133,7 @@ class Taxonomy:
     @cached_property
     def _reporting(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         # read by the parts that declare reporting.yaml among their files (PART_FILES)
-        return p.load_reporting(self.folder)
+        return w.load_reporting(self.folder)
 
     @cached_property
     def _actors(self) -> Actors:
@@ -147,7 +148,7 @@ class Taxonomy:
     @cached_property
     def _wording(self) -> Wording:
         self._need("wording")
-        return p.load_wording(self.folder, self._reporting)
+        return w.load_wording(self.folder, self._reporting)
 
     @cached_property
     def _asks(self) -> list[Ask]:
