@@ -44,7 +44,7 @@ from pipeline.knowledge.taxonomy import load_taxonomy
 from pipeline.vectors import Encoder, MiniLM
 
 GOLD = ROOT / "data" / "gold"
-TAXONOMY = load_taxonomy(parts=["labels", "recommendations", "asks"])
+TAXONOMY = load_taxonomy(parts=["labels", "recommendations", "asks", "wording"])
 FRAME = reporting_frame(TAXONOMY)
 
 
@@ -165,7 +165,9 @@ def loso(
         elif variant.get("matcher") is None:
             ids = [None] * len(mine)
         else:
-            matcher = AskMatcher(encoder=encoder, frame=FRAME, **variant["matcher"]).fit(rest)
+            matcher = AskMatcher(
+                encoder=encoder, frame=FRAME, wording=TAXONOMY.wording, **variant["matcher"]
+            ).fit(rest)
             ids = list(matcher.match(mine, vectors)["ask_id"])
             new_threshold = variant.get("new_threshold", matcher.new_threshold_)
             thresholds.append((matcher.threshold_, new_threshold))
