@@ -34,15 +34,17 @@ import pandas as pd
 from common import ROOT
 from sklearn.metrics import adjusted_rand_score, v_measure_score
 
+from pipeline.asks.assign import cluster_new
 from pipeline.asks.catalogue import with_contexts, without_docs
 from pipeline.asks.features import DEFAULT_FEATURES, FEATURES
 from pipeline.asks.features import ask_text as _ask_text
 from pipeline.asks.frame import reporting_frame
-from pipeline.asks.matcher import AskMatcher, cluster_new
+from pipeline.asks.matcher import AskMatcher
 from pipeline.knowledge.taxonomy import load_taxonomy
+from pipeline.vectors import Encoder, MiniLM
 
 GOLD = ROOT / "data" / "gold"
-TAXONOMY = load_taxonomy(parts=["labels", "recommendations", "asks"])
+TAXONOMY = load_taxonomy(parts=["labels", "recommendations", "asks", "wording"])
 FRAME = reporting_frame(TAXONOMY)
 
 
@@ -65,22 +67,6 @@ WITHOUT = {
 def features(drop: str = "", add: tuple[str, ...] = ()) -> tuple[str, ...]:
     gone = WITHOUT.get(drop, ())
     return tuple(f for f in FEATURES if (f in DEFAULT_FEATURES and f not in gone) or f in add)
-
-
-class CachedEncoder:
-    """MiniLM with every text encoded once (the matcher re-encodes per fold)."""
-
-    def __init__(self) -> None:
-        from pipeline.encoder import MiniLM
-
-        self.model = MiniLM(device="cpu")
-        self.cache: dict[str, np.ndarray] = {}
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
-        if todo:
-            self.cache.update(zip(todo, self.model.encode(todo), strict=True))
-        return np.stack([self.cache[t] for t in texts])
 
 
 def gold_paragraphs() -> pd.DataFrame:
@@ -158,7 +144,7 @@ def predicted_queries(out: Path) -> tuple[pd.DataFrame, list, pd.DataFrame]:
 
 
 def loso(
-    queries: pd.DataFrame, catalogue: list, encoder: CachedEncoder, variant: dict[str, Any]
+    queries: pd.DataFrame, catalogue: list, encoder: Encoder, variant: dict[str, Any]
 ) -> tuple[list[str], list[bool], list[tuple[float, float]]]:
     """Each query's assigned ask (catalogue id, or a new ask unique to its document),
     whether it was matched, and the thresholds (match, new asks) chosen for each left-out
@@ -181,7 +167,9 @@ def loso(
         elif variant.get("matcher") is None:
             ids = [None] * len(mine)
         else:
-            matcher = AskMatcher(encoder=encoder, frame=FRAME, **variant["matcher"]).fit(rest)
+            matcher = AskMatcher(
+                encoder=encoder, frame=FRAME, wording=TAXONOMY.wording, **variant["matcher"]
+            ).fit(rest)
             ids = list(matcher.match(mine, vectors)["ask_id"])
             new_threshold = variant.get("new_threshold", matcher.new_threshold_)
             thresholds.append((matcher.threshold_, new_threshold))
@@ -283,7 +271,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="the main variants only")
     args = parser.parse_args()
     catalogue = load_catalogue()
-    encoder = CachedEncoder()
+    encoder = Encoder(MiniLM())  # every text encoded once (the matcher re-encodes per fold)
     paragraphs = gold_paragraphs()
     gold_catalogue = with_contexts(catalogue, paragraphs)
     queries = gold_queries(catalogue, paragraphs)

@@ -27,7 +27,7 @@ PROCESSED = ROOT / "data" / "processed"
 
 
 def embed_throughput(n: int, device: str) -> dict:
-    from pipeline.encoder import MiniLM
+    from pipeline.vectors import MiniLM
 
     asks = list(pd.read_parquet(PROCESSED / "asks.parquet")["ask"])
     texts = [f"{asks[i % len(asks)]} (case {i})" for i in range(n)]
@@ -48,10 +48,10 @@ def cluster_once(n: int) -> dict:
     """Run in a child process: cluster n perturbed sentences, report time and peak RSS."""
     import resource
 
+    from pipeline.asks.clustering import cluster_labels
     from pipeline.cluster import ClusterSettings, features
-    from pipeline.clustering import cluster_labels
-    from pipeline.encoder import load_vectors
     from pipeline.params import load_settings
+    from pipeline.vectors import load_vectors
 
     settings = load_settings(ClusterSettings, "cluster")
     recs = (

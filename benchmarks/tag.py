@@ -20,12 +20,12 @@ import pandas as pd
 from common import RAW, peak_rss_mb, record, timer
 
 from pipeline.build_tagger import BuildTaggerSettings, add_classifier, build_nlp
-from pipeline.encoder import CachedEncoder
 from pipeline.extract import ExtractSettings, extract, input_files
 from pipeline.knowledge.taxonomy import stage_taxonomy
 from pipeline.parallel import ParallelSettings
 from pipeline.segment import SegmentSettings, segment_corpus
 from pipeline.tag import CLASSIFIER, LookupEncoder, TagSettings, load_tagger, sentence_vectors, tag
+from pipeline.vectors import Encoder, MiniLM, VectorStore
 
 GOLD = RAW.parent / "gold"
 
@@ -36,10 +36,15 @@ def tagger(folder: Path, classifier: bool, similarity: bool) -> Path:
     nlp = build_nlp(taxonomy)
     if classifier:
         settings = BuildTaggerSettings(similarity=similarity)
-        add_classifier(nlp, taxonomy, GOLD, settings, folder / "train.safetensors")
+        add_classifier(nlp, taxonomy, GOLD, settings, store_encoder(folder / "train"))
     folder.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(folder / "tagger")
     return folder / "tagger"
+
+
+def store_encoder(root: Path) -> Encoder:
+    """The shared encoder over a store of its own under `root`."""
+    return Encoder(MiniLM(), VectorStore(root, MiniLM.model_id, "benchmark"))
 
 
 def timed(
@@ -50,8 +55,10 @@ def timed(
     nlp = load_tagger(str(model))
     with timer() as t:
         if store is not None:
-            vectors = sentence_vectors(model, corpus, settings, CachedEncoder(store))
-            nlp.get_pipe(CLASSIFIER).set_encoder(LookupEncoder(vectors))
+            encoder = store_encoder(store)
+            vectors = sentence_vectors(model, corpus, settings, encoder)
+            encoder.flush()
+            nlp.get_pipe(CLASSIFIER).set_encoder(LookupEncoder(vectors, encoder.width))
         out = tag(corpus, groups, nlp, settings)
     return {
         "seconds": round(t["seconds"], 2),
@@ -91,7 +98,7 @@ def main() -> None:
         ):
             model = tagger(root / name, classifier, similarity)
             tag(corpus.head(200), groups, load_tagger(str(model)), settings)  # warm-up
-            store = root / name / "sentences.safetensors" if similarity else None
+            store = root / name / "vectors" if similarity else None
             results[name] = timed(model, corpus, groups, settings, store)
             if similarity:  # again, every sentence now in the store: nothing embedded
                 results[name + "_cached"] = timed(model, corpus, groups, settings, store)

@@ -25,6 +25,7 @@ from common import ROOT, record
 from pipeline.build_tagger import build_nlp
 from pipeline.knowledge.taxonomy import stage_taxonomy
 from pipeline.params import load_params
+from pipeline.paths import Layout
 from pipeline.themes.crossval import judge, validation_runs
 from pipeline.themes.model import ThemeSettings
 from pipeline.themes.training import Embedded, tag_gold
@@ -55,7 +56,8 @@ def main() -> None:
     first_contact = list(params["evaluate"]["first_contact"])
     taxonomy = stage_taxonomy("build_tagger")
     gold = tag_gold(build_nlp(taxonomy), ROOT / params["gold"]["train"], taxonomy)
-    embedded = Embedded.of(gold, taxonomy, open_encoder(ROOT / "data" / "cache" / "vectors"))
+    encoder = open_encoder(Layout.repo(), params, "evaluate")
+    embedded = Embedded.of(gold, taxonomy, encoder)
     doc_ids = sorted({d for d, _ in gold.keys})
     results = {}
     for run in args.runs.split(","):

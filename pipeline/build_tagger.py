@@ -3,9 +3,9 @@
 Blank English, a rule-based sentence splitter, two span rulers (case-insensitive phrases
 and token patterns; case-sensitive acronyms and names), the article tagger, the resolver,
 and the theme decision (pipeline/themes): a model, trained here on the development gold
-(data/gold) and the taxonomy's example sentences, that decides whether a paragraph is
-*about* each theme and gives it a probability. Saved with `nlp.to_disk` (the decision's
-weights as JSON and safetensors), loadable with `spacy.load("models/tagger")`.
+(params.yaml `gold.train`) and the taxonomy's example sentences, that decides whether a
+paragraph is *about* each theme and gives it a probability. Saved with `nlp.to_disk` (the
+decision's weights as JSON and safetensors), loadable with `spacy.load("models/tagger")`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import spacy
 from spacy.attrs import ORTH
@@ -25,8 +25,11 @@ from pipeline.knowledge.compiled import Term
 from pipeline.knowledge.parts import is_acronym
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
-from pipeline.paths import Layout, project_path
+from pipeline.paths import GoldSettings, Layout
 from pipeline.themes.model import ThemeSettings
+
+if TYPE_CHECKING:
+    from pipeline.vectors import Encoder
 
 log = logging.getLogger("crp")
 
@@ -34,13 +37,8 @@ log = logging.getLogger("crp")
 @dataclass(frozen=True)
 class BuildTaggerSettings:
     decision: bool = True  # train the theme decision on the gold (else the lexicon decides)
-    gold: str = "data/gold"  # the training gold, relative to the project root
     similarity: bool = True  # sentence vectors (all-MiniLM-L6-v2) as evidence (needs torch)
-    lexicon_features: bool = False  # the lexicon's hits as features of the decision
-
-    @property
-    def gold_folder(self) -> Path:
-        return project_path(self.gold)
+    lexicon_features: bool = True  # the lexicon's hits as features of the decision
 
     @property
     def themes(self) -> ThemeSettings:
@@ -171,17 +169,24 @@ def build_tagger(taxonomy_dir: Path | None = None) -> Language:
 
 
 def add_decision(
-    nlp: Language, taxonomy: Taxonomy, gold: Path, settings: BuildTaggerSettings, store: Path
+    nlp: Language,
+    taxonomy: Taxonomy,
+    gold: Path,
+    settings: BuildTaggerSettings,
+    encoder: Encoder | None = None,
 ) -> None:
-    """Train the theme decision on the gold folder and set it in `crp_themes`."""
+    """Train the theme decision on the gold folder and set it in `crp_themes`; with
+    `settings.similarity`, on sentence vectors from `encoder` too."""
     from pipeline.themes.training import Embedded, tag_gold, train
 
     paragraphs = tag_gold(nlp, gold, taxonomy)
     embedded = None
     if settings.similarity:
-        from pipeline.encoder import CachedEncoder
+        if encoder is None:
+            from pipeline.vectors import Encoder
 
-        embedded = Embedded.of(paragraphs, taxonomy, CachedEncoder(store))
+            encoder = Encoder()
+        embedded = Embedded.of(paragraphs, taxonomy, encoder)
     model = train(paragraphs, taxonomy, settings.themes, embedded)
     nlp.get_pipe("crp_themes").set_model(model)
     log.info(
@@ -192,20 +197,31 @@ def add_decision(
     )
 
 
-def main(layout: Layout, params: dict[str, Any]) -> Path:
-    """`crp build_tagger`: compile the taxonomy (and train the theme classifier on the
-    gold, when there is one) into models/tagger (nlp.to_disk)."""
-    settings = load_settings(BuildTaggerSettings, "build_tagger", params)
-    folder = taxonomy_folder(params)
-    taxonomy = stage_taxonomy("build_tagger", folder)
+def build(
+    taxonomy: Taxonomy, settings: BuildTaggerSettings, gold: Path, encoder: Encoder | None = None
+) -> Language:
+    """The tagger: the taxonomy's rules and, with `settings.decision` and gold to train
+    on, the theme decision (pure: nothing written)."""
     nlp = build_nlp(taxonomy)
-    gold = settings.gold_folder
-    (layout.cache / "build_tagger").mkdir(parents=True, exist_ok=True)  # a persist output
     if settings.decision and any(gold.glob("*.paragraphs.jsonl")):
-        store = layout.cache / "build_tagger" / "sentences.safetensors"
-        add_decision(nlp, taxonomy, gold, settings, store)
+        add_decision(nlp, taxonomy, gold, settings, encoder)
     elif settings.decision:
         log.warning("tagger: no gold in %s: the lexicon alone decides the themes", gold)
+    return nlp
+
+
+def main(layout: Layout, params: dict[str, Any]) -> Path:
+    """`crp build_tagger`: compile the taxonomy (and train the theme decision on the
+    training gold, params.yaml `gold.train`, when there is one) into models/tagger."""
+    from pipeline.vectors import open_encoder
+
+    settings = load_settings(BuildTaggerSettings, "build_tagger", params)
+    gold = load_settings(GoldSettings, "gold", params).train_folder
+    folder = taxonomy_folder(params)
+    (layout.cache / "vectors" / "build_tagger").mkdir(parents=True, exist_ok=True)  # persist
+    encoder = open_encoder(layout, params, "build_tagger")
+    nlp = build(stage_taxonomy("build_tagger", folder), settings, gold, encoder)
+    encoder.flush()
     target = layout.models / "tagger"
     shutil.rmtree(target, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import logging
 import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from pipeline.parallel import ParallelSettings, parallel_map
 from pipeline.schemas import get_table, nullable_types, to_arrow
 
 T = TypeVar("T")
+log = logging.getLogger("crp")
 
 
 def digest(*parts: Any) -> str:
@@ -171,6 +173,13 @@ def cached_tables(
         cache.get(key, names) if cache else None for key, _ in items
     ]
     todo = [i for i, r in enumerate(results) if r is None]
+    if cache is not None:
+        log.info(
+            "%s: %d document(s) from the cache, %d processed",
+            desc,
+            len(items) - len(todo),
+            len(todo),
+        )
     fresh = parallel_map(fn, [items[i][1] for i in todo], parallel, desc=desc)
     for i, frames in zip(todo, fresh, strict=True):
         where = f"document {items[i][0]}"

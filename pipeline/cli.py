@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,12 +41,20 @@ ParamsOption = Annotated[
 ]
 
 
-def _layout(out: Path | None, raw: Path | None, gold: Path | None = None) -> Layout:
-    """The repository layout, or one under OUT; raw PDFs and gold default to the repo's."""
+def _layout(out: Path | None, raw: Path | None) -> Layout:
+    """The repository layout, or one under OUT; raw PDFs default to the repo's."""
     repo = Layout.repo()
     if out is None and raw is None:
-        return repo if gold is None else replace(repo, gold=gold.resolve())
-    return Layout.under(out or repo.processed, raw or repo.raw, gold or repo.gold)
+        return repo
+    return Layout.under(out or repo.processed, raw or repo.raw)
+
+
+def _scoring(params: dict[str, Any], gold: Path | None) -> dict[str, Any]:
+    """params with `gold.score` replaced by a gold folder given on the command line (the
+    training gold, `gold.train`, stays what params.yaml says)."""
+    if gold is None:
+        return params
+    return {**params, "gold": {**(params.get("gold") or {}), "score": str(gold.resolve())}}
 
 
 def _run_stage(name: str, layout: Layout, params: dict[str, Any]) -> Any:
@@ -87,7 +94,8 @@ def evaluate(
         Path | None, typer.Argument(help="Folder of output tables (default: data/processed).")
     ] = None,
     gold_dir: Annotated[
-        Path | None, typer.Argument(help="Folder of gold files (default: data/gold).")
+        Path | None,
+        typer.Argument(help="Folder of gold files to score against (default: gold.score)."),
     ] = None,
     sweep: Annotated[
         bool,
@@ -106,8 +114,8 @@ def evaluate(
     """Score the tables of OUT_DIR against the gold files of GOLD_DIR; writes metrics/."""
     from pipeline import evaluate as evaluate_stage
 
-    layout = _layout(out_dir, None, gold_dir)
-    evaluate_stage.main(layout, read_params(params), thresholds=sweep, cv=cv)
+    layout = _layout(out_dir, None)
+    evaluate_stage.main(layout, _scoring(read_params(params), gold_dir), thresholds=sweep, cv=cv)
     typer.echo(f"metrics written to {layout.metrics}")
 
 
@@ -160,12 +168,24 @@ def run(
     out: Annotated[Path, typer.Option("--out", help="Folder for every output table.")],
     params: ParamsOption = None,
     gold: Annotated[
-        Path | None, typer.Option("--gold", help="Also score the outputs against this gold folder.")
+        Path | None,
+        typer.Option(
+            "--gold",
+            help="Also score the outputs against this gold folder (the learned parts still "
+            "train on params.yaml gold.train).",
+        ),
     ] = None,
 ) -> None:
     """Run every stage over PDF_DIR without DVC, writing the same tables into OUT."""
-    layout = Layout.under(out, pdf_dir, gold)
-    run_all(layout, read_params(params))
+    from pipeline.params import load_settings
+    from pipeline.paths import GoldSettings
+
+    layout = Layout.under(out, pdf_dir)
+    settings = read_params(params)
+    if gold is not None:
+        train = load_settings(GoldSettings, "gold", settings).train_folder
+        typer.echo(f"gold: training on {train} (params.yaml gold.train), scoring against {gold}")
+    run_all(layout, settings)
     if gold is not None:
         evaluate(layout.processed, gold, sweep=False, cv=False, params=params)
     log.info("outputs in %s; report: %s", layout.processed, layout.reports / "index.html")

@@ -22,30 +22,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.asks.assign import assign, new_asks
 from pipeline.asks.catalogue import Ask, with_contexts
+from pipeline.asks.clustering import BLOCK_WEIGHTS, Agglomeration, weighted_blocks
 from pipeline.asks.frame import reporting_frame
-from pipeline.asks.matcher import AskMatcher, assign, new_asks
-from pipeline.clustering import Agglomeration, unit_rows, weighted_blocks
-from pipeline.encoder import MODEL_ID, CachedEncoder, load_vectors, vectors_model
+from pipeline.asks.matcher import AskMatcher
+from pipeline.knowledge.compiled import Wording
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
+from pipeline.learn import unit_rows
 from pipeline.params import load_settings
-from pipeline.paths import Layout, project_path
+from pipeline.paths import GoldSettings, Layout
 from pipeline.schemas import get_table, read_table, write_table
+from pipeline.vectors import MODEL_ID, Encoder, load_vectors, open_encoder, vectors_model
 
 log = logging.getLogger("crp")
 KEYS = ["doc_id", "para_no", "rec_no"]
+BLOCKS = ("ask", "themes", "addressee")  # the feature blocks `weights` weighs
 UNDATED = "9999-12-31"
 
 
 @dataclass(frozen=True)
 class ClusterSettings:
     catalogue: bool = True  # match to the catalogue of known asks (else cluster afresh)
-    gold: str = "data/gold"  # the development gold: paragraphs of the catalogue's examples
     threshold: float = 0.45  # cosine distance where clusters stop merging, without catalogue
     linkage: str = "complete"
     weights: dict[str, float] = field(
-        default_factory=lambda: {"ask": 1.0, "themes": 0.8, "addressee": 0.3}
+        default_factory=lambda: dict(zip(BLOCKS, BLOCK_WEIGHTS, strict=True))
     )
     max_exact: int = 10_000
     n_neighbors: int = 30
@@ -55,7 +58,7 @@ class ClusterSettings:
             raise ValueError(f"threshold={self.threshold} must lie in (0, 2) (cosine distance)")
         if self.linkage not in ("complete", "average", "single"):
             raise ValueError(f"linkage={self.linkage!r}: use complete, average or single")
-        unknown = set(self.weights) - {"ask", "themes", "addressee"}
+        unknown = set(self.weights) - set(BLOCKS)
         if unknown:
             raise ValueError(
                 f"weights: unknown block(s) {sorted(unknown)}; use ask, themes, addressee"
@@ -72,9 +75,9 @@ class ClusterSettings:
         w = self.weights
         return (w.get("ask", 1.0), w.get("themes", 0.0), w.get("addressee", 0.0))
 
-    @property
-    def gold_folder(self) -> Path:
-        return project_path(self.gold)
+    def configure(self, matcher: AskMatcher) -> AskMatcher:
+        """The matcher set to cluster what it does not match as this stage does."""
+        return matcher.set_params(weights=self.block_weights, agglomeration=self.agglomeration)
 
 
 def features(vectors: np.ndarray, recs: pd.DataFrame, settings: ClusterSettings) -> np.ndarray:
@@ -104,13 +107,22 @@ def give_asks(
     matcher: AskMatcher | None,
     settings: ClusterSettings,
     frame: re.Pattern[str],
+    wording: Wording | None = None,
 ) -> pd.DataFrame:
     """ask_id, label, score and new of each recommendation: matched to the catalogue when
-    there is a matcher, else all clustered afresh as candidate new asks."""
+    there is a matcher, else all clustered afresh as candidate new asks (labelled with the
+    taxonomy's `wording`, the matcher's when there is one)."""
     if matcher is not None:
         return assign(query, vectors, matcher, agglomeration=settings.agglomeration)
     ids, labels = new_asks(
-        query, vectors, settings.threshold, frame, "new_", settings.agglomeration
+        query,
+        vectors,
+        settings.threshold,
+        frame,
+        "new_",
+        settings.agglomeration,
+        settings.block_weights,
+        wording,
     )
     return pd.DataFrame(
         {"ask_id": ids, "label": labels, "score": np.nan, "new": True}, index=query.index
@@ -126,6 +138,7 @@ def cluster(
     settings: ClusterSettings,
     frame: re.Pattern[str],
     matcher: AskMatcher | None = None,
+    wording: Wording | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The rec_clusters, clusters and recurrence tables (pure: no I/O)."""
     recs = recs.sort_values(KEYS).reset_index(drop=True)
@@ -133,7 +146,8 @@ def cluster(
     if len(recs) == 0:
         names = ("rec_clusters", "clusters", "recurrence")
         return {name: get_table(name).empty() for name in names}
-    given = give_asks(queries(recs, asks, paragraphs, documents), vectors, matcher, settings, frame)
+    query = queries(recs, asks, paragraphs, documents)
+    given = give_asks(query, vectors, matcher, settings, frame, wording)
     timeline = chronological(recs.assign(row=np.arange(len(recs))), documents)
     ids = renumber(given["ask_id"].to_numpy(), timeline["row"].to_numpy())
     rec_clusters = recs[KEYS].assign(
@@ -245,12 +259,17 @@ def catalogue_contexts(
 
 
 def fit_matcher(
-    taxonomy: Taxonomy, paragraphs: pd.DataFrame, settings: ClusterSettings, store: Path
+    taxonomy: Taxonomy,
+    paragraphs: pd.DataFrame,
+    settings: ClusterSettings,
+    encoder: Encoder,
+    gold: Path,
 ) -> AskMatcher:
-    """The matcher fitted on the catalogue (its examples with their paragraphs)."""
-    catalogue = catalogue_contexts(taxonomy.asks, paragraphs, settings.gold_folder, taxonomy)
-    matcher = AskMatcher(encoder=CachedEncoder(store), frame=reporting_frame(taxonomy))
-    return matcher.fit(catalogue)
+    """The matcher fitted on the catalogue (its examples with their paragraphs, read from
+    this corpus or from the training gold `gold`)."""
+    catalogue = catalogue_contexts(taxonomy.asks, paragraphs, gold, taxonomy)
+    matcher = AskMatcher(encoder=encoder, frame=reporting_frame(taxonomy), wording=taxonomy.wording)
+    return settings.configure(matcher).fit(catalogue)
 
 
 def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
@@ -263,10 +282,11 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
     }
     vectors_path = layout.processed / "embeddings.safetensors"
     matcher = None
-    store = layout.cache / "cluster" / "vectors.safetensors"
-    store.parent.mkdir(parents=True, exist_ok=True)  # a persist output
+    (layout.cache / "vectors" / "cluster").mkdir(parents=True, exist_ok=True)  # a persist output
+    encoder = open_encoder(layout, params, "cluster")
     if settings.catalogue and vectors_model(vectors_path) == MODEL_ID and taxonomy.asks:
-        matcher = fit_matcher(taxonomy, tables["paragraphs"], settings, store)
+        gold = load_settings(GoldSettings, "gold", params).train_folder
+        matcher = fit_matcher(taxonomy, tables["paragraphs"], settings, encoder, gold)
     elif settings.catalogue:
         log.warning("cluster: asks not embedded with %s: no catalogue matching", MODEL_ID)
     out = cluster(
@@ -278,7 +298,9 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
         settings,
         reporting_frame(taxonomy),
         matcher,
+        taxonomy.wording,
     )
+    encoder.flush()
     for name, frame in out.items():
         write_table(frame, name, layout.table(name))
     matched = int((out["rec_clusters"]["source"] == "catalogue").sum())

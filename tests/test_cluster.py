@@ -8,13 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pipeline.asks.clustering import Agglomeration, cluster_labels, cosine_pdist, neighbour_graph
 from pipeline.asks.frame import reporting_frame
 from pipeline.cluster import ClusterSettings, cluster
-from pipeline.clustering import Agglomeration, cluster_labels, cosine_pdist, neighbour_graph
 from pipeline.embed import asks_table, tfidf_vectors
 from pipeline.knowledge.taxonomy import load_taxonomy
 
-FRAME = reporting_frame(load_taxonomy(parts=["recommendations"]))
+TAXONOMY = load_taxonomy(parts=["recommendations", "wording"])
+FRAME, WORDING = reporting_frame(TAXONOMY), TAXONOMY.wording
 
 TEXTS = [
     "He urged States to mark firearms at the time of import.",
@@ -72,6 +73,7 @@ def run(texts: list[str], settings: ClusterSettings | None = None) -> dict[str, 
         paragraphs,
         settings or ClusterSettings(threshold=0.6, catalogue=False),
         FRAME,
+        wording=WORDING,
     )
 
 

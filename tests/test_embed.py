@@ -1,4 +1,7 @@
-"""Embedding: asks without their frame, offline model, content-keyed cache, long input."""
+"""Embedding: asks without their frame, vectors from the shared store, long input.
+
+Fast tests use the hashing model (pipeline.vectors.HashingModel: MiniLM's interface,
+no torch); what needs the real model is in test_vectors.py, marked slow."""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ import pytest
 
 from pipeline.asks.frame import ask_of, reporting_frame
 from pipeline.embed import EmbedSettings, asks_table, embed
-from pipeline.encoder import MiniLM, VectorStore
 from pipeline.knowledge.taxonomy import stage_taxonomy
+from pipeline.vectors import Encoder, HashingModel, VectorStore
 
 FRAME = reporting_frame(stage_taxonomy("embed"))
 
@@ -31,9 +34,15 @@ def recs(texts: list[str]) -> pd.DataFrame:
     )
 
 
-@pytest.fixture(scope="module")
-def encoder() -> MiniLM:
-    return MiniLM(device="cpu")
+def store_encoder(root, writer: str = "embed") -> Encoder:
+    """An encoder over the store under `root`, as a stage opens it (one run)."""
+    model = HashingModel()
+    return Encoder(model, VectorStore(root, model.model_id, writer))
+
+
+@pytest.fixture
+def encoder(tmp_path) -> Encoder:
+    return store_encoder(tmp_path / "vectors")
 
 
 @pytest.mark.parametrize(
@@ -58,8 +67,7 @@ def test_ask_strips_the_reporting_frame(sentence, ask):
     assert ask_of(sentence, FRAME) == ask
 
 
-def test_embed_adding_a_sentence_encodes_that_sentence_only(encoder, tmp_path):
-    store = tmp_path / "store.safetensors"
+def test_embed_adding_a_sentence_encodes_that_sentence_only(tmp_path):
     first = asks_table(
         recs(
             [
@@ -69,8 +77,10 @@ def test_embed_adding_a_sentence_encodes_that_sentence_only(encoder, tmp_path):
         ),
         FRAME,
     )
-    _, v1 = embed(first, EmbedSettings(), store, encoder)
-    assert encoder.encoded == 2
+    run = store_encoder(tmp_path)
+    _, v1 = embed(first, EmbedSettings(), run)
+    run.flush()
+    assert run.encoded == 2
     second = asks_table(
         recs(
             [
@@ -81,29 +91,25 @@ def test_embed_adding_a_sentence_encodes_that_sentence_only(encoder, tmp_path):
         ),
         FRAME,
     )
-    calls, encoded = encoder.calls, encoder.encoded
-    _, v2 = embed(second, EmbedSettings(), store, encoder)
-    assert encoder.calls == calls + 1 and encoder.encoded == encoded + 1
+    again = store_encoder(tmp_path)  # the next run, on the store the first one left
+    _, v2 = embed(second, EmbedSettings(), again)
+    assert (again.looked_up, again.encoded) == (2, 1)
     np.testing.assert_array_equal(v2[:2], v1)
-    assert v2.dtype == np.float32 and v2.shape == (3, 384)
+    assert v2.dtype == np.float32 and v2.shape == (3, HashingModel().width)
     assert np.allclose(np.linalg.norm(v2, axis=1), 1.0, atol=1e-5)
 
 
-def test_embed_identical_sentences_share_one_vector(encoder, tmp_path):
+def test_embed_identical_sentences_share_one_vector(encoder):
     table = asks_table(recs(["She urged States to act now."] * 3), FRAME)
-    encoded = encoder.encoded
-    _, vectors = embed(table, EmbedSettings(), tmp_path / "s.safetensors", encoder)
-    assert encoder.encoded == encoded + 1
+    _, vectors = embed(table, EmbedSettings(), encoder)
+    assert encoder.encoded == 1
     assert (vectors == vectors[0]).all()
 
 
-def test_embed_long_sentences_are_flagged_as_truncated(encoder, tmp_path):
+def test_embed_long_sentences_are_flagged_as_truncated(encoder):
     long = "He urged States to " + " ".join(["strengthen controls"] * 200) + "."
     table, vectors = embed(
-        asks_table(recs([long, "He urged States to act."]), FRAME),
-        EmbedSettings(),
-        tmp_path / "s.safetensors",
-        encoder,
+        asks_table(recs([long, "He urged States to act."]), FRAME), EmbedSettings(), encoder
     )
     assert list(table["truncated"]) == [True, False]
     assert table["n_tokens"].iloc[0] > 256
@@ -111,11 +117,10 @@ def test_embed_long_sentences_are_flagged_as_truncated(encoder, tmp_path):
 
 
 def test_embed_no_recommendations(encoder, tmp_path):
-    table, vectors = embed(
-        asks_table(recs([]), FRAME), EmbedSettings(), tmp_path / "s.safetensors", encoder
-    )
-    assert len(table) == 0 and vectors.shape == (0, 384)
-    assert VectorStore(tmp_path / "s.safetensors", "m").vectors == {}
+    table, vectors = embed(asks_table(recs([]), FRAME), EmbedSettings(), encoder)
+    encoder.flush()
+    assert len(table) == 0 and vectors.shape == (0, HashingModel().width)
+    assert not list((tmp_path / "vectors").rglob("*.safetensors"))  # nothing to store
 
 
 def test_tfidf_embedder_needs_no_torch_and_is_deterministic():
@@ -137,5 +142,5 @@ def test_tfidf_embedder_needs_no_torch_and_is_deterministic():
 
 
 def test_embed_settings_validate_themselves():
-    with pytest.raises(ValueError, match="device"):
-        EmbedSettings(device="tpu")
+    with pytest.raises(ValueError, match="model='bert'"):
+        EmbedSettings(model="bert")

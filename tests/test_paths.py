@@ -63,3 +63,42 @@ def test_two_clones_with_one_installed_package_keep_their_outputs_apart(tmp_path
     for project, doc in ((first, "som_2022_cd1"), (second, "tip_2022_cd1")):
         documents = pd.read_parquet(project / "data" / "processed" / "documents.parquet")
         assert list(documents["doc_id"]) == [doc]
+
+
+def test_gold_has_two_roles_and_the_command_line_replaces_only_scoring(tmp_path):
+    from pipeline.cli import _scoring
+    from pipeline.params import load_settings
+    from pipeline.paths import GoldSettings
+
+    params = {"gold": {"train": "data/gold", "score": "data/gold"}}
+    given = _scoring(params, tmp_path / "other_gold")
+    gold = load_settings(GoldSettings, "gold", given)
+    assert gold.score_folder == (tmp_path / "other_gold").resolve()
+    assert gold.train_folder == repo_root() / "data" / "gold"  # still what params.yaml says
+    assert _scoring(params, None) is params
+
+
+@pytest.mark.slow
+def test_crp_run_says_which_gold_it_trains_on_and_which_it_scores_against(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(repo_root() / "data" / "raw" / "som_2022_cd1.pdf", raw)
+    gold = tmp_path / "gold"
+    gold.mkdir()
+    for suffix in (".doc.json", ".paragraphs.jsonl"):
+        shutil.copy(repo_root() / "data" / "gold" / f"som_2022_cd1{suffix}", gold)
+    import yaml
+
+    params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
+    params["build_tagger"]["classifier"] = False  # quick: nothing trained, no model loaded
+    params["embed"]["model"] = "tfidf"
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
+    command = [sys.executable, "-m", "pipeline.cli", "run", str(raw), "--out", str(tmp_path / "o")]
+    command += ["--params", str(tmp_path / "params.yaml"), "--gold", str(gold)]
+    proc = subprocess.run(command, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    train = repo_root() / "data" / "gold"
+    assert f"gold: training on {train} (params.yaml gold.train), scoring against {gold}" in (
+        proc.stdout
+    )
+    assert (tmp_path / "o" / "metrics" / "tagging.json").exists()

@@ -69,16 +69,34 @@ def test_import_closure_follows_imports_inside_functions():
     assert PACKAGE_DIR / "report.py" not in provenance.code_files("extract")
 
 
-def test_stage_fingerprint_changes_with_a_library_version(monkeypatch):
-    before = provenance.code_digest("extract")
+def test_stage_fingerprint_changes_with_a_library_version_it_uses(monkeypatch):
+    before = {stage: provenance.code_digest(stage) for stage in ("extract", "tables")}
     real = provenance.metadata.version
     monkeypatch.setattr(
         provenance.metadata,
         "version",
         lambda name: "999.0" if name == "pypdfium2" else real(name),
     )
-    assert provenance.code_digest("extract") != before
-    assert provenance.code_digest("tables") == provenance.code_digest("tables")
+    assert provenance.code_digest("extract") != before["extract"]  # extract reads with it
+    assert provenance.code_digest("tables") == before["tables"]  # tables never uses it
+
+
+def test_stage_fingerprint_changes_with_its_code_only(tmp_path, monkeypatch):
+    import shutil
+
+    package = tmp_path / "pipeline"
+    shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(provenance, "PACKAGE_DIR", package)
+    provenance.code_files.cache_clear()
+    try:
+        before = {s: provenance.code_digest(s) for s in ("extract", "segment", "tables")}
+        with (package / "tables.py").open("a", encoding="utf-8") as handle:
+            handle.write("\n# an edit\n")
+        after = {s: provenance.code_digest(s) for s in before}
+    finally:
+        provenance.code_files.cache_clear()
+    assert after["tables"] != before["tables"]
+    assert after["extract"] == before["extract"] and after["segment"] == before["segment"]
 
 
 def test_reading_an_undeclared_taxonomy_part_is_refused():

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from badfiles import copy_good, long_annex, make_all, not_a_crp
-from conftest import GOLD, RAW
+from conftest import RAW
 
 from pipeline.cli import run_all
 from pipeline.extract import ExtractSettings, extract, input_files
@@ -37,7 +37,7 @@ def digests(folder: Path) -> dict[str, str]:
 
 def test_two_runs_from_scratch_give_byte_identical_outputs(pipeline_out, tmp_path):
     second = tmp_path / "out"
-    run_all(Layout.under(second, RAW, GOLD), read_params())
+    run_all(Layout.under(second, RAW), read_params())
     first, again = digests(pipeline_out), digests(second)
     assert len(first) > 60  # tables, analyst tables, the report's pages, the tagger
     assert any(name.startswith("reports/") for name in first)

@@ -69,14 +69,45 @@ def test_tag_rules_name_what_produced_each_tag(nlp):
     assert tables["recommendations"].iloc[0]["rule"] == "recommendation/urge"
 
 
-def test_tag_corpus_reuses_cached_documents(nlp, tagger_dir, tmp_path, monkeypatch):
-    import pipeline.tag as stage
+def two_documents() -> pd.DataFrame:
+    """Document a ends on an INTERPOL speaker; document b opens by continuing a statement."""
+    a = paragraphs({"1": "The representative of INTERPOL presented the iARMS database."})
+    b = paragraphs({"1": "She further recommended that States mark firearms at import."})
+    return pd.concat([a.assign(doc_id="a"), b.assign(doc_id="b")], ignore_index=True)
 
-    tagged: list[str] = []
-    real = stage.tag
-    monkeypatch.setattr(
-        stage, "tag", lambda paras, *a: tagged.extend(set(paras["doc_id"])) or real(paras, *a)
+
+def test_tag_a_speaker_never_crosses_into_the_next_document(nlp):
+    # the reproduction of issue 16: b's "She" has no earlier speaker in b, so the floor's
+    recs = tag(two_documents(), {"a": "firearms", "b": "firearms"}, nlp, TagSettings())[
+        "recommendations"
+    ]
+    assert recs.set_index("doc_id").loc["b", "by"] == "participant"
+
+
+def test_tag_two_documents_in_one_call_or_two_give_identical_rows(nlp):
+    paras, groups = two_documents(), {"a": "firearms", "b": "firearms"}
+    together = tag(paras, groups, nlp, TagSettings())
+    for name in ("tags", "recommendations"):
+        apart = pd.concat(
+            [tag(paras[paras["doc_id"] == d], groups, nlp, TagSettings())[name] for d in "ab"],
+            ignore_index=True,
+        )
+        pd.testing.assert_frame_equal(together[name], apart, check_dtype=False)
+    backwards = tag(paras.iloc[::-1], groups, nlp, TagSettings())["recommendations"]
+    pd.testing.assert_frame_equal(
+        backwards.sort_values("doc_id", ignore_index=True), together["recommendations"]
     )
+
+
+def cache_line(caplog, stage: str) -> str:
+    """The cache's own account of the last run of `stage`: documents reused, processed."""
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"{stage}: ")]
+    caplog.clear()
+    return lines[-1]
+
+
+def test_tag_corpus_reuses_cached_documents(nlp, tagger_dir, tmp_path, caplog):
+    caplog.set_level("INFO", logger="crp")
     paras = pd.concat(
         [
             paragraphs({"a": "He urged States to act."}).assign(doc_id="a"),
@@ -86,14 +117,20 @@ def test_tag_corpus_reuses_cached_documents(nlp, tagger_dir, tmp_path, monkeypat
     docs = pd.DataFrame({"doc_id": ["a", "b"], "working_group": ["firearms", None]})
     settings, parallel = TagSettings(), ParallelSettings(backend="sequential")
     first = tag_corpus(paras, docs, tagger_dir, settings, parallel, tmp_path / "cache")
-    assert sorted(tagged) == ["a", "b"] and len(list((tmp_path / "cache").iterdir())) == 2
-    tagged.clear()
+    assert cache_line(caplog, "tag") == "tag: 0 document(s) from the cache, 2 processed"
+    assert len(list((tmp_path / "cache").iterdir())) == 2
     again = tag_corpus(paras, docs, tagger_dir, settings, parallel, tmp_path / "cache")
-    assert tagged == []  # both documents came from the cache
+    assert cache_line(caplog, "tag") == "tag: 2 document(s) from the cache, 0 processed"
     pd.testing.assert_frame_equal(first["tags"], again["tags"], check_dtype=False)
     changed = paras.assign(text=paras["text"].where(paras["doc_id"] == "a", "Craft production."))
-    tag_corpus(changed, docs, tagger_dir, settings, parallel, tmp_path / "cache")
-    assert tagged == ["b"]  # only the edited document is tagged again
+    edited = tag_corpus(changed, docs, tagger_dir, settings, parallel, tmp_path / "cache")
+    assert cache_line(caplog, "tag") == "tag: 1 document(s) from the cache, 1 processed"
+    assert "craft_production" in set(edited["tags"]["label"])  # b's new text, tagged afresh
+    pd.testing.assert_frame_equal(  # a's rows, from the cache, as before
+        edited["tags"][edited["tags"]["doc_id"] == "a"].reset_index(drop=True),
+        first["tags"][first["tags"]["doc_id"] == "a"].reset_index(drop=True),
+        check_dtype=False,
+    )
 
 
 @pytest.mark.slow

@@ -99,12 +99,9 @@ def test_sentences_do_not_split_at_abbreviations(nlp):
 
 def tag_paragraphs(nlp, texts: list[str], working_group: str = "firearms"):
     """Paragraphs of one document through `nlp.pipe`, in order, as the tag stage runs them."""
-    docs = []
-    for text in texts:
-        doc = nlp.make_doc(text)
-        doc._.working_group = working_group
-        docs.append(doc)
-    return list(nlp.pipe(docs))
+    from pipeline.tagging import paragraph_doc
+
+    return list(nlp.pipe(paragraph_doc(nlp, t, "d", working_group) for t in texts))
 
 
 def test_speaker_the_same_speaker_refers_back(nlp):

@@ -195,3 +195,62 @@ def test_gold_malformed_line_is_an_error_naming_the_line(tmp_path):
     (tmp_path / "d.paragraphs.jsonl").write_text(lines[0] + "\n{not json\n", encoding="utf-8")
     with pytest.raises(TaxonomyError, match=r"d\.paragraphs\.jsonl:2: not JSON"):
         read_gold(tmp_path, TAXONOMY.labels)
+
+
+# ------------------------------------------------ word lists: reporting.yaml, ask_wording.yaml
+
+
+def test_taxonomy_reporting_verb_listed_twice_names_file_and_line(taxonomy_copy):
+    edit(taxonomy_copy / "reporting.yaml", "verbs: [said, stated,", "verbs: [said, stated, said,")
+    with pytest.raises(
+        TaxonomyError, match=r"reporting\.yaml:\d+: verbs\.2: 'said' is listed twice"
+    ):
+        load_taxonomy(taxonomy_copy, parts=["actors"])
+
+
+def test_taxonomy_ask_wording_unknown_key_names_file_line_and_key(taxonomy_copy):
+    edit(taxonomy_copy / "ask_wording.yaml", "  trailing: [", "  trailling: [")
+    with pytest.raises(
+        TaxonomyError, match=r"ask_wording\.yaml:\d+: label\.trailling: unknown key"
+    ):
+        load_taxonomy(taxonomy_copy, parts=["wording"])
+
+
+def test_taxonomy_cue_role_is_checked(taxonomy_copy):
+    edit(taxonomy_copy / "recommendations.yaml", "role: modal", "role: modl")
+    with pytest.raises(TaxonomyError, match=r"recommendations\.yaml:\d+: cues\.\d+\.role: "):
+        load_taxonomy(taxonomy_copy, parts=["recommendations"])
+
+
+def test_reporting_verbs_are_one_list_for_speakers_frame_and_labels(taxonomy_copy):
+    from pipeline.asks.frame import ask_of, reporting_frame
+    from pipeline.asks.labels import new_ask_label
+
+    parts = ["actors", "recommendations", "wording"]
+    before = load_taxonomy(TAXONOMY_DIR, parts)
+    edit(taxonomy_copy / "reporting.yaml", "verbs: [said,", "verbs: [opined, said,")
+    after = load_taxonomy(taxonomy_copy, parts)
+    assert "opined" in after.actors.speaker["reporting_verbs"]  # the speaker rules
+    assert "opined" not in before.actors.speaker["reporting_verbs"]
+    frame = "She opined the necessity of training judges on firearms identification."
+    assert ask_of(frame, reporting_frame(before)) == frame.rstrip(".")
+    assert ask_of(frame, reporting_frame(after)) == "training judges on firearms identification"
+    label = "She proposed it; panellists opined that judges needed more training."
+    assert new_ask_label(label, reporting_frame(after), after.wording) == (
+        "Judges needed more training"  # the reporting clause dropped
+    )
+    assert "opined" in new_ask_label(label, reporting_frame(before), before.wording)
+
+
+def test_recommendation_modal_cue_is_known_by_its_role_not_its_id(nlp, taxonomy_copy):
+    from pipeline.build_tagger import build_tagger
+
+    text = "UNODC should develop guidance on the marking of firearms."
+    assert tag_text(nlp, text)._.recommendations[0]["to"] == "unodc"  # named before "should"
+    path = taxonomy_copy / "recommendations.yaml"
+    edit(path, "- id: should", "- id: modal_verb")
+    [rec] = tag_text(build_tagger(taxonomy_copy), text)._.recommendations
+    assert (rec["to"], rec["rule"]) == ("unodc", "recommendation/modal_verb")
+    edit(path, "    role: modal\n", "")
+    [rec] = tag_text(build_tagger(taxonomy_copy), text)._.recommendations
+    assert rec["to"] == "states"  # no longer modal: the default, as the role said

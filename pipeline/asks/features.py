@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -21,6 +22,7 @@ import pandas as pd
 
 from pipeline.asks.catalogue import Ask, CatalogueError, Example
 from pipeline.errors import PipelineError
+from pipeline.learn import unit_rows
 
 FEATURES = (  # every pair feature the matcher knows, in a fixed order
     "emb_max",  # highest cosine of the asks' embeddings to the ask's examples
@@ -50,20 +52,6 @@ def ask_text(sentence: str, frame: re.Pattern[str] | None) -> str:
     return ask_of(sentence, frame) if frame is not None else " ".join(str(sentence).split())
 
 
-def word_set(text: str) -> frozenset[str]:
-    """The words of a text written as a list (easier to read and edit than quoted items)."""
-    return frozenset(text.split())
-
-
-STOP = word_set(
-    """
-    a an and are as at be been by can could for from has have in into is it its of on or
-    that the their them these they this those to was were which who will with would
-    should must also other such
-    """
-)
-
-
 def stem(word: str) -> str:
     """A crude stem: "measures", "measured", "measuring" → "measur"."""
     if len(word) > 5 and word.endswith("ies"):
@@ -75,23 +63,19 @@ def stem(word: str) -> str:
     return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
-def terms(text: str) -> list[str]:
-    """Stemmed content words and adjacent pairs of them (the TF-IDF vocabulary)."""
-    words = [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in STOP]
+def terms(text: str, stop_words: frozenset[str] = frozenset()) -> list[str]:
+    """Stemmed content words and adjacent pairs of them (the TF-IDF vocabulary), without
+    the stop words (ask_wording.yaml `matcher.stop_words`)."""
+    words = [stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in stop_words]
     words = [w for w in words if len(w) > 1]
     return words + [f"{a} {b}" for a, b in pairwise(words)]
-
-
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return (x / np.where(norms == 0, 1, norms)).astype(np.float64)
 
 
 def encode(encoder: Any, texts: list[str]) -> np.ndarray:
     if encoder is None:
         raise PipelineError("AskMatcher needs an encoder (pipeline.embed.MiniLM) or vectors")
     vectors = encoder.encode(texts) if hasattr(encoder, "encode") else encoder(texts)
-    return unit_rows(np.asarray(vectors, dtype=np.float64))
+    return unit_rows(np.asarray(vectors, dtype=np.float64), np.float64)
 
 
 # ------------------------------------------------------------------------------- index
@@ -142,6 +126,7 @@ class AskIndex:
         encoder: Any,
         features: Sequence[str],
         frame: re.Pattern[str] | None = None,
+        stop_words: frozenset[str] = frozenset(),
     ) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -156,7 +141,8 @@ class AskIndex:
         described = [f"{a.label}. {a.definition}" for a in catalogue]
         self.vectors = encode(encoder, asks)
         self.centroids = unit_rows(
-            np.stack([self.vectors[self.owner == i].mean(0) for i in range(len(catalogue))])
+            np.stack([self.vectors[self.owner == i].mean(0) for i in range(len(catalogue))]),
+            np.float64,
         )
         self.label_vectors = encode(encoder, described) if "emb_label" in features else None
         self.sentence_vectors = (
@@ -167,7 +153,8 @@ class AskIndex:
             if "context_max" in features
             else None
         )
-        self.tfidf = TfidfVectorizer(analyzer=terms, sublinear_tf=True).fit(asks + described)
+        analyzer = partial(terms, stop_words=stop_words)
+        self.tfidf = TfidfVectorizer(analyzer=analyzer, sublinear_tf=True).fit(asks + described)
         self.example_tfidf = self.tfidf.transform(asks)
         self.label_tfidf = self.tfidf.transform(described)
         profiles = [_profile(a.examples) for a in catalogue]

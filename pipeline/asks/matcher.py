@@ -9,12 +9,13 @@ the threshold. It learns from the catalogue itself: each session's examples are 
 against the asks of the other sessions (leave-one-session-out), so it learns both to find
 the right ask and to refuse an ask the catalogue does not hold yet; its threshold and the
 distance at which unmatched recommendations are clustered together are chosen the same
-way. `assign` gives every recommendation an ask: a catalogue ask, or a new one labelled by
-a verb phrase of its most central sentence (ask_labels).
+way. `assign` (assign.py) gives every recommendation an ask: a catalogue ask, or a new one
+labelled by a verb phrase of its most central sentence.
 
 Pure: no I/O beyond reading the catalogue. The encoder is any object with `encode(texts)
--> array` (pipeline.embed.MiniLM) or a callable; learned weights are plain JSON
-(`to_json`, `from_json`), never a pickle.
+-> array` (pipeline.vectors.Encoder) or a callable; learned weights are plain JSON
+(`to_json`, `from_json`), never a pickle. The learning itself is pipeline.learn's: a
+`LinearModel`, out-of-session predictions (`logo_predictions`) and `choose_threshold`.
 """
 
 from __future__ import annotations
@@ -22,13 +23,19 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
+from pipeline.asks.assign import cluster_new
 from pipeline.asks.catalogue import Ask, CatalogueError, without_docs
+from pipeline.asks.clustering import (
+    BLOCK_WEIGHTS,
+    Agglomeration,
+)
 from pipeline.asks.features import (
     DEFAULT_FEATURES,
     FEATURES,
@@ -36,16 +43,10 @@ from pipeline.asks.features import (
     Query,
     catalogue_frame,
     encode,
-    unit_rows,
-)
-from pipeline.asks.labels import new_ask_label
-from pipeline.clustering import (
-    Agglomeration,
-    cluster_labels,
-    first_appearance,
-    weighted_blocks,
 )
 from pipeline.errors import PipelineError
+from pipeline.knowledge.compiled import Wording
+from pipeline.learn import LinearModel, choose_threshold, logo_predictions, unit_rows
 
 NEW_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)  # tried for clustering what matches nothing
 
@@ -65,8 +66,9 @@ class _Fold:
         return self.ids == self.gold[:, None]
 
 
-class AskMatcher:
-    """Matches recommendations to the asks of a catalogue (scikit-learn estimator contract).
+class AskMatcher(BaseEstimator):
+    """Matches recommendations to the asks of a catalogue (a scikit-learn estimator:
+    `get_params`/`set_params`, `fit` returns self, fitted attributes end in `_`).
 
     model: "logistic" (pair features → logistic regression) or "nearest" (the nearest
     example's cosine, no training). features: the pair features used (ask_features.FEATURES).
@@ -77,7 +79,11 @@ class AskMatcher:
     `min_precision`. new_threshold: cosine distance up to which unmatched recommendations
     are clustered together, or "auto": the one of NEW_THRESHOLDS that gives the best
     adjusted Rand index leave-one-session-out. candidates: asks scored per recommendation
-    (the nearest by embedding).
+    (the nearest by embedding). weights and agglomeration: how what matches nothing is
+    clustered (the block weights of [ask | themes | addressee] and the merging; the
+    `cluster` section of params.yaml), both when new_threshold is chosen and in `assign`.
+    frame and wording: the taxonomy's reporting frame and wording (`Taxonomy.wording`:
+    the matcher's stop words, the labels of new asks).
     """
 
     def __init__(
@@ -92,9 +98,15 @@ class AskMatcher:
         C: float = 1.0,  # noqa: N803  (scikit-learn's name)
         random_state: int = 0,
         frame: re.Pattern[str] | None = None,
+        weights: tuple[float, float, float] = BLOCK_WEIGHTS,
+        agglomeration: Agglomeration | None = None,
+        wording: Wording | None = None,
     ) -> None:
         self.encoder = encoder
         self.frame = frame
+        self.wording = wording
+        self.weights = weights
+        self.agglomeration = agglomeration
         self.model = model
         self.features = features
         self.threshold = threshold
@@ -116,6 +128,8 @@ class AskMatcher:
                 raise ValueError(f"{name}={value!r}: a number or 'auto'")
         if self.candidates < 2:
             raise ValueError(f"candidates={self.candidates} must be at least 2")
+        if self.wording is None:
+            raise ValueError("wording: give the taxonomy's (Taxonomy.wording, ask_wording.yaml)")
 
     def fit(self, catalogue: Sequence[Ask]) -> AskMatcher:
         """Learn the weights and thresholds from the catalogue, each session's examples
@@ -123,12 +137,18 @@ class AskMatcher:
         self._check()
         self.feature_names_ = [f for f in FEATURES if f in self.features]
         folds = self._folds(catalogue)
-        logistic = self.model == "logistic"
-        self.rank_ = self._train(folds) if logistic else None
+        x = np.vstack([f.x for f in folds])
+        y = np.concatenate([f.y.ravel() for f in folds])
+        groups = np.concatenate([np.full(len(f.x), n) for n, f in enumerate(folds)])
+        if self.model == "logistic":
+            self.rank_: LinearModel | None = self._linear().fit(x, y, self.feature_names_)
+            held_out = logo_predictions(self._linear(), x, y, groups)  # without its session
+        else:
+            self.rank_ = None
+            held_out = self._rank(x)
         scores, picked = [], []
-        for n, fold in enumerate(folds):  # scored by weights learned without its session
-            weights = self._train(folds[:n] + folds[n + 1 :]) if logistic else None
-            s = self._rank(fold.x, weights).reshape(fold.ids.shape)
+        for n, fold in enumerate(folds):
+            s = held_out[groups == n].reshape(fold.ids.shape)
             top = s.argmax(1)
             scores.append(s[np.arange(len(s)), top])
             picked.append(fold.ids[np.arange(len(s)), top])
@@ -136,7 +156,7 @@ class AskMatcher:
         known = np.concatenate([f.y.any(1) for f in folds])
         all_scores, all_picked = np.concatenate(scores), np.concatenate(picked)
         self.threshold_ = (
-            choose_threshold(all_scores, all_picked, gold, known, self.min_precision)
+            match_threshold(all_scores, all_picked, gold, known, self.min_precision)
             if self.threshold == "auto"
             else float(self.threshold)
         )
@@ -146,6 +166,9 @@ class AskMatcher:
             else float(self.new_threshold)
         )
         return self.index(catalogue)
+
+    def _linear(self) -> LinearModel:
+        return LinearModel(C=self.C, random_state=self.random_state)
 
     def _folds(self, catalogue: Sequence[Ask]) -> list[_Fold]:
         table = catalogue_frame(catalogue)
@@ -157,7 +180,7 @@ class AskMatcher:
             queries = table[table["doc_id"] == doc]
             query = Query.of(queries, self.frame)
             vectors = encode(self.encoder, query.asks)
-            index = AskIndex(rest, self.encoder, self.features, self.frame)
+            index = AskIndex(rest, self.encoder, self.features, self.frame, self._stop_words)
             cand, x = index.features(query, vectors, self.feature_names_, self.candidates)
             ids = np.array(index.ids)[cand]
             folds.append(_Fold(x, ids, queries["gold"].to_numpy(), query, vectors))
@@ -182,6 +205,8 @@ class AskMatcher:
                     [fold.query.themes[r] for r in rows],
                     [fold.query.to[r] for r in rows],
                     t,
+                    self.weights,
+                    self.agglomeration,
                 )
                 ids[rows] = [f"{n}#{g}" for g in groups]
                 assigned.extend(ids)
@@ -193,30 +218,19 @@ class AskMatcher:
     def index(self, catalogue: Sequence[Ask]) -> AskMatcher:
         """Prepare `catalogue` for matching with the weights learned (no retraining): a
         catalogue an analyst extended is matched against at once."""
-        self.index_ = AskIndex(catalogue, self.encoder, self.features, self.frame)
+        self.index_ = AskIndex(catalogue, self.encoder, self.features, self.frame, self._stop_words)
         return self
 
-    def _train(self, folds: list[_Fold]) -> dict[str, Any]:
-        from sklearn.linear_model import LogisticRegression
+    @property
+    def _stop_words(self) -> frozenset[str]:
+        return self.wording.stop_words if self.wording is not None else frozenset()
 
-        x = np.vstack([f.x for f in folds])
-        y = np.concatenate([f.y.ravel() for f in folds])
-        mean, scale = x.mean(0), x.std(0)
-        scale = np.where(scale == 0, 1.0, scale)
-        model = LogisticRegression(C=self.C, max_iter=1000, random_state=self.random_state)
-        model.fit((x - mean) / scale, y)
-        return {
-            "mean": mean.tolist(),
-            "scale": scale.tolist(),
-            "coef": model.coef_[0].tolist(),
-            "intercept": float(model.intercept_[0]),
-        }
-
-    def _rank(self, x: np.ndarray, weights: dict[str, Any] | None) -> np.ndarray:
-        if weights is None:  # nearest example
+    def _rank(self, x: np.ndarray) -> np.ndarray:
+        """The score of each pair: the fitted model's probability, or (model "nearest") the
+        nearest example's cosine."""
+        if self.rank_ is None:
             return x[:, self.feature_names_.index("emb_max")]
-        z = (x - np.array(weights["mean"])) / np.array(weights["scale"])
-        return 1.0 / (1.0 + np.exp(-(z @ np.array(weights["coef"]) + weights["intercept"])))
+        return self.rank_.proba(x)
 
     def scores(
         self, recs: pd.DataFrame, vectors: np.ndarray | None = None
@@ -225,9 +239,11 @@ class AskMatcher:
         if not hasattr(self, "index_"):
             raise PipelineError("AskMatcher: fit it, or index a catalogue, before matching")
         query = Query.of(recs, self.frame)
-        vectors = encode(self.encoder, query.asks) if vectors is None else unit_rows(vectors)
+        vectors = (
+            encode(self.encoder, query.asks) if vectors is None else unit_rows(vectors, np.float64)
+        )
         cand, x = self.index_.features(query, vectors, self.feature_names_, self.candidates)
-        return cand, self._rank(x, self.rank_).reshape(cand.shape)
+        return cand, self._rank(x).reshape(cand.shape)
 
     def match(self, recs: pd.DataFrame, vectors: np.ndarray | None = None) -> pd.DataFrame:
         """Per recommendation (recs' index): `ask_id` (None below the threshold), `score`
@@ -253,28 +269,47 @@ class AskMatcher:
         )
 
     def to_json(self) -> str:
-        """Parameters and learned weights as JSON (not the encoder, not the catalogue)."""
-        skip = ("encoder", "frame")  # given again when loading, with the catalogue
-        params = {k: v for k, v in vars(self).items() if not k.endswith("_") and k not in skip}
+        """Parameters (`get_params`) and learned weights as JSON (not the encoder, the frame,
+        the wording or the catalogue: given again when loading)."""
+        params = self.get_params(deep=False)
+        for key in ("encoder", "frame", "wording"):
+            params.pop(key)
         params["features"] = list(self.features)
+        params["weights"] = list(self.weights)
+        if self.agglomeration is not None:
+            params["agglomeration"] = asdict(self.agglomeration)
         learned = {
-            k: getattr(self, k) for k in ("feature_names_", "rank_", "threshold_", "new_threshold_")
+            "feature_names_": self.feature_names_,
+            "rank_": self.rank_.to_json() if self.rank_ is not None else None,
+            "threshold_": self.threshold_,
+            "new_threshold_": self.new_threshold_,
         }
         return json.dumps({"params": params, "learned": learned}, indent=1, sort_keys=True)
 
     @classmethod
     def from_json(
-        cls, text: str, encoder: Any = None, frame: re.Pattern[str] | None = None
+        cls,
+        text: str,
+        encoder: Any = None,
+        frame: re.Pattern[str] | None = None,
+        wording: Wording | None = None,
     ) -> AskMatcher:
         """A matcher with the weights of `to_json`; `index(catalogue)` it before matching."""
         data = json.loads(text)
-        matcher = cls(encoder=encoder, frame=frame, **data["params"])
-        for key, value in data["learned"].items():
+        params = dict(data["params"])
+        params["weights"] = tuple(params["weights"])
+        if params.get("agglomeration") is not None:
+            params["agglomeration"] = Agglomeration(**params["agglomeration"])
+        matcher = cls(encoder=encoder, frame=frame, wording=wording, **params)
+        learned = dict(data["learned"])
+        rank = learned.pop("rank_")
+        matcher.rank_ = LinearModel.from_json(rank) if rank is not None else None
+        for key, value in learned.items():
             setattr(matcher, key, value)
         return matcher
 
 
-def choose_threshold(
+def match_threshold(
     scores: np.ndarray,
     picked: np.ndarray,
     gold: np.ndarray,
@@ -283,106 +318,12 @@ def choose_threshold(
 ) -> float:
     """The threshold deciding most examples right (matched to their ask, or left unmatched
     when it is not among their candidates), among those whose match precision reaches
-    `min_precision`: the middle of the best range."""
+    `min_precision` (pipeline.learn.choose_threshold: the middle of the best range)."""
     right = picked == gold
-    values = np.unique(np.round(scores, 9))
-    grid = np.concatenate([[values[0] - 1e-6], (values[1:] + values[:-1]) / 2, [values[-1] + 1e-6]])
-    best, chosen = -1, []
-    for t in grid:
-        matched = scores >= t
+
+    def decided_right(matched: np.ndarray) -> float | None:
         if matched.any() and right[matched].mean() < min_precision:
-            continue
-        correct = int((matched & right).sum() + (~matched & ~known).sum())
-        if correct > best:
-            best, chosen = correct, [t]
-        elif correct == best:
-            chosen.append(t)
-    return float(round(chosen[len(chosen) // 2], 6)) if chosen else float(grid[-1])
+            return None
+        return int((matched & right).sum() + (~matched & ~known).sum())
 
-
-def cluster_new(
-    vectors: np.ndarray,
-    themes: Sequence[Sequence[str]],
-    to: Sequence[str],
-    threshold: float = 0.45,
-    weights: tuple[float, float, float] = (1.0, 0.8, 0.3),
-    agglomeration: Agglomeration | None = None,
-) -> np.ndarray:
-    """Cluster (0..k-1, by first appearance) of each unmatched recommendation: the `cluster`
-    stage's method (pipeline.clustering: a cosine distance threshold, complete linkage by
-    default, a neighbour graph beyond what a distance matrix allows) on the weighted blocks
-    [ask embedding | themes | addressee]. Threshold 0 keeps every recommendation apart
-    but for identical rows."""
-    if len(vectors) <= 1:
-        return np.zeros(len(vectors), dtype=np.int64)
-    x = weighted_blocks(vectors, list(themes), list(to), weights)
-    how = replace(agglomeration or Agglomeration(), threshold=threshold)
-    return first_appearance(cluster_labels(x, how))
-
-
-def new_asks(
-    recs: pd.DataFrame,
-    vectors: np.ndarray,
-    threshold: float,
-    frame: re.Pattern[str] | None,
-    prefix: str = "new_",
-    agglomeration: Agglomeration | None = None,
-) -> tuple[list[str], list[str]]:
-    """(id, label) of each recommendation clustered as a candidate new ask: ids `prefix` +
-    number, each group labelled by the verb phrase of its most central sentence."""
-    if len(recs) == 0:
-        return [], []
-    query = Query.of(recs, frame)
-    unit = unit_rows(np.asarray(vectors, dtype=np.float64))
-    groups = cluster_new(unit, query.themes, query.to, threshold, agglomeration=agglomeration)
-    ids, labels = [""] * len(recs), [""] * len(recs)
-    for g in range(int(groups.max()) + 1):
-        members = np.flatnonzero(groups == g)
-        centroid = unit[members].mean(0)
-        central = members[np.argmax(np.round(unit[members] @ centroid, 6))]
-        label = new_ask_label(query.texts[central], frame)
-        for m in members:
-            ids[m], labels[m] = f"{prefix}{g + 1:03d}", label
-    return ids, labels
-
-
-def assign(
-    recs: pd.DataFrame,
-    vectors: np.ndarray,
-    matcher: AskMatcher,
-    new_threshold: float | None = None,
-    new_prefix: str = "new_",
-    agglomeration: Agglomeration | None = None,
-) -> pd.DataFrame:
-    """Each recommendation's ask: a catalogue ask when matched, else a candidate new ask
-    (the unmatched clustered among themselves at `new_threshold`, by default the matcher's
-    `new_threshold_`; see `new_asks`). recs: as `AskMatcher.match` reads them; vectors: the
-    asks' embeddings, aligned with recs. Returns, in recs' order: ask_id, label, score, new."""
-    matched = matcher.match(recs, vectors)
-    labels = dict(zip(matcher.index_.ids, matcher.index_.labels, strict=True))
-    out = pd.DataFrame(
-        {
-            "ask_id": matched["ask_id"],
-            "label": pd.Series(
-                [labels.get(a) if isinstance(a, str) else None for a in matched["ask_id"]],
-                index=recs.index,
-                dtype=object,
-            ),
-            "score": matched["score"],
-            "new": matched["ask_id"].isna(),
-        },
-        index=recs.index,
-    )
-    rows = np.flatnonzero(out["new"].to_numpy())
-    threshold = matcher.new_threshold_ if new_threshold is None else new_threshold
-    ids, names = new_asks(
-        recs.iloc[rows],
-        np.asarray(vectors)[rows],
-        threshold,
-        matcher.frame,
-        new_prefix,
-        agglomeration,
-    )
-    out.loc[out.index[rows], "ask_id"] = ids
-    out.loc[out.index[rows], "label"] = names
-    return out
+    return choose_threshold(scores, decided_right)

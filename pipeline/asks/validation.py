@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from pipeline.asks.assign import assign
 from pipeline.asks.catalogue import Ask, without_docs
-from pipeline.asks.matcher import AskMatcher, assign
+from pipeline.asks.matcher import AskMatcher
 
 KEYS = ["doc_id", "para_no", "rec_no"]
 

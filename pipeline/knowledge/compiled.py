@@ -112,3 +112,22 @@ class Ask:
     themes: tuple[str, ...]
     addressee: str
     examples: tuple[Example, ...]
+
+
+@dataclass(frozen=True)
+class Wording:
+    """How asks are worded (ask_wording.yaml, with the reporting verbs of reporting.yaml):
+    what the labels of new asks and the matcher's word features read. Hashable, so that
+    rules compiled from it are compiled once (pipeline/asks/labels.py)."""
+
+    label_verbs: frozenset[str]
+    participles: tuple[tuple[str, str], ...]  # irregular participle → base verb
+    object_pronouns: tuple[tuple[str, str], ...]
+    openings: str  # a regular expression
+    clause_marks: tuple[str, ...]
+    clause_ends: tuple[str, ...]
+    not_after: frozenset[str]
+    trailing: frozenset[str]
+    stop_words: frozenset[str]
+    reporting_verbs: tuple[str, ...]
+    reporting_particles: tuple[str, ...]

@@ -8,7 +8,7 @@ live in `pipeline.knowledge.taxonomy`, which compiles these models into what sta
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -116,7 +116,6 @@ class ArticlesFile(Strict):
 
 
 class SpeakerSpec(Strict):
-    reporting_verbs: list[str]
     passive_verbs: list[str] = Field(default_factory=list)
     presenting_verbs: list[str] = Field(default_factory=list)
     role_nouns: list[str]
@@ -124,6 +123,7 @@ class SpeakerSpec(Strict):
     links: list[str] = Field(default_factory=lambda: ["of"])
     pronouns: list[str]
     subject_prefix: list[str] = Field(default_factory=list)
+    modifier_stops: list[str] = Field(default_factory=list)
     verb_gap: list[str] = Field(default_factory=list)
     impersonal: list[str] = Field(default_factory=list)
     impersonal_type: str = "participant"
@@ -157,15 +157,56 @@ class ActorsFile(Strict):
 class Cue(Strict):
     id: str
     regex: str
+    role: Literal["modal"] | None = None  # modal: "should" (its addressee stands before it)
+
+
+class Exclusion(Strict):
+    id: str
+    regex: str
 
 
 class RecommendationsFile(Strict):
     cues: list[Cue]
-    exclusions: list[Cue] = Field(default_factory=list)
+    exclusions: list[Exclusion] = Field(default_factory=list)
     addressee_default: str = "states"
     unspecified_cues: list[str] = Field(default_factory=list)
     passive_should_default: str = "states"
+    modal_passive: str
+    partner_words: list[str] = Field(default_factory=list)
     frame: str
+
+
+class ReportingFile(Strict):
+    """reporting.yaml: the reporting verbs every rule reading a report shares."""
+
+    verbs: list[str]
+    particles: list[str] = Field(default_factory=list)
+
+    _strip = field_validator("verbs", "particles")(_non_empty)
+
+
+class LabelWording(Strict):
+    verbs: list[str]
+    participles: dict[str, str] = Field(default_factory=dict)
+    object_pronouns: dict[str, str] = Field(default_factory=dict)
+    openings: str
+    clause_marks: list[str] = Field(default_factory=list)
+    clause_ends: list[str] = Field(default_factory=list)
+    not_after: list[str] = Field(default_factory=list)
+    trailing: list[str] = Field(default_factory=list)
+
+    _strip = field_validator("verbs", "clause_ends", "not_after", "trailing")(_non_empty)
+
+
+class MatcherWording(Strict):
+    stop_words: list[str] = Field(default_factory=list)
+
+
+class AskWordingFile(Strict):
+    """ask_wording.yaml: the words the rules of pipeline/asks/ read."""
+
+    label: LabelWording
+    matcher: MatcherWording
 
 
 class AskExampleSpec(Strict):

@@ -40,10 +40,12 @@ PART_FILES: dict[str, tuple[str, ...]] = {
     ),
     "themes": ("themes.yaml", "labels.yaml"),
     "articles": ("articles.yaml", "labels.yaml"),
-    "actors": ("actors.yaml", "labels.yaml"),
-    "recommendations": ("recommendations.yaml", "labels.yaml"),
+    "actors": ("actors.yaml", "reporting.yaml", "labels.yaml"),
+    "recommendations": ("recommendations.yaml", "reporting.yaml", "labels.yaml"),
     "asks": ("asks.yaml", "labels.yaml"),
+    "wording": ("ask_wording.yaml", "reporting.yaml"),
 }
+REPORTING_VERBS = "{reporting_verbs}"  # where recommendations.yaml regexes use reporting.yaml
 
 
 def _read(folder: Path, name: str, model: type[m.M]) -> tuple[Source, m.M]:
@@ -199,7 +201,7 @@ def load_articles(
     return instruments, subjects
 
 
-def load_actors(folder: Path, labels: m.Labels) -> Actors:
+def load_actors(folder: Path, labels: m.Labels, reporting_verbs: tuple[str, ...]) -> Actors:
     source, spec = _read(folder, "actors.yaml", m.ActorsFile)
     terms: list[Term] = []
     for actor_type, entry in spec.actor_types.items():
@@ -233,7 +235,7 @@ def load_actors(folder: Path, labels: m.Labels) -> Actors:
         )
     return Actors(
         terms=terms,
-        speaker=speaker.model_dump(),
+        speaker={"reporting_verbs": list(reporting_verbs), **speaker.model_dump()},
         addressees=addressees,
         abbreviations=list(spec.abbreviations),
         case_sensitive=list(spec.case_sensitive),
@@ -241,19 +243,26 @@ def load_actors(folder: Path, labels: m.Labels) -> Actors:
     )
 
 
-def load_recommendations(folder: Path, labels: m.Labels) -> dict[str, Any]:
+def load_recommendations(
+    folder: Path, labels: m.Labels, reporting_verbs: tuple[str, ...]
+) -> dict[str, Any]:
+    """recommendations.yaml, its regexes checked; `{reporting_verbs}` in the frame stands
+    for the verbs of reporting.yaml (longest first)."""
     source, spec = _read(folder, "recommendations.yaml", m.RecommendationsFile)
     for key in ("cues", "exclusions"):
         for i, cue in enumerate(getattr(spec, key)):
             _compiles(source, (key, i, "regex"), cue.regex)
-    _compiles(source, ("frame",), spec.frame)
+    verbs = "|".join(re.escape(v) for v in sorted(reporting_verbs, key=lambda v: (-len(v), v)))
+    frame = spec.frame.replace(REPORTING_VERBS, verbs)
+    _compiles(source, ("frame",), frame)
+    _compiles(source, ("modal_passive",), spec.modal_passive)
     ids = {c.id for c in spec.cues}
     for i, cue_id in enumerate(spec.unspecified_cues):
         if cue_id not in ids:
             raise source.error(("unspecified_cues", i), f"no cue has the id {cue_id!r}")
     for key in ("addressee_default", "passive_should_default"):
         _known(source, (key,), getattr(spec, key), labels.addressee_types, "addressee type")
-    return spec.model_dump()
+    return {**spec.model_dump(), "frame": frame}
 
 
 def _compiles(source: Source, loc: Loc, regex: str) -> None:

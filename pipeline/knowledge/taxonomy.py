@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.knowledge import models as m
 from pipeline.knowledge import parts as p
+from pipeline.knowledge import wording as w
 from pipeline.knowledge.compiled import (
     Actors,
     Ask,
@@ -27,6 +28,7 @@ from pipeline.knowledge.compiled import (
     Organization,
     Term,
     Theme,
+    Wording,
     WorkingGroup,
 )
 from pipeline.knowledge.source import TaxonomyError
@@ -48,12 +50,13 @@ STAGE_PARTS: dict[str, tuple[str, ...]] = {
     ),
     "tag": (),
     "embed": ("recommendations",),
-    "cluster": ("labels", "recommendations", "asks"),
+    "cluster": ("labels", "recommendations", "asks", "wording"),
     "tables": (),
     "report": ("labels", "working_groups", "themes", "articles"),
     "evaluate": (  # cross-validation compiles the tagger and fits the matcher as stages do
         "labels",
         "asks",
+        "wording",
         "working_groups",
         "themes",
         "articles",
@@ -128,14 +131,24 @@ class Taxonomy:
         return p.load_articles(self.folder, self._labels)
 
     @cached_property
+    def _reporting(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        # read by the parts that declare reporting.yaml among their files (PART_FILES)
+        return w.load_reporting(self.folder)
+
+    @cached_property
     def _actors(self) -> Actors:
         self._need("actors")
-        return p.load_actors(self.folder, self._labels)
+        return p.load_actors(self.folder, self._labels, self._reporting[0])
 
     @cached_property
     def _recommendations(self) -> dict[str, Any]:
         self._need("recommendations")
-        return p.load_recommendations(self.folder, self._labels)
+        return p.load_recommendations(self.folder, self._labels, self._reporting[0])
+
+    @cached_property
+    def _wording(self) -> Wording:
+        self._need("wording")
+        return w.load_wording(self.folder, self._reporting)
 
     @cached_property
     def _asks(self) -> list[Ask]:
@@ -226,6 +239,11 @@ class Taxonomy:
     def asks(self) -> list[Ask]:
         """The catalogue of known asks (asks.yaml)."""
         return self._asks
+
+    @property
+    def wording(self) -> Wording:
+        """How asks are worded: label verbs, clause ends, stop words (ask_wording.yaml)."""
+        return self._wording
 
 
 _WORD = re.compile(r"[^\W\d_]+")

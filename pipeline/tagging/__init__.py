@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import sys
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
 
 
 def import_spacy() -> ModuleType:
@@ -24,3 +29,17 @@ def import_spacy() -> ModuleType:
     finally:
         del sys.modules["torch"]
     return spacy
+
+
+def paragraph_doc(
+    nlp: Language, text: str, doc_id: str | None, working_group: str | None = None
+) -> Doc:
+    """A paragraph as the tagger reads it: its text, the document it belongs to and that
+    document's working group ("the Protocol" resolves by it).
+
+    The document id is what keeps a paragraph's context in its own document: the resolver
+    carries a speaker from one paragraph to the next of the same `doc_id` only."""
+    doc = nlp.make_doc(text)
+    doc._.doc_id = doc_id
+    doc._.working_group = working_group
+    return doc

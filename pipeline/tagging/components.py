@@ -17,21 +17,23 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
-from pipeline.tagging.actors import (
-    Mention,
-    SpeakerRules,
-    affiliated,
-    paragraph_speakers,
-    unlisted_organizations,
-)
 from pipeline.tagging.articles import InstrumentNames, find_articles
-from pipeline.tagging.recommendations import RecommendationRules, addressee, first_cue
+from pipeline.tagging.recommendations import RecommendationRules, paragraph_recommendations
+from pipeline.tagging.speakers import (
+    Speaker,
+    SpeakerRules,
+    acting,
+    paragraph_speakers,
+    typed_mentions,
+)
 
 TERM_KEYS = ("crp_terms", "crp_exact")
-THEME_HITS = "theme_hits"
+THEME_HITS = "theme_hits"  # the lexicon's theme matches, which the theme decision reads
 OPENERS = {'"', "“", "‘", "'", "("}
 CLOSERS = {'"', "”", "’", "'", ")"}
 
+if not Doc.has_extension("doc_id"):  # the document a paragraph belongs to (tag.make_docs)
+    Doc.set_extension("doc_id", default=None)
 if not Doc.has_extension("working_group"):
     Doc.set_extension("working_group", default=None)
 if not Doc.has_extension("recommendations"):
@@ -122,10 +124,12 @@ def make_articles(
 class Resolver:
     """Turns the term matches into the final tags of a paragraph.
 
-    Writes `doc.spans` keys: theme_hits (the lexicon's theme matches, which the theme
-    decision reads), actors, orgs, countries, speakers, articles_related, recommendations;
-    and `doc._.recommendations` (by, to, rule per sentence; their themes are the theme
-    decision's).
+    Writes `doc.spans` keys, each once: orgs, countries, theme_hits (the lexicon's theme
+    matches), articles_related, speakers, actors, recommendations; and
+    `doc._.recommendations` (by, to, rule per sentence). Who speaks and who acts is
+    decided in `pipeline/tagging/speakers/`, which sentence recommends what to whom in
+    `pipeline/tagging/recommendations.py`; which themes a paragraph and its
+    recommendations are about in `pipeline/themes/` (component `crp_themes`).
     """
 
     def __init__(
@@ -143,11 +147,18 @@ class Resolver:
         return doc
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        """Paragraphs in document order: one that continues the previous paragraph's
-        statement ("She further recommended ...") inherits its last speaker."""
-        previous: str | None = None
+        """Paragraphs in document order: one that continues the previous paragraph of its
+        document ("She further recommended ...") inherits that paragraph's last speaker.
+
+        What carries over is kept per document (`doc._.doc_id`), so paragraphs of several
+        documents in one stream, in any interleaving, never inherit from one another; a
+        paragraph with no document (`doc_id` None) inherits nothing."""
+        carried: dict[str, str | None] = {}
         for doc in stream:
-            previous = self._resolve(doc, previous)
+            key = doc._.doc_id
+            last = self._resolve(doc, carried.get(key) if key is not None else None)
+            if key is not None:
+                carried[key] = last
             yield doc
 
     def _resolve(self, doc: Doc, previous: str | None) -> str | None:
@@ -162,15 +173,33 @@ class Resolver:
                 key=lambda s: s.id_.startswith("pattern/"),
             )
         )
-        doc.spans["orgs"] = [_relabel(s) for s in names if s.label_.startswith("org|")]
-        doc.spans["countries"] = [_relabel(s) for s in names if s.label_.startswith("country|")]
+        orgs = [_relabel(s) for s in names if s.label_.startswith("org|")]
+        countries = [_relabel(s) for s in names if s.label_.startswith("country|")]
         actor_terms = [
             _relabel(s) for s in filter_spans(by_kind.get("actor", [])) if not _overlaps(s, names)
         ]
-        doc.spans["actors"] = list(doc.spans["orgs"]) + list(doc.spans["countries"]) + actor_terms
-        doc.spans[THEME_HITS] = self._themes(by_kind, names)
+        mentions, unlisted = typed_mentions(doc, orgs, countries, actor_terms, self.speaker)
+        unlisted_orgs = [Span(doc, m.start, m.end, label=m.type, span_id=m.rule) for m in unlisted]
+        said = paragraph_speakers(doc, mentions, self.speaker, previous)
+        speakers = [
+            Span(doc, sp.start, sp.end, label=sp.type, span_id=sp.rule)
+            for _, found in said
+            for sp in found
+        ]
+        doc.spans["orgs"] = orgs + unlisted_orgs
+        doc.spans["countries"] = countries
+        doc.spans["speakers"] = speakers
+        doc.spans["actors"] = acting(
+            doc, orgs + countries + actor_terms + unlisted_orgs, mentions, speakers, self.speaker
+        )
+        # a theme word inside who speaks ("a representative of a civil society organization")
+        # names the speaker, not what the paragraph discusses
+        themes = [t for t in self._themes(by_kind, names) if not _overlaps(t, speakers)]
+        doc.spans[THEME_HITS] = themes
         doc.spans["articles_related"] = self._related(doc, by_kind, names)
-        return self._speakers_and_recommendations(doc, by_kind, actor_terms, previous)
+        carried = previous if previous and self.speaker.continues(doc) else None
+        self._recommendations(doc, said, by_kind, carried)
+        return _last_speaker(said, carried)
 
     def _themes(self, by_kind: dict[str, list[Span]], names: list[Span]) -> list[Span]:
         negatives = by_kind.get("neg", [])
@@ -193,79 +222,36 @@ class Resolver:
                 related.append(Span(doc, span.start, span.end, label=label, span_id=span.id_))
         return related
 
-    def _speakers_and_recommendations(
+    def _recommendations(
         self,
         doc: Doc,
+        said: list[tuple[Span, list[Speaker]]],
         by_kind: dict[str, list[Span]],
-        actor_terms: list[Span],
-        previous: str | None = None,
-    ) -> str | None:
-        """Speakers, recommendations (by, to, themes) and the actors who speak; returns the
-        last speaker, whom a paragraph that continues the statement inherits."""
-        mentions = self._mentions(doc, actor_terms)
+        carried: str | None,
+    ) -> None:
+        """The recommendation spans and records (by, to, rule; their themes are the theme
+        decision's, pipeline/themes/component.py)."""
         addressees = [_relabel(s) for s in filter_spans(by_kind.get("to", []))]
-        speakers, recs, records = [], [], []
-        last: str | None = previous if previous and self.speaker.continues(doc) else None
-        for sent, found in paragraph_speakers(doc, mentions, self.speaker, previous):
-            speakers += [
-                Span(doc, sp.start, sp.end, label=sp.type, span_id=sp.rule) for sp in found
-            ]
-            last = found[-1].type if found else last
-            cue = first_cue(sent.text, self.recommendation)
-            if cue is None:
-                continue
-            by = found[0].type if found else (last or self.speaker.impersonal_type)
-            to = addressee(sent, cue[0], cue[1], addressees, self.recommendation)
-            rule = f"recommendation/{cue[0].id}"
-            recs.append(Span(doc, sent.start, sent.end, label=f"{by}>{to}", span_id=rule))
-            records.append(
-                {"start": sent.start_char, "end": sent.end_char, "by": by, "to": to, "rule": rule}
-            )
-        doc.spans["speakers"] = speakers
-        # a theme word inside who speaks ("a representative of a civil society organization")
-        # names the speaker, not what the paragraph discusses
-        doc.spans[THEME_HITS] = [t for t in doc.spans[THEME_HITS] if not _overlaps(t, speakers)]
-        for record in records:  # given by the theme decision (pipeline/themes/component.py)
+        records = paragraph_recommendations(
+            said, addressees, self.recommendation, self.speaker.impersonal_type, carried
+        )
+        recs = []
+        for record in records:
+            span = doc.char_span(record["start"], record["end"])
+            assert span is not None  # a sentence's own bounds
+            label = f"{record['by']}>{record['to']}"
+            recs.append(Span(doc, span.start, span.end, label=label, span_id=record["rule"]))
             record["themes"] = []
         doc.spans["recommendations"] = recs
         doc._.recommendations = records
-        doc.spans["actors"] = self._acting(doc, mentions, speakers)
-        return last
 
-    def _mentions(self, doc: Doc, actor_terms: list[Span]) -> list[Mention]:
-        """Typed mentions (organizations, States, actor words), with the organizations the
-        gazetteer lacks, recognized by their form, added to the orgs and actors."""
-        mentions = [
-            Mention(s.start, s.end, s.label_, kind, s.id_)
-            for kind, spans in (
-                ("org", doc.spans["orgs"]),
-                ("country", doc.spans["countries"]),
-                ("term", actor_terms),
-            )
-            for s in spans
-        ]
-        unlisted = unlisted_organizations(doc, mentions, self.speaker)
-        names = [Span(doc, m.start, m.end, label=m.type, span_id=m.rule) for m in unlisted]
-        doc.spans["orgs"] = list(doc.spans["orgs"]) + names
-        doc.spans["actors"] = list(doc.spans["actors"]) + names
-        return mentions + unlisted
 
-    def _acting(self, doc: Doc, mentions: list[Mention], speakers: list[Span]) -> list[Span]:
-        """Whoever speaks acts: a speaker named by a pronoun or role is an actor too; a
-        "panellist" who is a speaker of a known type is no unaffiliated participant."""
-        typed_mentions = [m for m in mentions if m.kind != "term" or m.type != "participant"]
-
-        def unaffiliated(a: Span) -> bool:
-            if a.label_ != "participant":
-                return False
-            if any(_overlap(a, s) and s.label_ != "participant" for s in speakers):
-                return True
-            mention = Mention(a.start, a.end, "participant", "term", a.id_)
-            return affiliated(doc, mention, typed_mentions, self.speaker)
-
-        actors = [a for a in doc.spans["actors"] if not unaffiliated(a)]
-        typed = {s.label_ for s in actors}
-        return actors + [s for s in speakers if s.label_ not in typed]
+def _last_speaker(said: list[tuple[Span, list[Speaker]]], carried: str | None) -> str | None:
+    """The speaker a next paragraph that continues the statement inherits."""
+    last = carried
+    for _, found in said:
+        last = found[-1].type if found else last
+    return last
 
 
 @Language.factory(

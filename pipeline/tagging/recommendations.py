@@ -3,7 +3,8 @@
 A sentence is one when a cue of `taxonomy/recommendations.yaml` matches it ("recommended",
 "called on", "urged", "stressed the need", "should") and no exclusion does. `by` is the
 sentence's speaker (a pronoun resolved to the speaker named earlier in the paragraph);
-`to` is the first addressee named after the cue, or, for "should", the one before it.
+`to` is the first addressee named after the cue, or, for a modal cue ("should"), the one
+before it.
 """
 
 from __future__ import annotations
@@ -13,11 +14,18 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span
 
+from pipeline.tagging.speakers import Speaker
+
 
 @dataclass(frozen=True)
 class Cue:
     id: str
     regex: re.Pattern[str]
+    role: str | None = None  # "modal": "States should ..." (recommendations.yaml `role`)
+
+    @property
+    def modal(self) -> bool:
+        return self.role == "modal"
 
 
 @dataclass(frozen=True)
@@ -27,18 +35,25 @@ class RecommendationRules:
     addressee_default: str
     unspecified_cues: frozenset[str]
     passive_should_default: str
+    modal_passive: re.Pattern[str] | None = None
+    partner_words: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, cfg: dict) -> RecommendationRules:
         def compile_all(items: list[dict]) -> tuple[Cue, ...]:
-            return tuple(Cue(i["id"], re.compile(i["regex"], re.IGNORECASE)) for i in items)
+            return tuple(
+                Cue(i["id"], re.compile(i["regex"], re.IGNORECASE), i.get("role")) for i in items
+            )
 
+        passive = cfg.get("modal_passive")
         return cls(
             cues=compile_all(cfg.get("cues", [])),
             exclusions=compile_all(cfg.get("exclusions", [])),
             addressee_default=cfg.get("addressee_default", "states"),
             unspecified_cues=frozenset(cfg.get("unspecified_cues", [])),
             passive_should_default=cfg.get("passive_should_default", "states"),
+            modal_passive=re.compile(passive) if passive else None,
+            partner_words=frozenset(w.lower() for w in cfg.get("partner_words", [])),
         )
 
 
@@ -63,16 +78,14 @@ def first_cue(sentence: str, rules: RecommendationRules) -> tuple[Cue, int] | No
     return None
 
 
-PARTNER_WORDS = frozenset({"with", "between", "among", "amongst", "alongside"})
-
-
-def _partner(sent: Span, span: Span) -> bool:
+def _partner(sent: Span, span: Span, partner_words: frozenset[str]) -> bool:
     """An actor named as a partner, not as the one asked: "partnerships [with] the private
-    sector", "trust [between] governments and civil society"."""
+    sector", "trust [between] governments and civil society" (recommendations.yaml
+    `partner_words`)."""
     doc = sent.doc
     for i in range(span.start - 1, max(sent.start, span.start - 6) - 1, -1):
         word = doc[i].lower_
-        if word in PARTNER_WORDS:
+        if word in partner_words:
             return True
         if word in (",", ";", "to", "that") or doc[i].is_sent_start:
             return False
@@ -88,11 +101,11 @@ def named_addressee(
         a for a in addressees if sent.start_char <= a.start_char and a.end_char <= sent.end_char
     ]
     if cue.id in rules.unspecified_cues:  # "the importance of partnerships with industry"
-        inside = [a for a in inside if not _partner(sent, a)]
+        inside = [a for a in inside if not _partner(sent, a, rules.partner_words)]
     after = [a for a in inside if a.start_char >= cue_char]
     before = [a for a in inside if a.end_char <= cue_char]
-    if cue.id == "should":
-        passive = re.search(r"\bshould\s+(?:\w+\s+)?be\s+\w+ed\b", sent.text[cue_offset:])
+    if cue.modal:
+        passive = rules.modal_passive and rules.modal_passive.search(sent.text[cue_offset:])
         if passive:
             return rules.passive_should_default
         if before:
@@ -113,7 +126,7 @@ def addressee(
         return named
     if cue.id in rules.unspecified_cues:
         for other in rules.cues:
-            if other.id in rules.unspecified_cues or other.id in (cue.id, "should"):
+            if other.id in rules.unspecified_cues or other.id == cue.id or other.modal:
                 continue
             match = other.regex.search(sent.text, cue_offset + 1)
             if match:
@@ -127,3 +140,34 @@ def addressee(
 def _near(sent: Span, cue_char: int, span: Span, max_tokens: int = 12) -> bool:
     cue_token = next((t.i for t in sent if t.idx >= cue_char), sent.end)
     return span.start - cue_token <= max_tokens
+
+
+def paragraph_recommendations(
+    said: list[tuple[Span, list[Speaker]]],
+    addressees: list[Span],
+    rules: RecommendationRules,
+    floor: str,
+    carried: str | None = None,
+) -> list[dict]:
+    """The recommendations of a paragraph, from its sentences and the speakers each one
+    reports (`said`, from speakers.paragraph_speakers): per recommendation sentence its
+    character offsets, `by` (its first speaker, else the last speaker so far, starting
+    from `carried`, the speaker a continued statement inherits; else `floor`), `to` and
+    the rule (`recommendation/<cue id>`)."""
+    out = []
+    last = carried
+    for sent, found in said:
+        last = found[-1].type if found else last
+        cue = first_cue(sent.text, rules)
+        if cue is None:
+            continue
+        out.append(
+            {
+                "start": sent.start_char,
+                "end": sent.end_char,
+                "by": found[0].type if found else (last or floor),
+                "to": addressee(sent, cue[0], cue[1], addressees, rules),
+                "rule": f"recommendation/{cue[0].id}",
+            }
+        )
+    return out

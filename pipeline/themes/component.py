@@ -84,9 +84,9 @@ class ThemeDecider:
         if self.model is None or not self.model.parts_.uses_vectors:
             return None
         if self.encoder is None:
-            from pipeline.encoder import CachedEncoder
+            from pipeline.vectors import Encoder
 
-            self.encoder = CachedEncoder(None)
+            self.encoder = Encoder()
         texts = texts_to_embed(paragraphs)
         return dict(zip(texts, self.encoder.encode(texts), strict=True))
 

@@ -112,7 +112,8 @@ class ThemeModel:
         if self.settings.similarity:
             if vectors is None or concepts is None:
                 raise ValueError("settings.similarity needs vectors and concepts")
-            own = np.stack([vectors[p.text] for p in data.paragraphs])
+            width = next(iter(concepts.vectors.values())).shape[1]
+            own = np.array([vectors[p.text] for p in data.paragraphs]).reshape(-1, width)
             parts.concepts, parts.neighbours = concepts, Neighbours(own, data.targets)
         return parts
 

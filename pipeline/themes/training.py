@@ -3,7 +3,7 @@
 Each gold paragraph's text runs through the tagger's rules (everything before
 `crp_themes`), document by document and in order, as the tag stage runs them, so the
 decision learns from the same lexicon hits it will read. Texts are embedded once, by an
-encoder that keeps vectors by content (pipeline/encoder.py).
+encoder that keeps vectors by content (pipeline/vectors).
 """
 
 from __future__ import annotations

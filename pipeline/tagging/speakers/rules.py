@@ -1,5 +1,6 @@
 """The speaker rules' data: typed mentions, speakers, and the rules read from
-`taxonomy/actors.yaml` (`speaker:`), shared by actors.py and affiliations.py."""
+`taxonomy/actors.yaml` (`speaker:`, with the reporting verbs of `reporting.yaml`), shared
+by actors.py and affiliations.py."""
 
 from __future__ import annotations
 
@@ -49,6 +50,7 @@ class SpeakerRules:
     name_connectors: frozenset[str] = frozenset()
     not_names: frozenset[str] = frozenset()
     reporting_phrases: tuple[tuple[str, ...], ...] = ()
+    modifier_stops: frozenset[str] = frozenset()  # before a mention: an object, no subject
 
     @classmethod
     def from_config(cls, cfg: dict) -> SpeakerRules:
@@ -91,6 +93,7 @@ class SpeakerRules:
             name_connectors=words("name_connectors"),
             not_names=words("not_names"),
             reporting_phrases=_phrases(cfg.get("reporting_phrases", [])),
+            modifier_stops=words("modifier_stops"),
         )
 
     def continues(self, doc: Doc) -> bool:

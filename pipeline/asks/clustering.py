@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from pipeline.learn import unit_rows
+
 log = logging.getLogger("crp")
 
 
@@ -27,17 +29,16 @@ class Agglomeration:
     n_neighbors: int = 30
 
 
-def unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to length 1 (a zero row stays zero)."""
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.where(norms == 0, 1, norms)
+# The weight of each block of a recommendation's features before normalization: its ask's
+# embedding, its themes, its addressee (params.yaml `cluster.weights`).
+BLOCK_WEIGHTS = (1.0, 0.8, 0.3)
 
 
 def weighted_blocks(
     vectors: np.ndarray,
     themes: list | tuple,
     to: list | tuple,
-    weights: tuple[float, float, float] = (1.0, 0.8, 0.3),
+    weights: tuple[float, float, float] = BLOCK_WEIGHTS,
 ) -> np.ndarray:
     """[ask embedding | themes one-hot | addressee one-hot], each block weighted, rows
     L2-normalized: what two recommendations ask, on what theme, of whom. One column per

@@ -1,8 +1,6 @@
-"""Who acts and who speaks in a paragraph.
+"""Who speaks: the speakers each sentence of a paragraph reports.
 
-Actors are every typed mention: a named organization or State, or a word that names an
-actor type ("non-governmental organizations", "States parties"). Speakers are the actors
-whose statement a sentence reports:
+Speakers are the actors whose statement a sentence reports:
 
 * a role construction names one wherever it stands before the report, or after a verb
   of presenting: "The representative of Small Arms Survey referred to ..." → academia,
@@ -22,55 +20,13 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
-from pipeline.tagging.affiliations import (
-    affiliated,
-    co_owners,
-    link_end,
-    role_owner,
-    unlisted_organizations,
-)
-from pipeline.tagging.speaker_rules import Mention, Speaker, SpeakerRules
+from pipeline.tagging.speakers.affiliations import co_owners, link_end, role_owner
+from pipeline.tagging.speakers.rules import Mention, Speaker, SpeakerRules
 from pipeline.tagging.views import lowers, sentences
 
-__all__ = [
-    "Mention",
-    "Speaker",
-    "SpeakerRules",
-    "affiliated",
-    "co_owners",
-    "paragraph_speakers",
-    "role_owner",
-    "sentence_speakers",
-    "unlisted_organizations",
-]
+__all__ = ["paragraph_speakers", "sentence_speakers"]
 
 CLAUSE_BREAKS = {",", ";", ":"}
-# words that, right before a mention, make it an object rather than a modified subject
-MODIFIER_STOPS = frozenset(
-    {
-        "by",
-        "with",
-        "to",
-        "for",
-        "from",
-        "in",
-        "on",
-        "at",
-        "about",
-        "among",
-        "between",
-        "and",
-        "or",
-        "that",
-        "which",
-        "who",
-        "than",
-        "as",
-        "into",
-        "through",
-        "including",
-    }
-)
 
 
 def _roles_and_pronouns(
@@ -149,7 +105,7 @@ def _subject_ok(
     if before and not (
         before == [mention.start - 1]
         and doc[mention.start - 1].is_alpha
-        and doc[mention.start - 1].lower_ not in MODIFIER_STOPS
+        and doc[mention.start - 1].lower_ not in rules.modifier_stops
         and doc[mention.start - 1].lower_ not in rules.reporting_verbs
     ):
         return False

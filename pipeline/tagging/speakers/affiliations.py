@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
-from pipeline.tagging.speaker_rules import Mention, SpeakerRules
+from pipeline.tagging.speakers.rules import Mention, SpeakerRules
 from pipeline.tagging.views import lowers
 
 

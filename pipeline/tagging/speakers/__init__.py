@@ -1,0 +1,28 @@
+"""Who speaks and who acts in a paragraph: the one place speakers and actors are decided.
+
+- `sentences.py`: the speakers each sentence reports (a role construction, the subject of
+  a reporting verb, a pronoun or "the same speaker" resolved to the last speaker, an
+  attribution, the floor), and `paragraph_speakers`, which follows them through a
+  paragraph and into one that continues the previous paragraph's statement;
+- `affiliations.py`: whom a role belongs to ("the representative of [INTERPOL]");
+- `actors.py`: typed mentions and who acts (the actors who speak among them);
+- `rules.py`: the rules' data, from the taxonomy (actors.yaml `speaker`, reporting.yaml).
+
+The resolver component (`pipeline/tagging/components.py`) runs them and writes what they
+decide, once each: `doc.spans["speakers"]`, `["actors"]` and `["orgs"]`. What carries from
+one paragraph to the next (the last speaker) is kept per document by the resolver.
+"""
+
+from pipeline.tagging.speakers.actors import acting, typed_mentions
+from pipeline.tagging.speakers.rules import Mention, Speaker, SpeakerRules
+from pipeline.tagging.speakers.sentences import paragraph_speakers, sentence_speakers
+
+__all__ = [
+    "Mention",
+    "Speaker",
+    "SpeakerRules",
+    "acting",
+    "paragraph_speakers",
+    "sentence_speakers",
+    "typed_mentions",
+]

@@ -1,0 +1,95 @@
+"""The vector store and the encoder every stage shares: by content, in shards, one model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.vectors import (
+    Encoder,
+    EncoderSettings,
+    HashingModel,
+    MiniLM,
+    VectorStore,
+    open_encoder,
+)
+
+TEXTS = ["States should mark firearms.", "UNODC should train judges.", "Publish the reviews."]
+
+
+def opened(root, writer: str, model: HashingModel | None = None) -> Encoder:
+    model = model or HashingModel()
+    return Encoder(model, VectorStore(root, model.model_id, writer))
+
+
+def test_vectors_one_store_serves_every_stage(tmp_path):
+    embed = opened(tmp_path, "embed")
+    first = embed.encode(TEXTS[:2])
+    embed.flush()
+    cluster = opened(tmp_path, "cluster")  # another stage, another run
+    again = cluster.encode(TEXTS)
+    cluster.flush()
+    assert (cluster.looked_up, cluster.encoded) == (2, 1)  # embed's two came from the store
+    np.testing.assert_array_equal(again[:2], first)
+    assert sorted(p.parent.name for p in tmp_path.glob("*/*.safetensors")) == ["cluster", "embed"]
+
+
+def test_vectors_adding_texts_adds_a_shard_and_rewrites_none(tmp_path):
+    run = opened(tmp_path, "embed")
+    run.encode(TEXTS[:2])
+    [shard] = [run.store.flush()]
+    before = (shard.read_bytes(), shard.stat().st_mtime_ns)
+    later = opened(tmp_path, "embed")
+    later.encode(TEXTS)
+    added = later.store.flush()
+    assert added != shard and (shard.read_bytes(), shard.stat().st_mtime_ns) == before
+    nothing_new = opened(tmp_path, "embed")
+    nothing_new.encode(TEXTS)
+    assert nothing_new.store.flush() is None and nothing_new.encoded == 0
+
+
+def test_vectors_a_store_of_another_model_is_not_read(tmp_path):
+    run = opened(tmp_path, "embed", HashingModel(32, "hashing-32"))
+    run.encode(TEXTS)
+    run.flush()
+    other = opened(tmp_path, "embed")  # hashing-64
+    assert other.encode(TEXTS).shape == (3, 64) and other.encoded == 3
+
+
+def test_vectors_width_comes_from_the_model(tmp_path):
+    assert opened(tmp_path, "x", HashingModel(16, "h16")).encode([]).shape == (0, 16)
+    assert MiniLM().width == 384  # read from the model's configuration, torch not loaded
+
+
+def test_vectors_in_memory_store_writes_nothing(tmp_path):
+    encoder = Encoder(HashingModel())
+    encoder.encode(TEXTS)
+    encoder.flush()
+    assert encoder.encoded == 3 and not list(tmp_path.iterdir())
+
+
+def test_vectors_stage_encoder_reads_its_settings(tmp_path):
+    from pipeline.paths import Layout
+
+    layout = Layout.under(tmp_path / "out", tmp_path / "raw")
+    encoder = open_encoder(layout, {"encoder": {"device": "cpu", "batch_size": 8}}, "tag")
+    assert encoder.store.root == layout.cache / "vectors" and encoder.store.writer == "tag"
+    assert (encoder.model.device, encoder.model.batch_size) == ("cpu", 8)
+    with pytest.raises(ValueError, match="device='tpu'"):
+        EncoderSettings(device="tpu")
+
+
+@pytest.mark.slow
+def test_vectors_minilm_vector_depends_on_its_text_alone():
+    texts = [
+        "strengthen cooperation among States on firearms tracing",
+        "publish the review documents",
+        "States should adopt national legislation criminalizing the illicit manufacturing "
+        "of firearms, their parts and components, and ensure that sanctions are proportionate",
+    ] * 2
+    model = MiniLM(batch_size=64)
+    batched = model.encode(texts)
+    model.batch_size = 1
+    alone = np.stack([model.encode([t])[0] for t in texts])
+    np.testing.assert_array_equal(batched, alone)  # bit for bit: batch_size is execution only
+    assert batched.shape == (6, 384) and np.allclose(np.linalg.norm(batched, axis=1), 1)
