@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import spacy
 
+from pipeline.learn import choose_group_thresholds
 from pipeline.themes.crossval import decision_counts, work_summary
 from pipeline.themes.evidence import Hit, Paragraph, sentence_paragraph
 from pipeline.themes.features import Parts, Rates, feature_names, pair_features
-from pipeline.themes.learning import best_thresholds
 from pipeline.themes.model import ThemeModel, ThemeSettings, TrainingSet
 from pipeline.themes.similarity import Concepts, Neighbours
 from pipeline.themes.vocabulary import ThemeVocabulary
@@ -116,7 +116,7 @@ def test_themes_model_with_vectors_round_trips(tmp_path):
         LABELS, {"firearms": encoder.encode(FIREARMS[:2]), "victims": encoder.encode(VICTIMS[:2])}
     )
     model = ThemeModel(LABELS, ThemeSettings(similarity=True)).fit(data, vectors, concepts)
-    assert "neighbours" in model.decision_.features
+    assert "neighbours" in model.decision_.feature_names_
     scored = [data.paragraphs[0], data.paragraphs[5]]
     p = model.predict_proba(scored, vectors)
     model.to_disk(tmp_path)
@@ -163,7 +163,7 @@ def test_themes_best_thresholds_are_stricter_where_evidence_is_weaker():
     scores = np.array([0.9, 0.4, 0.3, 0.2, 0.9, 0.8, 0.7, 0.6])
     y = np.array([1, 1, 1, 0, 1, 1, 0, 0])
     hit = np.array([True] * 4 + [False] * 4)
-    assert best_thresholds(scores, y, hit) == (0.21, 0.71)
+    assert choose_group_thresholds(scores, y, hit) == (0.21, 0.71)
 
 
 def test_themes_decision_counts_split_rejected_hits_and_added_themes():

@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.learn import LinearModel, choose_group_thresholds, logo_predictions
 from pipeline.themes.evidence import Paragraph
 from pipeline.themes.features import Parts, Rates, feature_names, pair_features
-from pipeline.themes.learning import LinearModel, best_thresholds, fit_linear
 from pipeline.themes.similarity import Concepts, Neighbours
 from pipeline.themes.vocabulary import ThemeVocabulary, VocabularySettings
 
@@ -145,25 +145,24 @@ class ThemeModel:
         groups = np.repeat(np.asarray(data.documents), len(self.labels))
         self.parts_ = self.fit_parts(data, vectors, concepts)
         names = feature_names(self.parts_, self.settings.lexicon)
-        self.decision_ = fit_linear(x, y, names, self.settings.c)
+        self.decision_ = self._linear().fit(x, y, names)
         hits = np.concatenate([_hit_mask(p, self.labels) for p in data.paragraphs])
-        self.threshold_ = self._thresholds(x, y, groups, names, hits)
+        self.threshold_ = self._thresholds(x, y, groups, hits)
         return self
 
     def _thresholds(
-        self, x: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str], hits: np.ndarray
+        self, x: np.ndarray, y: np.ndarray, groups: np.ndarray, hits: np.ndarray
     ) -> dict[str, float]:
         """The thresholds of best micro F1 (lexicon hit, no hit), each document scored by a
         decision fitted without it (the parts were already fitted without it)."""
-        scores = np.zeros(len(y))
-        for document in np.unique(groups):
-            held = groups == document
-            if held.all():
-                scores[held] = self.decision_.proba(x[held])
-                continue
-            scores[held] = fit_linear(x[~held], y[~held], names, self.settings.c).proba(x[held])
-        hit, no_hit = best_thresholds(scores, y, hits)
+        scores = logo_predictions(self._linear(), x, y, groups)
+        if np.isnan(scores).all():  # one training document: no decision fitted without it
+            scores = self.decision_.proba(x)
+        hit, no_hit = choose_group_thresholds(scores, y, hits)
         return {"hit": hit, "no_hit": no_hit}
+
+    def _linear(self) -> LinearModel:
+        return LinearModel(C=self.settings.c, max_iter=3000)
 
     # -- prediction ---------------------------------------------------------------------
     def keep(self, paragraphs: Sequence[Paragraph], probs: np.ndarray) -> np.ndarray:
