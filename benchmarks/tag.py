@@ -4,10 +4,10 @@
 
 Extracts and segments the sample corpus once, repeats its paragraphs until there are at
 least --paragraphs of them, and tags them in one process (`nlp.pipe` with batching),
-without the per-document cache, with three taggers: the rules alone; the rules and the
-theme classifier (build_tagger's default); and the classifier with sentence embeddings
-(build_tagger.similarity), first with an empty vector store (every sentence embedded),
-then again with the store the first run filled (nothing embedded).
+without the per-document cache, with three taggers: the lexicon alone; the theme
+decision without sentence vectors (build_tagger.similarity false); and the decision as
+build_tagger ships it (with sentence vectors), first with an empty vector store (every
+text embedded), then again with the store the first run filled (nothing embedded).
 """
 
 from __future__ import annotations
@@ -19,24 +19,24 @@ from pathlib import Path
 import pandas as pd
 from common import RAW, peak_rss_mb, record, timer
 
-from pipeline.build_tagger import BuildTaggerSettings, add_classifier, build_nlp
+from pipeline.build_tagger import BuildTaggerSettings, add_decision, build_nlp
 from pipeline.extract import ExtractSettings, extract, input_files
 from pipeline.knowledge.taxonomy import stage_taxonomy
 from pipeline.parallel import ParallelSettings
 from pipeline.segment import SegmentSettings, segment_corpus
-from pipeline.tag import CLASSIFIER, LookupEncoder, TagSettings, load_tagger, sentence_vectors, tag
+from pipeline.tag import THEMES, LookupEncoder, TagSettings, load_tagger, sentence_vectors, tag
 from pipeline.vectors import Encoder, MiniLM, VectorStore
 
 GOLD = RAW.parent / "gold"
 
 
-def tagger(folder: Path, classifier: bool, similarity: bool) -> Path:
-    """A tagger saved to `folder`: rules, and the classifier as build_tagger trains it."""
+def tagger(folder: Path, decision: bool, similarity: bool) -> Path:
+    """A tagger saved to `folder`: rules, and the theme decision as build_tagger trains it."""
     taxonomy = stage_taxonomy("build_tagger")
     nlp = build_nlp(taxonomy)
-    if classifier:
+    if decision:
         settings = BuildTaggerSettings(similarity=similarity)
-        add_classifier(nlp, taxonomy, GOLD, settings, store_encoder(folder / "train"))
+        add_decision(nlp, taxonomy, GOLD, settings, store_encoder(folder / "train"))
     folder.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(folder / "tagger")
     return folder / "tagger"
@@ -58,7 +58,7 @@ def timed(
             encoder = store_encoder(store)
             vectors = sentence_vectors(model, corpus, settings, encoder)
             encoder.flush()
-            nlp.get_pipe(CLASSIFIER).set_encoder(LookupEncoder(vectors, encoder.width))
+            nlp.get_pipe(THEMES).set_encoder(LookupEncoder(vectors, encoder.width))
         out = tag(corpus, groups, nlp, settings)
     return {
         "seconds": round(t["seconds"], 2),
@@ -91,12 +91,12 @@ def main() -> None:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        for name, classifier, similarity in (
-            ("rules", False, False),
-            ("rules_and_classifier", True, False),
-            ("classifier_with_embeddings", True, True),
+        for name, decision, similarity in (
+            ("lexicon", False, False),
+            ("decision_without_vectors", True, False),
+            ("decision_with_vectors", True, True),
         ):
-            model = tagger(root / name, classifier, similarity)
+            model = tagger(root / name, decision, similarity)
             tag(corpus.head(200), groups, load_tagger(str(model)), settings)  # warm-up
             store = root / name / "vectors" if similarity else None
             results[name] = timed(model, corpus, groups, settings, store)

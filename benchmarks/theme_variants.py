@@ -6,7 +6,9 @@ Runs (pipeline.themes.crossval, scored as `crp evaluate` scores the tables):
 - `lodo7`: leave-one-document-out over the seven sessions that were development documents
   before the four of evaluate.first_contact arrived: what variants were chosen by;
 - `first_contact`: fitted on those seven, scored on the four (`evaluate.first_contact`);
-- `lodo_all`: leave-one-document-out over every gold document.
+- `lodo_all`: leave-one-document-out over every gold document;
+- `lodo_new`: the same, scoring only the documents of evaluate.first_contact (each fitted
+  on all the others): the documents the lexicon was not written from.
 Variants: `rules` (the lexicon's hits are the themes), `words` (the learned vocabulary,
 rates; no sentence vectors), `concept` (words + sentence closeness to the themes' concept
 sentences and the nearest training paragraphs: what build_tagger ships), `lexicon`
@@ -44,12 +46,14 @@ def folds(run: str, doc_ids: list[str], first_contact: list[str]) -> tuple[list,
         return validation_runs(old)["leave_one_out"]
     if run == "first_contact":
         return validation_runs(doc_ids, first_contact)["first_contact"]
+    if run == "lodo_new":
+        return [([d for d in doc_ids if d != held], [held]) for held in first_contact], False
     return validation_runs(doc_ids)["leave_one_out"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--runs", default="lodo7,first_contact,lodo_all")
+    parser.add_argument("--runs", default="lodo7,first_contact,lodo_all,lodo_new")
     parser.add_argument("--variants", default="rules,words,concept,lexicon")
     args = parser.parse_args()
     params = load_params(ROOT / "params.yaml")

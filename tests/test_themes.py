@@ -238,3 +238,14 @@ def test_themes_every_theme_has_ten_sentences_about_it():
     taxonomy = stage_taxonomy("build_tagger")
     short = {t: len(theme.about) for t, theme in taxonomy.themes.items() if len(theme.about) < 10}
     assert not short, f"themes.yaml: fewer than 10 `about` sentences: {short}"
+
+
+def test_themes_lexicon_is_read_only_when_a_training_document_is_new_to_it():
+    data = training_set()
+    seen_all = ThemeModel(
+        LABELS, ThemeSettings(similarity=False, lexicon=True), ["d1", "d2", "d3", "d4"]
+    )
+    assert not seen_all.fit(data).lexicon_
+    seen_some = ThemeModel(LABELS, ThemeSettings(similarity=False, lexicon=True), ["d1", "d2"])
+    model = seen_some.fit(data)
+    assert model.lexicon_ and "lexicon_in_sample" in model.decision_.feature_names_

@@ -128,7 +128,7 @@ class ThemeModel:
             rows = data.rows_of(document)
             parts = self.fit_parts(data.without(document), vectors, concepts)
             x = pair_features(
-                [data.paragraphs[i] for i in rows], parts, vectors, self.settings.lexicon
+                [data.paragraphs[i] for i in rows], parts, vectors, self._reads_lexicon(data)
             )
             for k, i in enumerate(rows):
                 blocks[i] = x[k * n : (k + 1) * n]
@@ -144,11 +144,21 @@ class ThemeModel:
         y = data.targets.ravel()
         groups = np.repeat(np.asarray(data.documents), len(self.labels))
         self.parts_ = self.fit_parts(data, vectors, concepts)
-        names = feature_names(self.parts_, self.settings.lexicon)
+        self.lexicon_ = self._reads_lexicon(data)
+        names = feature_names(self.parts_, self.lexicon_)
         self.decision_ = self._linear().fit(x, y, names)
         hits = np.concatenate([_hit_mask(p, self.labels) for p in data.paragraphs])
         self.threshold_ = self._thresholds(x, y, groups, hits)
         return self
+
+    def _reads_lexicon(self, data: TrainingSet) -> bool:
+        """Whether the decision reads the lexicon's hits: when asked to, and when some
+        training document is one the lexicon was not written from. Only such documents
+        show what its hits are worth on a new session; with none, the decision would
+        learn the in-sample weight alone and trust the lexicon too much, so it does
+        without it."""
+        seen = set(self.lexicon_read_on)
+        return self.settings.lexicon and any(d not in seen for d in data.documents)
 
     def _thresholds(
         self, x: np.ndarray, y: np.ndarray, groups: np.ndarray, hits: np.ndarray
@@ -177,7 +187,7 @@ class ThemeModel:
         self, paragraphs: Sequence[Paragraph], vectors: Vectors | None = None
     ) -> np.ndarray:
         """paragraphs × labels."""
-        x = pair_features(paragraphs, self.parts_, vectors, self.settings.lexicon)
+        x = pair_features(paragraphs, self.parts_, vectors, self.lexicon_)
         return self.decision_.proba(x).reshape(len(paragraphs), len(self.labels))
 
     # -- persistence --------------------------------------------------------------------
@@ -191,6 +201,7 @@ class ThemeModel:
             "lexicon_read_on": self.lexicon_read_on,
             "decision": self.decision_.to_json(),
             "threshold": self.threshold_,
+            "reads_lexicon": self.lexicon_,
             "rates": self.parts_.rates.to_json(),
         }
         text = json.dumps(data, indent=1, sort_keys=True)
@@ -221,6 +232,7 @@ class ThemeModel:
         model.parts_ = parts
         model.decision_ = LinearModel.from_json(data["decision"])
         model.threshold_ = {k: float(v) for k, v in data["threshold"].items()}
+        model.lexicon_ = bool(data["reads_lexicon"])
         return model
 
 
