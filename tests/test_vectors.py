@@ -84,12 +84,16 @@ def test_vectors_minilm_vector_depends_on_its_text_alone():
     texts = [
         "strengthen cooperation among States on firearms tracing",
         "publish the review documents",
+        "train judges",
+        "mark firearms",  # the same length as "train judges"
         "States should adopt national legislation criminalizing the illicit manufacturing "
         "of firearms, their parts and components, and ensure that sanctions are proportionate",
-    ] * 2
+    ]
     model = MiniLM(batch_size=64)
-    batched = model.encode(texts)
+    together = model.encode(texts + texts[::-1])
     model.batch_size = 1
     alone = np.stack([model.encode([t])[0] for t in texts])
-    np.testing.assert_array_equal(batched, alone)  # bit for bit: batch_size is execution only
-    assert batched.shape == (6, 384) and np.allclose(np.linalg.norm(batched, axis=1), 1)
+    # bit for bit: the batch size, the neighbours and the order are execution only
+    np.testing.assert_array_equal(together[: len(texts)], alone)
+    np.testing.assert_array_equal(together[len(texts) :], alone[::-1])
+    assert alone.shape == (5, 384) and np.allclose(np.linalg.norm(alone, axis=1), 1)

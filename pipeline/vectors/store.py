@@ -6,7 +6,8 @@ output dvc.yaml declares for it: a folder has one writer) and reads the shards o
 folder, so a sentence embedded by any stage is never embedded again. A shard is written
 once and never rewritten: adding a document adds a shard. Each shard holds `keys` (sha256
 bytes), `vectors` (float32) and `n_tokens` (int64, the text's length in model tokens),
-and names its model in the metadata; shards of another model are not read.
+and names its model and format in the metadata; shards of another model or format are
+not read.
 
 A vector is a function of its text alone (see `models.MiniLM.encode`), so which stage
 computed it, in which run, never changes an output: the store only saves work.
@@ -23,7 +24,7 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 
 log = logging.getLogger("crp")
-FORMAT = "crp-vectors/1"
+FORMAT = "crp-vectors/2"  # /2: vectors of a text alone (models.MiniLM.encode)
 
 
 def text_key(text: str) -> str:
@@ -61,7 +62,8 @@ class VectorStore:
         if self.root is None or not self.root.is_dir():
             return []
         found = sorted(self.root.glob("*/*.safetensors"))
-        return [p for p in found if _metadata(p).get("model") == self.model_id]
+        wanted = {"model": self.model_id, "format": FORMAT}
+        return [p for p in found if {k: _metadata(p).get(k) for k in wanted} == wanted]
 
     def _load(self) -> dict[str, np.ndarray]:
         if self._vectors is None:
