@@ -26,7 +26,7 @@ from common import ROOT, record
 
 from pipeline.build_tagger import build_nlp
 from pipeline.knowledge.taxonomy import stage_taxonomy
-from pipeline.params import load_params
+from pipeline.params import read_params
 from pipeline.paths import Layout
 from pipeline.themes.crossval import judge, validation_runs
 from pipeline.themes.model import ThemeSettings
@@ -56,7 +56,7 @@ def main() -> None:
     parser.add_argument("--runs", default="lodo7,first_contact,lodo_all,lodo_new")
     parser.add_argument("--variants", default="rules,words,concept,lexicon")
     args = parser.parse_args()
-    params = load_params(ROOT / "params.yaml")
+    params = read_params(ROOT / "params.yaml")
     first_contact = list(params["evaluate"]["first_contact"])
     taxonomy = stage_taxonomy("build_tagger")
     gold = tag_gold(build_nlp(taxonomy), ROOT / params["gold"]["train"], taxonomy)
