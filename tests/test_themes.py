@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 import spacy
 
-from pipeline.learn import choose_group_thresholds
 from pipeline.themes.crossval import decision_counts, work_summary
 from pipeline.themes.evidence import Hit, Paragraph, sentence_paragraph
 from pipeline.themes.features import Parts, Rates, feature_names, pair_features
@@ -100,7 +99,7 @@ def test_themes_model_decides_and_round_trips(tmp_path):
     model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(training_set())
     texts = [paragraph("Rifles and pistols were seized."), paragraph("Victims found shelter.")]
     p = model.predict_proba(texts)
-    assert model.keep(texts, p).tolist() == [[True, False], [False, True]]
+    assert model.keep(p).tolist() == [[True, False], [False, True]]
     model.to_disk(tmp_path)
     again = ThemeModel.from_disk(tmp_path)
     assert np.array_equal(again.predict_proba(texts), p)
@@ -159,13 +158,6 @@ def test_themes_neighbours_share_is_weighted_by_similarity():
     assert share[0, 0] > 0.9 and share[0, 1] < 0.1
 
 
-def test_themes_best_thresholds_are_stricter_where_evidence_is_weaker():
-    scores = np.array([0.9, 0.4, 0.3, 0.2, 0.9, 0.8, 0.7, 0.6])
-    y = np.array([1, 1, 1, 0, 1, 1, 0, 0])
-    hit = np.array([True] * 4 + [False] * 4)
-    assert choose_group_thresholds(scores, y, hit) == (0.21, 0.71)
-
-
 def test_themes_decision_counts_split_rejected_hits_and_added_themes():
     hits = (Hit("firearms", "r", 0, 1), Hit("victims", "r", 0, 1))
     gold = SimpleNamespace(paragraphs=[paragraph("x", hits=hits)], rows=[{"themes": ["firearms"]}])
@@ -215,7 +207,7 @@ def test_themes_component_without_a_model_keeps_the_lexicon_hits():
 
 def test_themes_component_rejects_a_passing_hit_and_adds_a_theme_with_its_best_sentence():
     model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(training_set())
-    model.threshold_ = {"hit": 0.5, "no_hit": 0.5}  # toy data choose no useful thresholds
+    model.threshold_ = 0.5  # toy data choose no useful threshold
     text = "Dealers trafficked rifles and pistols across the border. The police seized the rifles."
     doc = tagged(make_nlp(model), text, [("victims", 0, 7)], [(57, len(text))])
     themes = {s.label_: s for s in doc.spans["themes"]}
@@ -229,7 +221,7 @@ def test_themes_component_rejects_a_passing_hit_and_adds_a_theme_with_its_best_s
 def test_themes_recommendation_sentence_alone_can_add_a_theme():
     model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(training_set())
     sentence = sentence_paragraph("Victims should receive shelters, support and compensation.")
-    assert model.keep([sentence], model.predict_proba([sentence]))[0, 1]
+    assert model.keep(model.predict_proba([sentence]))[0, 1]
 
 
 def test_themes_every_theme_has_ten_sentences_about_it():

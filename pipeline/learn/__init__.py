@@ -10,8 +10,6 @@ uses these instead of its own.
 - `choose_threshold`: the decision threshold that maximizes an objective over a grid of
   midpoints between observed scores (the middle of the best range, so a threshold is not
   balanced on one training example);
-- `choose_group_thresholds`: two thresholds, one per kind of row, chosen together for
-  the best F1;
 - `unit_rows`: rows scaled to length 1 (cosine similarity as a dot product).
 
 Used by the matcher of known asks (`pipeline/asks/matcher.py`) and the theme decision
@@ -21,12 +19,6 @@ Used by the matcher of known asks (`pipeline/asks/matcher.py`) and the theme dec
 from pipeline.learn.crossval import logo_predictions
 from pipeline.learn.linear import LinearModel
 from pipeline.learn.rows import unit_rows
-from pipeline.learn.threshold import choose_group_thresholds, choose_threshold
+from pipeline.learn.threshold import choose_threshold
 
-__all__ = [
-    "LinearModel",
-    "choose_group_thresholds",
-    "choose_threshold",
-    "logo_predictions",
-    "unit_rows",
-]
+__all__ = ["LinearModel", "choose_threshold", "logo_predictions", "unit_rows"]

@@ -37,22 +37,3 @@ def choose_threshold(scores: np.ndarray, objective: Objective, decimals: int = 6
         elif value == best:
             chosen.append(float(t))
     return float(round(chosen[len(chosen) // 2], decimals)) if chosen else float(grid[-1])
-
-
-def choose_group_thresholds(
-    scores: np.ndarray, y: np.ndarray, in_group: np.ndarray, grid: np.ndarray | None = None
-) -> tuple[float, float]:
-    """Two thresholds on a 0.01 grid, one for the rows `in_group` and one for the others,
-    that together give the best F1 of the decided rows against truth `y` (the lowest pair
-    of equal ones). For a decision whose evidence differs by kind of row (a theme the
-    lexicon matched, or one it did not)."""
-    grid = np.round(np.arange(0.05, 0.96, 0.01), 2) if grid is None else grid
-    y, in_group = np.asarray(y, dtype=bool), np.asarray(in_group, dtype=bool)
-    counts = []
-    for members in (in_group, ~in_group):
-        decided = np.asarray(scores)[members][:, None] >= grid[None, :]
-        counts.append(((decided & y[members][:, None]).sum(axis=0), decided.sum(axis=0)))
-    (tp1, n1), (tp2, n2) = counts
-    f1 = 2 * (tp1[:, None] + tp2[None, :]) / np.maximum(n1[:, None] + n2[None, :] + y.sum(), 1)
-    i, j = np.unravel_index(int(np.argmax(f1)), f1.shape)
-    return float(grid[i]), float(grid[j])

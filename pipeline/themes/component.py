@@ -67,8 +67,8 @@ class ThemeDecider:
         probs = self.model.predict_proba(paragraphs, vectors)
         rec_probs = self.model.predict_proba(recs, vectors) if recs else np.zeros((0, 0))
         labels = self.model.labels
-        keep = self.model.keep(paragraphs, probs)
-        rec_keep = self.model.keep(recs, rec_probs) if recs else rec_probs
+        keep = self.model.keep(probs)
+        rec_keep = self.model.keep(rec_probs)
         k = 0
         for doc, p, row, kept_row in zip(docs, paragraphs, probs, keep, strict=True):
             kept = {labels[i] for i in np.flatnonzero(kept_row)}

@@ -168,7 +168,7 @@ def judge(
             pooled[variant]["recs"] += recs
             pooled[variant]["rows"] += rows
             if probs is not None:
-                keep = model.keep([gold.paragraphs[i] for i in rows], probs)
+                keep = model.keep(probs)
                 counts += decision_counts(gold, rows, model.labels, keep)
     out = {}
     for variant, p in pooled.items():

@@ -8,10 +8,10 @@
    and missing candidates included;
 2. one logistic regression over all (paragraph, theme) rows (a theme has a handful to a
    hundred positive paragraphs, too few for a model of its own; its rates are features);
-3. two thresholds, one for themes the lexicon matched and a stricter one for themes it
-   did not (a theme added on other evidence alone needs more of it), that together give
-   the best micro F1 over the training documents, each scored by a decision fitted
-   without it;
+3. the threshold of best micro F1 over the training documents, each scored by a decision
+   fitted without it (one threshold for every pair: a threshold of its own for themes the
+   lexicon matched would learn, on the documents the lexicon was written from, to trust
+   it more than a new session allows);
 4. the parts refitted on every training document, for use.
 Saved to a folder (`to_disk`): the decision as JSON, the vocabulary as JSON and
 safetensors, concept and neighbour vectors as safetensors; no pickle.
@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.learn import LinearModel, choose_group_thresholds, logo_predictions
+from pipeline.learn import LinearModel, choose_threshold, logo_predictions
 from pipeline.themes.evidence import Paragraph
 from pipeline.themes.features import Parts, Rates, feature_names, pair_features
 from pipeline.themes.similarity import Concepts, Neighbours
@@ -147,8 +147,7 @@ class ThemeModel:
         self.lexicon_ = self._reads_lexicon(data)
         names = feature_names(self.parts_, self.lexicon_)
         self.decision_ = self._linear().fit(x, y, names)
-        hits = np.concatenate([_hit_mask(p, self.labels) for p in data.paragraphs])
-        self.threshold_ = self._thresholds(x, y, groups, hits)
+        self.threshold_ = self._threshold(x, y, groups)
         return self
 
     def _reads_lexicon(self, data: TrainingSet) -> bool:
@@ -160,28 +159,24 @@ class ThemeModel:
         seen = set(self.lexicon_read_on)
         return self.settings.lexicon and any(d not in seen for d in data.documents)
 
-    def _thresholds(
-        self, x: np.ndarray, y: np.ndarray, groups: np.ndarray, hits: np.ndarray
-    ) -> dict[str, float]:
-        """The thresholds of best micro F1 (lexicon hit, no hit), each document scored by a
-        decision fitted without it (the parts were already fitted without it)."""
+    def _threshold(self, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
+        """The threshold of best micro F1, each document scored by a decision fitted
+        without it (the parts were already fitted without it)."""
         scores = logo_predictions(self._linear(), x, y, groups)
         if np.isnan(scores).all():  # one training document: no decision fitted without it
             scores = self.decision_.proba(x)
-        hit, no_hit = choose_group_thresholds(scores, y, hits)
-        return {"hit": hit, "no_hit": no_hit}
+        truth = np.asarray(y, dtype=bool)
+        return choose_threshold(
+            scores, lambda kept: 2 * (kept & truth).sum() / max(kept.sum() + truth.sum(), 1)
+        )
 
     def _linear(self) -> LinearModel:
         return LinearModel(C=self.settings.c, max_iter=3000)
 
     # -- prediction ---------------------------------------------------------------------
-    def keep(self, paragraphs: Sequence[Paragraph], probs: np.ndarray) -> np.ndarray:
-        """paragraphs × labels: whether each theme is kept (its probability reaches the
-        threshold of a theme the lexicon matched, or of one it did not)."""
-        hits = np.stack([_hit_mask(p, self.labels) for p in paragraphs]) if paragraphs else probs
-        return np.where(
-            hits.astype(bool), probs >= self.threshold_["hit"], probs >= self.threshold_["no_hit"]
-        )
+    def keep(self, probs: np.ndarray) -> np.ndarray:
+        """Whether each theme is kept: its probability reaches the threshold."""
+        return probs >= self.threshold_
 
     def predict_proba(
         self, paragraphs: Sequence[Paragraph], vectors: Vectors | None = None
@@ -231,11 +226,6 @@ class ThemeModel:
             parts.neighbours = Neighbours.from_disk(folder / NEIGHBOURS_FILE)
         model.parts_ = parts
         model.decision_ = LinearModel.from_json(data["decision"])
-        model.threshold_ = {k: float(v) for k, v in data["threshold"].items()}
+        model.threshold_ = float(data["threshold"])
         model.lexicon_ = bool(data["reads_lexicon"])
         return model
-
-
-def _hit_mask(p: Paragraph, labels: list[str]) -> np.ndarray:
-    matched = {h.label for h in p.hits}
-    return np.array([label in matched for label in labels])
