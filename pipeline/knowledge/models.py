@@ -121,7 +121,11 @@ class SpeakerSpec(Strict):
     role_nouns: list[str]
     role_types: dict[str, str] = Field(default_factory=dict)
     links: list[str] = Field(default_factory=lambda: ["of"])
-    pronouns: list[str]
+    pronouns: dict[str, Literal["male", "female", "group"]]
+    anaphoric_nouns: dict[str, Literal["person", "former"]] = Field(default_factory=dict)
+    title_genders: dict[str, Literal["male", "female"]] = Field(default_factory=dict)
+    affiliations: list[str] = Field(default_factory=list)
+    group_fallback: bool = True
     subject_prefix: list[str] = Field(default_factory=list)
     modifier_stops: list[str] = Field(default_factory=list)
     verb_gap: list[str] = Field(default_factory=list)

@@ -20,6 +20,8 @@ from spacy.util import filter_spans
 from pipeline.tagging.articles import InstrumentNames, find_articles
 from pipeline.tagging.recommendations import RecommendationRules, paragraph_recommendations
 from pipeline.tagging.speakers import (
+    Carried,
+    Discourse,
     Speaker,
     SpeakerRules,
     acting,
@@ -147,22 +149,26 @@ class Resolver:
         return doc
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        """Paragraphs in document order: one that continues the previous paragraph of its
-        document ("She further recommended ...") inherits that paragraph's last speaker.
+        """Paragraphs in document order: an anaphor with no referent in its paragraph
+        ("She further recommended ...") refers to a speaker of the previous paragraph of
+        its document, and a paragraph that continues the previous one's statement inherits
+        its last speaker.
 
         What carries over is kept per document (`doc._.doc_id`), so paragraphs of several
         documents in one stream, in any interleaving, never inherit from one another; a
         paragraph with no document (`doc_id` None) inherits nothing."""
-        carried: dict[str, str | None] = {}
+        carried: dict[str, Carried] = {}
         for doc in stream:
             key = doc._.doc_id
-            last = self._resolve(doc, carried.get(key) if key is not None else None)
+            left = self._resolve(doc, carried.get(key) if key is not None else None)
             if key is not None:
-                carried[key] = last
+                carried[key] = left
             yield doc
 
-    def _resolve(self, doc: Doc, previous: str | None) -> str | None:
-        """Annotate one paragraph; returns the speaker a next paragraph may continue."""
+    def _resolve(self, doc: Doc, previous: Carried | None) -> Carried:
+        """Annotate one paragraph; returns what the next paragraph of its document may
+        refer to."""
+        previous = previous or Carried()
         terms = [s for key in TERM_KEYS if key in doc.spans for s in doc.spans[key]]
         by_kind: dict[str, list[Span]] = {}
         for span in terms:
@@ -180,7 +186,9 @@ class Resolver:
         ]
         mentions, unlisted = typed_mentions(doc, orgs, countries, actor_terms, self.speaker)
         unlisted_orgs = [Span(doc, m.start, m.end, label=m.type, span_id=m.rule) for m in unlisted]
-        said = paragraph_speakers(doc, mentions, self.speaker, previous)
+        group = self.speaker.impersonal_type if self.speaker.group_fallback else None
+        discourse = Discourse(previous.referents, group_type=group)
+        said = paragraph_speakers(doc, mentions, self.speaker, discourse)
         speakers = [
             Span(doc, sp.start, sp.end, label=sp.type, span_id=sp.rule)
             for _, found in said
@@ -197,9 +205,9 @@ class Resolver:
         themes = [t for t in self._themes(by_kind, names) if not _overlaps(t, speakers)]
         doc.spans[THEME_HITS] = themes
         doc.spans["articles_related"] = self._related(doc, by_kind, names)
-        carried = previous if previous and self.speaker.continues(doc) else None
+        carried = previous.last if previous.last and self.speaker.continues(doc) else None
         self._recommendations(doc, said, by_kind, carried)
-        return _last_speaker(said, carried)
+        return Carried(discourse.referents(), _last_speaker(said, carried))
 
     def _themes(self, by_kind: dict[str, list[Span]], names: list[Span]) -> list[Span]:
         negatives = by_kind.get("neg", [])
