@@ -126,6 +126,7 @@ class SpeakerSpec(Strict):
     title_genders: dict[str, Literal["male", "female"]] = Field(default_factory=dict)
     affiliations: list[str] = Field(default_factory=list)
     group_fallback: bool = True
+    affiliation_nouns: dict[str, str] = Field(default_factory=dict)
     subject_prefix: list[str] = Field(default_factory=list)
     modifier_stops: list[str] = Field(default_factory=list)
     verb_gap: list[str] = Field(default_factory=list)

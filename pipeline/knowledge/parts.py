@@ -219,6 +219,7 @@ def load_actors(folder: Path, labels: m.Labels, reporting_verbs: tuple[str, ...]
             ("speaker", "unlisted_organization_words", k): v
             for k, v in speaker.unlisted_organization_words.items()
         },
+        **{("speaker", "affiliation_nouns", k): v for k, v in speaker.affiliation_nouns.items()},
         **{
             ("organization_patterns", i, "type"): item.type
             for i, item in enumerate(spec.organization_patterns)

@@ -48,6 +48,8 @@ def role_owner(
     )
     found = [m for m in typed if after <= m.start <= after + 4 and m.end <= stop]
     owner = min(found, key=lambda m: (m.start, -m.end), default=None)
+    if owner is None:
+        owner = _affiliation_noun(doc, after, stop, rules)
     if owner is not None and owner.kind == "country" and role.type != "participant":
         return None  # "an academic from Brazil" stays academia
     if owner is not None and owner.kind == "term":  # "the secretariat of [FATF]"
@@ -58,6 +60,20 @@ def role_owner(
         )
         owner = named or owner
     return owner
+
+
+def _affiliation_noun(doc: Doc, after: int, stop: int, rules: SpeakerRules) -> Mention | None:
+    """A body the owner phrase names by a word that tells its kind, not by its name: "a
+    member of [a youth-led network] active in Central America" (actors.yaml
+    `affiliation_nouns`)."""
+    nouns = rules.affiliation_nouns or {}
+    words = lowers(doc)
+    for k in range(after, min(after + 5, stop, len(doc))):
+        if words[k] in nouns:
+            return Mention(after, k + 1, nouns[words[k]], "term", f"speaker/affiliation/{words[k]}")
+        if doc[k].text in (",", ";", "(") or words[k] in rules.reporting_verbs:
+            return None
+    return None
 
 
 def affiliated(doc: Doc, mention: Mention, typed: list[Mention], rules: SpeakerRules) -> bool:
@@ -120,16 +136,20 @@ def _name_end(doc: Doc, start: int, rules: SpeakerRules) -> int | None:
         return None
     if doc[start].lower_ in rules.not_names:
         return None
+
+    def connector(i: int) -> bool:
+        return i < len(doc) and (
+            doc[i].lower_ in rules.name_connectors or doc[i].text in ("-", "'s", "’s", "&")
+        )
+
     end, capitals = start + 1, 1
     while end < len(doc):
         if capital(end):
             end, capitals = end + 1, capitals + 1
-        elif (
-            (doc[end].lower_ in rules.name_connectors or doc[end].text in ("-", "'s", "’s", "&"))
-            and end + 1 < len(doc)
-            and capital(end + 1)
-        ):
+        elif connector(end) and end + 1 < len(doc) and capital(end + 1):
             end += 1
+        elif connector(end) and connector(end + 1) and end + 2 < len(doc) and capital(end + 2):
+            end += 2  # "Universidad de los Andes", "Office of the Prosecutor"
         else:
             break
     single = doc[start].is_upper and len(doc[start]) >= 3

@@ -61,6 +61,7 @@ class SpeakerRules:
     title_genders: dict[str, str] | None = None  # "Ms." → female
     affiliations: tuple[tuple[str, ...], ...] = ()  # "Speaking for X, one participant ..."
     group_fallback: bool = True  # "they" with no group refers to the generic participants
+    affiliation_nouns: dict[str, str] | None = None  # "a member of a youth-led [network]"
 
     @classmethod
     def from_config(cls, cfg: dict) -> SpeakerRules:
@@ -108,6 +109,9 @@ class SpeakerRules:
             title_genders={k.lower(): v for k, v in (cfg.get("title_genders") or {}).items()},
             affiliations=_phrases(cfg.get("affiliations", [])),
             group_fallback=bool(cfg.get("group_fallback", True)),
+            affiliation_nouns={
+                k.lower(): v for k, v in (cfg.get("affiliation_nouns") or {}).items()
+            },
         )
 
     def continues(self, doc: Doc) -> bool:
