@@ -129,6 +129,7 @@ def build_nlp(taxonomy: Taxonomy) -> Language:
             capital = abbreviation[0].upper() + abbreviation[1:]
             nlp.tokenizer.add_special_case(capital, [{ORTH: capital}])
     nlp.add_pipe("crp_sentences", config={"abbreviations": abbreviations})
+    groups = taxonomy.working_groups
     lower, exact = compile_patterns(taxonomy)
     ruler = nlp.add_pipe(
         "span_ruler",
@@ -142,11 +143,12 @@ def build_nlp(taxonomy: Taxonomy) -> Language:
         config={"spans_key": "crp_exact", "phrase_matcher_attr": "ORTH"},
     )
     ruler.add_patterns(exact)
-    groups = taxonomy.working_groups
     protocols = {wg_id: group.protocol for wg_id, group in groups.items()}
     names = {inst_id: inst.names for inst_id, inst in taxonomy.instruments.items()}
     nlp.add_pipe("crp_articles", config={"instruments": names, "protocols": protocols})
     recommendation = {k: v for k, v in taxonomy.recommendation.items() if k != "frame"}
+    # how an addressee is named without a term, and the evidence of what an ask implies
+    recommendation["addressing"] = taxonomy.actors.addressing
     nlp.add_pipe(
         "crp_resolver",
         config={

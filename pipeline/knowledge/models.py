@@ -150,10 +150,22 @@ class OrganizationPattern(Strict):
     pattern: list[dict[str, Any]]
 
 
+class AddressingSpec(Strict):
+    """actors.yaml `addressing`: how a recommendation names its addressee without an
+    addressee term, and the evidence of what an ask that names none implies."""
+
+    pronouns: list[str] = Field(default_factory=list)
+    agent_words: list[str] = Field(default_factory=list)
+    clause_openers: list[str] = Field(default_factory=list)
+    passive: str | None = None
+    implied: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class ActorsFile(Strict):
     actor_types: dict[str, TermsSpec]
     speaker: SpeakerSpec
     addressees: dict[str, TermsSpec]
+    addressing: AddressingSpec = Field(default_factory=AddressingSpec)
     abbreviations: list[str] = Field(default_factory=list)
     case_sensitive: list[str] = Field(default_factory=list)
     organization_patterns: list[OrganizationPattern] = Field(default_factory=list)

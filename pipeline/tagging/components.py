@@ -8,7 +8,9 @@ config and is saved with the pipeline.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy
@@ -17,6 +19,8 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from pipeline.tagging.addressees import MODEL_FILE as IMPLIED_FILE
+from pipeline.tagging.addressees import ImpliedAddressee
 from pipeline.tagging.articles import InstrumentNames, find_articles
 from pipeline.tagging.recommendations import RecommendationRules, paragraph_recommendations
 from pipeline.tagging.speakers import (
@@ -128,10 +132,13 @@ class Resolver:
 
     Writes `doc.spans` keys, each once: orgs, countries, theme_hits (the lexicon's theme
     matches), articles_related, speakers, actors, recommendations; and
-    `doc._.recommendations` (by, to, rule per sentence). Who speaks and who acts is
-    decided in `pipeline/tagging/speakers/`, which sentence recommends what to whom in
-    `pipeline/tagging/recommendations.py`; which themes a paragraph and its
-    recommendations are about in `pipeline/themes/` (component `crp_themes`).
+    `doc._.recommendations` (by, to, rule and, where no addressee is named, the evidence
+    of what the ask implies, per sentence). Who speaks and who acts is decided in
+    `pipeline/tagging/speakers/`, which sentence recommends what to whom in
+    `pipeline/tagging/recommendations.py` (the addressee an ask implies by the learned
+    decision of `pipeline/tagging/addressees.py`, set with `set_implied` and saved with
+    the pipeline, `to_disk`); which themes a paragraph and its recommendations are about
+    in `pipeline/themes/` (component `crp_themes`).
     """
 
     def __init__(
@@ -143,6 +150,24 @@ class Resolver:
         self.speaker = SpeakerRules.from_config(speaker)
         self.recommendation = RecommendationRules.from_config(recommendation)
         self.subject_working_groups = set(subject_working_groups)
+        self.implied: ImpliedAddressee | None = None
+
+    def set_implied(self, model: ImpliedAddressee | None) -> None:
+        """The learned decision of the addressee an ask implies (None: the rules')."""
+        self.implied = model
+
+    def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if self.implied is not None:
+            text = json.dumps(self.implied.to_json(), indent=1, sort_keys=True)
+            (path / IMPLIED_FILE).write_text(text + "\n", encoding="utf-8")
+
+    def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> Resolver:
+        file = Path(path) / IMPLIED_FILE
+        data = json.loads(file.read_text(encoding="utf-8")) if file.exists() else None
+        self.implied = ImpliedAddressee.from_json(data) if data is not None else None
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         self._resolve(doc, None)
@@ -240,8 +265,17 @@ class Resolver:
         """The recommendation spans and records (by, to, rule; their themes are the theme
         decision's, pipeline/themes/component.py)."""
         addressees = [_relabel(s) for s in filter_spans(by_kind.get("to", []))]
+        speakers = list(doc.spans["speakers"])
+        actors = [a for a in doc.spans["actors"] if not _overlaps(a, speakers)]
         records = paragraph_recommendations(
-            said, addressees, self.recommendation, self.speaker.impersonal_type, carried
+            said,
+            addressees,
+            actors,
+            speakers,
+            self.recommendation,
+            self.speaker.impersonal_type,
+            carried,
+            self.implied,
         )
         recs = []
         for record in records:
