@@ -121,7 +121,7 @@ class SpeakerSpec(Strict):
     role_nouns: list[str]
     role_types: dict[str, str] = Field(default_factory=dict)
     links: list[str] = Field(default_factory=lambda: ["of"])
-    pronouns: dict[str, Literal["male", "female", "group"]]
+    pronouns: dict[str, Literal["male", "female", "person", "group"]]
     anaphoric_nouns: dict[str, Literal["person", "former"]] = Field(default_factory=dict)
     title_genders: dict[str, Literal["male", "female"]] = Field(default_factory=dict)
     affiliations: list[str] = Field(default_factory=list)

@@ -253,15 +253,16 @@ def _clause_subjects(
     doc: Doc, sent: Span, roles: list[Mention], typed: list[Mention], rules: SpeakerRules
 ) -> list[tuple[int, Referent]]:
     """Role constructions that open a clause whatever follows them ("Several participants
-    were concerned that ..., they felt"): what a later anaphor of the sentence refers to."""
+    were concerned that ..., they felt"): what a later anaphor refers to, in the sentence
+    and after it."""
     out = []
     for role in (r for r in roles if r.kind == "role"):
         start = clause_start(doc, sent, role.start)
         if any(doc[k].lower_ not in rules.subject_prefix for k in range(start, role.start)):
             continue
-        if role.start > start and doc[role.start - 1].lower_ in rules.anaphoric:
-            continue  # "the panellist": an anaphor itself
         owner = role_owner(doc, role, typed, rules)
+        if owner is None and role.start > start and doc[role.start - 1].lower_ in rules.anaphoric:
+            continue  # "the panellist": an anaphor itself
         kind = owner.type if owner is not None else role.type
         out.append((role.start, _referent(doc, role, kind, role.rule, rules)))
     return out
@@ -303,6 +304,13 @@ def paragraph_speakers(
     out: list[tuple[Span, list[Speaker]]] = []
     for sent in sentences(doc):
         speakers = sentence_speakers(sent, mentions, rules, discourse)
+        # "A representative of the secretariat reviewed ... . He drew attention to ...":
+        # whoever opens a clause is spoken of, though no reporting verb follows
+        inside = [m for m in mentions if sent.start <= m.start and m.end <= sent.end]
+        roles = _roles_and_pronouns(doc, sent, rules, inside)
+        for at, referent in _clause_subjects(doc, sent, roles, inside, rules):
+            if not any(sp.start <= at < sp.end for sp in speakers):
+                discourse.mention(referent)
         for speaker in speakers:
             if speaker.referent is not None:
                 discourse.mention(speaker.referent)
