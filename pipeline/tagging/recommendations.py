@@ -132,15 +132,19 @@ def _clause_subject(
     and that [UNODC] and donor States use them"."""
     doc = sent.doc
     for a in inside:
-        if a.start_char <= cue_char:
+        if a.start_char <= cue_char or _patient(sent, a):
             continue
         k = a.start - 1
         if k > sent.start and doc[k].lower_ == "the":
             k -= 1
-        passive = a.end < sent.end and doc[a.end].lower_ == "be"  # "that NGOs be involved"
-        if k >= sent.start and doc[k].lower_ in words.clause_openers and not passive:
+        if k >= sent.start and doc[k].lower_ in words.clause_openers:
             return a.label_
     return None
+
+
+def _patient(sent: Span, span: Span) -> bool:
+    """An actor the ask is done to, not asked to act: "that [NGOs] be involved"."""
+    return span.end < sent.end and sent.doc[span.end].lower_ == "be"
 
 
 def named_addressee(
@@ -171,6 +175,7 @@ def named_addressee(
     referred = _pronoun_antecedent(sent, cue, cue_offset, addressees, rules.words)
     if referred is not None:
         return referred
+    after = [a for a in after if not _patient(sent, a)]
     if after and _near(sent, cue_char, after[0]):
         return after[0].label_
     if rules.words.clause_openers:
