@@ -158,3 +158,14 @@ def test_speaker_affiliation_with_a_place_in_parentheses(nlp):
         nlp, "An academic from the Universidad de los Andes (Colombia) observed gaps in data."
     )
     assert speakers(doc) == ["academia"]
+
+
+def test_speaker_opening_on_whose_view_it_gives(nlp):
+    _, second = tag_paragraphs(
+        nlp,
+        [
+            "The representative of Small Arms Survey described craft production.",
+            "In her view, States should license craft producers.",
+        ],
+    )
+    assert by(second) == ["academia"]

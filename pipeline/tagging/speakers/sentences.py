@@ -246,7 +246,25 @@ def sentence_speakers(
                     *_conjoined(doc, mention, end, verb, candidates, typed, rules, discourse),
                 ]
     floor = passive_report(sent, typed, rules)
-    return [floor] if floor else []
+    if floor is not None:
+        return [floor]
+    opening = _opening_view(doc, sent, roles, discourse, rules)
+    return [opening] if opening else []
+
+
+def _opening_view(
+    doc: Doc, sent: Span, roles: list[Mention], discourse: Discourse, rules: SpeakerRules
+) -> Speaker | None:
+    """ "In her view, ...", "In their experience, ...": a sentence that reports no one but
+    opens on whose view it gives (a pronoun between "In" and the first comma)."""
+    if doc[sent.start].lower_ != "in":
+        return None
+    head = doc[sent.start : min(sent.end, sent.start + 6)]
+    comma = next((t.i for t in head if t.text == ","), None)
+    pronoun = next(
+        (m for m in roles if m.kind == "pronoun" and comma is not None and m.end <= comma), None
+    )
+    return _resolve(pronoun, None, doc, discourse, rules) if pronoun is not None else None
 
 
 def _clause_subjects(
