@@ -127,6 +127,8 @@ class SpeakerSpec(Strict):
     affiliations: list[str] = Field(default_factory=list)
     group_fallback: bool = True
     affiliation_nouns: dict[str, str] = Field(default_factory=dict)
+    panel_words: list[str] = Field(default_factory=list)
+    panel_verbs: list[str] = Field(default_factory=list)
     subject_prefix: list[str] = Field(default_factory=list)
     modifier_stops: list[str] = Field(default_factory=list)
     verb_gap: list[str] = Field(default_factory=list)

@@ -14,8 +14,10 @@ addressee the sentence names (actors.yaml `addressees` and `addressing`):
   prosecutors"), and gives way to a later directive ("... and invited UNODC to ...");
 - the subject of a later "that" clause ("... and that UNODC and donor States use them");
 
-else what the ask implies (pipeline/tagging/addressees.py: learned from the gold where a
-model is set, else `addressee_default`, or `unspecified` for a cue that names no one).
+else what the ask implies: a proposal on the mechanism's own meetings (its agenda, sessions,
+dialogues) is the Working Group's; otherwise `states` or `unspecified`, learned from the
+gold where a model is set (pipeline/tagging/addressees.py), else `addressee_default`, or
+`unspecified` for a cue that names no one.
 """
 
 from __future__ import annotations
@@ -83,10 +85,13 @@ def first_cue(sentence: str, rules: RecommendationRules) -> tuple[Cue, int] | No
     """The cue that marks `sentence` as a recommendation, with its offset, or None."""
     if any(ex.regex.search(sentence) for ex in rules.exclusions):
         return None
-    for cue in rules.cues:  # in priority order: directive verbs before "need"/"should"
-        match = cue.regex.search(sentence)
-        if match:
-            return cue, match.start()
+    # in priority order (directive verbs before "need"/"should"), a cue in the passive
+    # ("... and that NGOs be invited to contribute") only when no other is
+    for passive_too in (False, True):
+        for cue in rules.cues:
+            for match in cue.regex.finditer(sentence):
+                if passive_too or not _passive_before(sentence, match.start()):
+                    return cue, match.start()
     return None
 
 
@@ -105,8 +110,12 @@ def _partner(sent: Span, span: Span, partner_words: frozenset[str]) -> bool:
 
 
 def _agent(sent: Span, span: Span, words: AddresseeWords) -> bool:
-    """Whether an addressee is the agent of what follows it ("the need for [States] to")."""
-    return span.end < sent.end and sent.doc[span.end].lower_ in words.agent_words
+    """Whether an addressee is the agent of what follows it ("the need for [States] to"),
+    not its patient ("for [youth organizations] to be invited")."""
+    doc = sent.doc
+    if not (span.end < sent.end and doc[span.end].lower_ in words.agent_words):
+        return False
+    return not (span.end + 1 < sent.end and doc[span.end + 1].lower_ == "be")
 
 
 def _pronoun_antecedent(
@@ -196,25 +205,17 @@ def addressee(
         if other.id in rules.unspecified_cues or other.id == cue.id or other.modal:
             continue
         match = other.regex.search(sent.text, cue_offset + 1)
-        if match and not _passive_at(sent, match.start()):  # not "to be invited to"
+        if match and not _passive_before(sent.text, match.start()):  # not "to be invited to"
             later = named_addressee(sent, other, match.start(), addressees, rules)
             if later is not None:
                 return later
     return None
 
 
-def _passive_at(sent: Span, offset: int) -> bool:
-    """Whether the verb at `offset` of the sentence follows a form of "be"."""
-    before = sent.text[:offset].split()
-    return bool(before) and before[-1].lower() in (
-        "be",
-        "been",
-        "being",
-        "was",
-        "were",
-        "is",
-        "are",
-    )
+def _passive_before(text: str, offset: int) -> bool:
+    """Whether the verb at `offset` of a sentence follows a form of "be"."""
+    before = text[:offset].split()
+    return bool(before) and before[-1].lower() in BE
 
 
 def default_addressee(cue_kind: str, rules: RecommendationRules) -> str:
@@ -272,6 +273,8 @@ def decide(seen: dict[str, float] | None, rules: RecommendationRules, implied: A
     """The addressee an ask that names none implies: the learned decision's, else the
     rules' default for its cue."""
     assert seen is not None
+    if seen.get("mechanism") and seen.get("cue_directive"):
+        return "working_group"  # a proposal on the mechanism's own agenda, sessions, dialogues
     if implied is not None:
         return implied.decide(seen)
     kind = next(k for k in ("modal", "open", "directive") if seen.get(f"cue_{k}"))

@@ -62,6 +62,8 @@ class SpeakerRules:
     affiliations: tuple[tuple[str, ...], ...] = ()  # "Speaking for X, one participant ..."
     group_fallback: bool = True  # "they" with no group refers to the generic participants
     affiliation_nouns: dict[str, str] | None = None  # "a member of a youth-led [network]"
+    panel_words: frozenset[str] = frozenset()  # "[Its members] were a representative of X"
+    panel_verbs: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, cfg: dict) -> SpeakerRules:
@@ -109,6 +111,8 @@ class SpeakerRules:
             title_genders={k.lower(): v for k, v in (cfg.get("title_genders") or {}).items()},
             affiliations=_phrases(cfg.get("affiliations", [])),
             group_fallback=bool(cfg.get("group_fallback", True)),
+            panel_words=words("panel_words"),
+            panel_verbs=words("panel_verbs"),
             affiliation_nouns={
                 k.lower(): v for k, v in (cfg.get("affiliation_nouns") or {}).items()
             },

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc, Span
 
-from pipeline.tagging.speakers.affiliations import co_owners, role_owner
+from pipeline.tagging.speakers.affiliations import co_owners, link_end, role_owner
 from pipeline.tagging.speakers.mentions import FORMER, GROUP, PERSON, Discourse, Referent
 from pipeline.tagging.speakers.rules import Mention, Speaker, SpeakerRules
 from pipeline.tagging.speakers.subjects import (
@@ -115,7 +115,9 @@ def _resolve(
         start = mention.start
         while start > 0 and doc[start - 1].lower_ in rules.anaphoric and mention.start - start < 2:
             start -= 1
-        if start < mention.start:
+        if start < mention.start and link_end(doc, mention.end, rules) is None:
+            # "the representative" refers back; "the representative of [a body the rules do
+            # not know]" introduces someone new
             referent = discourse.refer(*_wants(doc, mention, rules))
             if referent is not None:
                 return Speaker(start, mention.end, referent.type, "speaker/coreference", referent)
@@ -152,15 +154,24 @@ def _attribution(
 
 def _affiliation(doc: Doc, sent: Span, typed: list[Mention], rules: SpeakerRules) -> Mention | None:
     """ "Speaking for a network of women-led organizations in West Africa, one participant
-    ...": the first actor the opening phrase names, whom the sentence's subject speaks
-    for."""
-    words = tuple(t.lower_ for t in sent[:6])
-    phrase = next((p for p in rules.affiliations if words[: len(p)] == p), None)
-    if phrase is None:
+    ...", "Opening the dialogue on behalf of both Co-Chairs, Mr. X ...": the first actor
+    an affiliation phrase of the opening (before its first comma) names, whom the
+    sentence's subject speaks for."""
+    words = lowers(doc)
+    head = range(sent.start, min(sent.end, sent.start + 16))
+    comma = next((k for k in head if words[k] == ","), None)
+    if comma is None:
         return None
-    at = sent.start + len(phrase)
-    comma = next((t.i for t in doc[at : min(sent.end, at + 16)] if t.text == ","), None)
-    inside = [m for m in typed if comma is not None and at <= m.start and m.end <= comma]
+    at = next(
+        (
+            k + len(p)
+            for k in range(sent.start, comma)
+            for p in rules.affiliations
+            if tuple(words[k : k + len(p)]) == p
+        ),
+        None,
+    )
+    inside = [m for m in typed if at is not None and at <= m.start and m.end <= comma]
     return min(inside, key=lambda m: (m.start, -m.end), default=None)
 
 
@@ -201,6 +212,16 @@ def sentence_speakers(
     verbs = [i for i in span if words[i] in rules.reporting_verbs and i > sent.start]
     verbs = sorted(verbs + phrase_verbs(sent, rules))
     presenting = [i for i in span if words[i] in rules.presenting_verbs]
+    # "Its members were a representative of X, ...", "It brought together a researcher
+    # from Y ...": a panel's composition, listed right after its verb
+    listed = [r.start for r in roles if r.kind == "role"]
+    presenting += [
+        i
+        for i in span
+        if words[i] in rules.panel_verbs
+        and any(words[k] in rules.panel_words for k in range(sent.start, i))
+        and any(i < r <= i + 3 for r in listed)
+    ]
     first_verb = verbs[0] if verbs else sent.end
     speakers: list[Speaker] = []
     reported = bool(verbs or presenting)  # "representatives of 27 States took part": no report
@@ -278,8 +299,11 @@ def _clause_subjects(
         start = clause_start(doc, sent, role.start)
         if any(doc[k].lower_ not in rules.subject_prefix for k in range(start, role.start)):
             continue
+        if any(m.start == role.end and m.kind == "term" for m in typed):
+            continue  # "Member companies": a modifier, not a person
         owner = role_owner(doc, role, typed, rules)
-        if owner is None and role.start > start and doc[role.start - 1].lower_ in rules.anaphoric:
+        anaphor = role.start > start and doc[role.start - 1].lower_ in rules.anaphoric
+        if owner is None and anaphor and link_end(doc, role.end, rules) is None:
             continue  # "the panellist": an anaphor itself
         kind = owner.type if owner is not None else role.type
         out.append((role.start, _referent(doc, role, kind, role.rule, rules)))

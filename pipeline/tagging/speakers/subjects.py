@@ -73,6 +73,8 @@ def subject_ok(
         return False
     if passive(doc, end, verb, rules):
         return False
+    if any(m.kind == "pronoun" and end <= m.start < verb for m in typed):
+        return False  # "Many delegations, [he] noted, ...": the pronoun is the subject
     if end < verb and doc[end].text == "," and doc[verb - 1].text == ",":
         return True
     covered = {k for m in typed for k in range(m.start, m.end)}
