@@ -12,7 +12,9 @@ Rules learn nothing, so their leave-one-out is their score on the seven. Variant
 the rules' data (actors.yaml) or the learned decision; `shipped` is what build_tagger
 builds. Prints one line per (run, variant), with how many unnamed asks the learned
 decision changed against the rules (and how many of those the gold reads as it does),
-and keeps them in benchmarks/results.json under "speakers_variants".
+and keeps them in benchmarks/results.json under "speakers_variants" (`--section`: the
+figures of the commit whose first contact was recorded stay there; later runs go under
+"speakers_variants_after_first_contact").
 """
 
 from __future__ import annotations
@@ -142,6 +144,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", default="lodo7")
     parser.add_argument("--variants", default=",".join(VARIANTS))
+    parser.add_argument(
+        "--section",
+        default="speakers_variants",
+        help="results.json section (the run at first contact is kept as speakers_variants)",
+    )
     args = parser.parse_args()
     params = read_params(ROOT / "params.yaml")
     first_contact = sorted(params["evaluate"]["first_contact"])
@@ -169,7 +176,7 @@ def main() -> None:
                 f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in line.items()
             )
             print(f"{run:14s} {name:28s} {cells}", flush=True)
-    record("speakers_variants", figures)
+    record(args.section, figures)
 
 
 if __name__ == "__main__":

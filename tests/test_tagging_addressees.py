@@ -137,3 +137,41 @@ def test_gold_is_tagged_with_its_documents_so_speakers_carry(tmp_path):
     taxonomy = stage_taxonomy("build_tagger")
     gold = tag_gold(build_nlp(taxonomy), tmp_path, taxonomy)
     assert [r["by"] for r in gold.docs[1]._.recommendations] == ["academia"]
+
+
+def test_recommendation_cue_in_the_passive_gives_way_to_another(nlp):
+    doc = tag_text(
+        nlp,
+        "She proposed that the Working Group set aside time at its meetings, and that "
+        "non-governmental stakeholders be invited to contribute.",
+    )
+    assert [r["rule"] for r in doc._.recommendations] == ["recommendation/propose"]
+    assert to(doc) == ["working_group"]
+
+
+def test_recommendation_asked_someone_to_is_one(nlp):
+    doc = tag_text(nlp, "Several participants asked the secretariat to prepare a short note.")
+    assert to(doc) == ["unodc"]
+
+
+def test_recommendation_agent_of_a_passive_infinitive_is_none(nlp):
+    doc = tag_text(
+        nlp, "He called for youth organizations to be invited to take part in the dialogues."
+    )
+    assert to(doc) != ["civil_society"]
+
+
+def test_recommendation_addressees_no_type_covers_are_unspecified(nlp):
+    doc = tag_text(nlp, "She recommended that providers of assistance work with universities.")
+    assert to(doc) == ["unspecified"]
+    doc = tag_text(nlp, "He encouraged donors to exchange information on projects.")
+    assert to(doc) == ["states"]
+
+
+def test_recommendation_proposal_on_the_mechanisms_meetings_is_the_working_groups(nlp):
+    doc = tag_text(
+        nlp,
+        "One participant suggested that the dialogues on trafficking in persons and on the "
+        "smuggling of migrants meet jointly on a future occasion.",
+    )
+    assert to(doc) == ["working_group"]

@@ -169,3 +169,72 @@ def test_speaker_opening_on_whose_view_it_gives(nlp):
         ],
     )
     assert by(second) == ["academia"]
+
+
+def test_speaker_the_representative_of_an_unknown_body_is_someone_new(nlp):
+    doc = tag_text(
+        nlp,
+        "The representative of INTERPOL presented the iARMS system. The representative of "
+        "the provider of cloud services reported a rise in requests.",
+    )
+    assert speakers(doc) == ["igo", "private_sector"]
+
+
+def test_speaker_role_before_an_actor_word_is_a_modifier(nlp):
+    doc = tag_text(
+        nlp,
+        "A representative of the Consumer Goods Forum presented its principles. Member "
+        "companies had mapped their supply chains. He recommended that States align laws.",
+    )
+    assert by(doc) == ["private_sector"]
+
+
+def test_speaker_owner_typed_by_an_apposition(nlp):
+    doc = tag_text(
+        nlp,
+        "A representative of borderline-europe, a non-governmental organization that monitors "
+        "trials, reported convictions of drivers.",
+    )
+    assert speakers(doc) == ["ngo"]
+
+
+def test_speaker_country_joined_to_a_name_is_part_of_it(nlp):
+    doc = tag_text(nlp, "The representative of La Strada-Ukraine said that calls had risen.")
+    assert speakers(doc) == ["ngo"]
+
+
+def test_speaker_reporting_word_inside_a_name_is_part_of_it(nlp):
+    doc = tag_text(nlp, "The representative of Liberty Shared described fraud compounds.")
+    assert speakers(doc) == ["ngo"]
+
+
+def test_speaker_observer_for_an_unlisted_body_is_intergovernmental(nlp):
+    doc = tag_text(
+        nlp, "The observer for the International Anti-Corruption Academy reported on courses."
+    )
+    assert speakers(doc) == ["igo"]
+
+
+def test_speaker_pronoun_before_the_verb_is_its_subject(nlp):
+    doc = tag_text(
+        nlp,
+        "The representative of INTERPOL presented the iARMS system. Many delegations, he "
+        "noted, used it.",
+    )
+    assert speakers(doc) == ["igo", "igo"]
+
+
+def test_speaker_a_panels_composition_after_its_verb(nlp):
+    doc = tag_text(
+        nlp,
+        "Its members were a representative of INTERPOL, an academic from Leiden University "
+        "and a representative of Small Arms Survey.",
+    )
+    assert speakers(doc) == ["igo", "academia", "academia"]
+
+
+def test_speaker_on_behalf_of_anywhere_in_the_opening(nlp):
+    doc = tag_text(
+        nlp, "Opening the dialogue on behalf of both Co-Chairs, Mr. Testa welcomed participants."
+    )
+    assert speakers(doc) == ["chair"]

@@ -205,7 +205,8 @@ def co_owners(doc: Doc, owner: Mention, typed: list[Mention], rules: SpeakerRule
             j == at
             or j not in starts
             or not any(doc[k].lower_ in (",", "and") for k in range(at, j))
-        ):
+            or (starts[j].end == j + 1 and doc[j].lower_ in rules.role_nouns)
+        ):  # "..., an [academic] from X": a role of its own, not one more owner
             break
         out.append(starts[j])
         at = starts[j].end
