@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -35,6 +35,9 @@ from pipeline.scoring import (
     score_tags,
 )
 from pipeline.vectors import Encoder, load_vectors, open_encoder
+
+if TYPE_CHECKING:
+    from pipeline.themes.training import GoldParagraphs
 
 log = logging.getLogger("crp")
 
@@ -95,6 +98,17 @@ def write_metrics(metrics: dict, per_label: pd.DataFrame, metrics_dir: Path) -> 
 
 def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+CONFUSION_FILES = {"by": "confusion_by.csv", "to": "confusion_to.csv"}
+
+
+def write_confusion(confusion: pd.DataFrame, metrics_dir: Path) -> None:
+    """metrics/confusion_by.csv and confusion_to.csv: one row (gold, predicted) per matched
+    recommendation, leave-one-document-out, for `dvc plots show` (template confusion)."""
+    for name, file in CONFUSION_FILES.items():
+        rows = confusion[confusion["field"] == name][["gold", "predicted"]]
+        rows.to_csv(metrics_dir / file, index=False)
 
 
 def cv_lines(scores: dict[str, Any]) -> Iterable[str]:
@@ -190,25 +204,34 @@ CV_FIELDS = (
 
 def tagger_cv(
     gold_dir: Path, params: dict[str, Any], taxonomy: Taxonomy, encoder: Encoder
-) -> tuple[dict[str, Any], pd.DataFrame]:
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """The tagger judged on the gold paragraphs of `gold_dir`: in-sample,
     leave-one-document-out and first contact, the lexicon alone (`rules`) and with the
     theme decision (`decision`, as build_tagger trains it, with what it rejected and added;
-    sentence vectors from `encoder` when it reads them). Returns (scores by run and
-    variant, LODO per-label table of the shipped variant)."""
+    sentence vectors from `encoder` when it reads them); in every run the addressee of an
+    ask that names none is decided by a decision fitted on the fold's training documents
+    (`implied_addressee`: how many it changed against the rules, and how many of those
+    the gold reads as it does). Returns (scores by run and variant, LODO per-label table
+    of the shipped variant, LODO `by` and `to` of the matched recommendations)."""
     from pipeline.build_tagger import BuildTaggerSettings, build_nlp
+    from pipeline.tagging.gold import decide_folds, resolver_rules, tag_gold
     from pipeline.themes.crossval import judge, validation_runs
-    from pipeline.themes.training import Embedded, tag_gold
+    from pipeline.themes.training import Embedded
 
     tagger = load_settings(BuildTaggerSettings, "build_tagger", params)
     settings = load_settings(EvaluateSettings, "evaluate", params)
-    gold = tag_gold(build_nlp(taxonomy), gold_dir, taxonomy)
+    nlp = build_nlp(taxonomy)
+    gold = tag_gold(nlp, gold_dir, taxonomy)
     embedded = Embedded.of(gold, taxonomy, encoder) if tagger.similarity else None
     shipped = "decision" if tagger.decision else "rules"
     summary: dict[str, Any] = {}
     per_label = pd.DataFrame()
+    confusion = pd.DataFrame()
     doc_ids = sorted({d for d, _ in gold.keys})
     for run, (folds, in_sample) in validation_runs(doc_ids, settings.first_contact).items():
+        # the addressee an unnamed ask implies, decided in each fold by a decision fitted
+        # on its training documents, before the rows are scored
+        addressees = decide_folds(gold, folds, resolver_rules(nlp))
         results = judge(gold, taxonomy, tagger.themes, embedded, folds, in_sample)
         summary[run] = {
             variant: {
@@ -219,10 +242,34 @@ def tagger_cv(
             }
             for variant, result in results.items()
         }
+        summary.setdefault("implied_addressee", {})[run] = addressees
         if run == "leave_one_out":
             per_label = results[shipped]["per_label"]
+            confusion = recommendation_confusion(gold)
     summary["first_contact_documents"] = sorted(settings.first_contact)
-    return summary, per_label
+    return summary, per_label, confusion
+
+
+def recommendation_confusion(gold: GoldParagraphs) -> pd.DataFrame:
+    """`by` and `to` of every gold recommendation matched by a tagged one: (field, gold,
+    predicted) rows, for the confusion matrices (dvc plots)."""
+    from pipeline.schemas import get_table
+    from pipeline.tagging.rows import doc_rows
+
+    recs = []
+    for doc, (doc_id, para_no), row in zip(gold.docs, gold.keys, gold.rows, strict=True):
+        recs += doc_rows(doc_id, para_no, doc, row["text"])[1]
+    table = pd.DataFrame(recs, columns=get_table("recommendations").columns)
+    pairs = match_recommendations(table, dict(zip(gold.keys, gold.rows, strict=True)))
+    return pd.DataFrame(
+        [
+            {"field": f, "gold": g[f], "predicted": p[f]}
+            for g, p, _ in pairs
+            if p is not None
+            for f in ("by", "to")
+        ],
+        columns=["field", "gold", "predicted"],
+    )
 
 
 def asks_cv(
@@ -289,11 +336,12 @@ def main(
     if cv:
         (layout.cache / "vectors" / "evaluate").mkdir(parents=True, exist_ok=True)  # persist
         encoder = open_encoder(layout, params, "evaluate")
-        scores, lodo_per_label = tagger_cv(score_gold, params, taxonomy, encoder)
+        scores, lodo_per_label, confusion = tagger_cv(score_gold, params, taxonomy, encoder)
         asks = {"leave_one_session_out": asks_cv(layout, params, taxonomy, gold, encoder)}
         encoder.flush()
         _write_json(layout.metrics / "cv.json", {"tagger": scores, "asks": asks})
         lodo_per_label.to_csv(layout.metrics / "per_label.csv", index=False, float_format="%.4f")
+        write_confusion(confusion, layout.metrics)
         for line in cv_lines(scores):
             log.info(line)
         a = asks["leave_one_session_out"]

@@ -472,7 +472,7 @@ def evaluate_first_contact(request):
 
     def cv(first_contact: list[str]) -> bytes:
         params = {"evaluate": {"first_contact": first_contact}}
-        summary, _ = tagger_cv(gold, params, taxonomy, hashing_encoder())
+        summary, _, _ = tagger_cv(gold, params, taxonomy, hashing_encoder())
         return json.dumps(summary, sort_keys=True).encode()
 
     return cv([]), cv(["tip_2022_cd1"])

@@ -121,7 +121,14 @@ class SpeakerSpec(Strict):
     role_nouns: list[str]
     role_types: dict[str, str] = Field(default_factory=dict)
     links: list[str] = Field(default_factory=lambda: ["of"])
-    pronouns: list[str]
+    pronouns: dict[str, Literal["male", "female", "person", "group"]]
+    anaphoric_nouns: dict[str, Literal["person", "former"]] = Field(default_factory=dict)
+    title_genders: dict[str, Literal["male", "female"]] = Field(default_factory=dict)
+    affiliations: list[str] = Field(default_factory=list)
+    group_fallback: bool = True
+    affiliation_nouns: dict[str, str] = Field(default_factory=dict)
+    panel_words: list[str] = Field(default_factory=list)
+    panel_verbs: list[str] = Field(default_factory=list)
     subject_prefix: list[str] = Field(default_factory=list)
     modifier_stops: list[str] = Field(default_factory=list)
     verb_gap: list[str] = Field(default_factory=list)
@@ -145,10 +152,22 @@ class OrganizationPattern(Strict):
     pattern: list[dict[str, Any]]
 
 
+class AddressingSpec(Strict):
+    """actors.yaml `addressing`: how a recommendation names its addressee without an
+    addressee term, and the evidence of what an ask that names none implies."""
+
+    pronouns: list[str] = Field(default_factory=list)
+    agent_words: list[str] = Field(default_factory=list)
+    clause_openers: list[str] = Field(default_factory=list)
+    passive: str | None = None
+    implied: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class ActorsFile(Strict):
     actor_types: dict[str, TermsSpec]
     speaker: SpeakerSpec
     addressees: dict[str, TermsSpec]
+    addressing: AddressingSpec = Field(default_factory=AddressingSpec)
     abbreviations: list[str] = Field(default_factory=list)
     case_sensitive: list[str] = Field(default_factory=list)
     organization_patterns: list[OrganizationPattern] = Field(default_factory=list)
