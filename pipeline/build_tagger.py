@@ -35,12 +35,17 @@ log = logging.getLogger("crp")
 class BuildTaggerSettings:
     decision: bool = True  # train the theme decision on the gold (else the lexicon decides)
     gold: str = "data/gold"  # the training gold, relative to the project root
+    labels: str = "data/labels/themes.jsonl"  # analysts' answers (crp themes apply)
     similarity: bool = True  # sentence vectors (all-MiniLM-L6-v2) as evidence (needs torch)
     lexicon_features: bool = False  # the lexicon's hits as features of the decision
 
     @property
     def gold_folder(self) -> Path:
         return project_path(self.gold)
+
+    @property
+    def labels_file(self) -> Path:
+        return project_path(self.labels)
 
     @property
     def themes(self) -> ThemeSettings:
@@ -173,21 +178,28 @@ def build_tagger(taxonomy_dir: Path | None = None) -> Language:
 def add_decision(
     nlp: Language, taxonomy: Taxonomy, gold: Path, settings: BuildTaggerSettings, store: Path
 ) -> None:
-    """Train the theme decision on the gold folder and set it in `crp_themes`."""
-    from pipeline.themes.training import Embedded, tag_gold, train
+    """Train the theme decision on the gold folder and the analysts' answers, and set both
+    in `crp_themes` (the answers are final at tag time)."""
+    from pipeline.themes.labels import final_answers, read_answers
+    from pipeline.themes.training import Embedded, tag_answers, tag_gold, train
 
     paragraphs = tag_gold(nlp, gold, taxonomy)
+    answers = read_answers(settings.labels_file, taxonomy.labels)
+    answered = tag_answers(nlp, answers)
     embedded = None
     if settings.similarity:
         from pipeline.encoder import CachedEncoder
 
-        embedded = Embedded.of(paragraphs, taxonomy, CachedEncoder(store))
-    model = train(paragraphs, taxonomy, settings.themes, embedded)
+        embedded = Embedded.of(paragraphs, taxonomy, CachedEncoder(store), answered.paragraphs)
+    model = train(paragraphs, taxonomy, settings.themes, embedded, answered=answered)
     nlp.get_pipe("crp_themes").set_model(model)
+    nlp.get_pipe("crp_themes").set_answers(final_answers(answers))
     log.info(
-        "tagger: theme decision trained on %d gold paragraphs of %d documents%s",
+        "tagger: theme decision trained on %d gold paragraphs of %d documents and %d "
+        "analyst answer(s)%s",
         len(paragraphs.keys),
         len({d for d, _ in paragraphs.keys}),
+        len(answers),
         " with sentence vectors" if settings.similarity else "",
     )
 
@@ -204,8 +216,13 @@ def main(layout: Layout, params: dict[str, Any]) -> Path:
     if settings.decision and any(gold.glob("*.paragraphs.jsonl")):
         store = layout.cache / "build_tagger" / "sentences.safetensors"
         add_decision(nlp, taxonomy, gold, settings, store)
-    elif settings.decision:
-        log.warning("tagger: no gold in %s: the lexicon alone decides the themes", gold)
+    else:
+        if settings.decision:
+            log.warning("tagger: no gold in %s: the lexicon alone decides the themes", gold)
+        from pipeline.themes.labels import final_answers, read_answers
+
+        answers = read_answers(settings.labels_file, taxonomy.labels)
+        nlp.get_pipe("crp_themes").set_answers(final_answers(answers))
     target = layout.models / "tagger"
     shutil.rmtree(target, ignore_errors=True)
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -45,15 +45,22 @@ class LinearModel:
         )
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, features: list[str], c: float) -> LinearModel:
-    """Standardized features, L2-regularized logistic regression (lbfgs, deterministic)."""
+def fit_linear(
+    x: np.ndarray,
+    y: np.ndarray,
+    features: list[str],
+    c: float,
+    weights: np.ndarray | None = None,
+) -> LinearModel:
+    """Standardized features, L2-regularized logistic regression (lbfgs, deterministic);
+    `weights`: one per row (None: all 1)."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.asarray(x, dtype=np.float64)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=c, max_iter=3000).fit((x - mean) / scale, y)
+    model = LogisticRegression(C=c, max_iter=3000).fit((x - mean) / scale, y, sample_weight=weights)
     return LinearModel(
         list(features),
         mean.tolist(),

@@ -39,36 +39,73 @@ NEIGHBOURS_FILE = "neighbours.safetensors"
 @dataclass(frozen=True)
 class ThemeSettings:
     """similarity: read sentence vectors (all-MiniLM-L6-v2); lexicon: the hand-written
-    lexicon's hits as features of the decision; c: the decision's inverse L2 strength."""
+    lexicon's hits as features of the decision; c: the decision's inverse L2 strength;
+    answer_weight: how much an analyst's answer counts beside a gold pair."""
 
     similarity: bool = True
     lexicon: bool = False
     c: float = 1.0
+    answer_weight: float = 1.0
     vocabulary: VocabularySettings = field(default_factory=VocabularySettings)
 
 
 @dataclass
 class TrainingSet:
-    """Gold paragraphs with their themes and document, and the example sentences."""
+    """Training paragraphs with their themes and document, and the example sentences.
+
+    `known` (paragraphs × labels, None: all) says which targets are known: a gold
+    paragraph knows every theme, an analyst's answer one theme of its paragraph; the
+    vocabulary's per-theme model, the neighbours and the decision's pair rows use only
+    known targets. `weights` (one per paragraph, None: all 1) weigh its pair rows in the
+    decision."""
 
     paragraphs: list[Paragraph]
     targets: np.ndarray  # paragraphs × labels, 0/1
     documents: list[str]
     examples: list[str]
     example_targets: np.ndarray  # examples × labels
+    known: np.ndarray | None = None  # paragraphs × labels, bool
+    weights: np.ndarray | None = None  # paragraphs
 
-    def without(self, document: str) -> TrainingSet:
-        keep = [i for i, d in enumerate(self.documents) if d != document]
+    @property
+    def mask(self) -> np.ndarray:
+        if self.known is None:
+            return np.ones(self.targets.shape, dtype=bool)
+        return np.asarray(self.known, dtype=bool)
+
+    @property
+    def row_weights(self) -> np.ndarray:
+        return np.ones(len(self.paragraphs)) if self.weights is None else np.asarray(self.weights)
+
+    def subset(self, rows: Sequence[int]) -> TrainingSet:
+        rows = list(rows)
         return TrainingSet(
-            [self.paragraphs[i] for i in keep],
-            self.targets[keep],
-            [self.documents[i] for i in keep],
+            [self.paragraphs[i] for i in rows],
+            self.targets[rows],
+            [self.documents[i] for i in rows],
             self.examples,
             self.example_targets,
+            None if self.known is None else self.mask[rows],
+            None if self.weights is None else self.row_weights[rows],
         )
+
+    def without(self, document: str) -> TrainingSet:
+        return self.subset([i for i, d in enumerate(self.documents) if d != document])
 
     def rows_of(self, document: str) -> list[int]:
         return [i for i, d in enumerate(self.documents) if d == document]
+
+    def plus(self, other: TrainingSet) -> TrainingSet:
+        """This set's paragraphs and `other`'s (its examples are not added)."""
+        return TrainingSet(
+            self.paragraphs + other.paragraphs,
+            np.vstack([self.targets, other.targets]),
+            self.documents + other.documents,
+            self.examples,
+            self.example_targets,
+            np.vstack([self.mask, other.mask]),
+            np.concatenate([self.row_weights, other.row_weights]),
+        )
 
 
 Vectors = Mapping[str, np.ndarray]
@@ -98,12 +135,17 @@ class ThemeModel:
         """The parts evidence is computed from, fitted on `data` alone."""
         texts = [p.text for p in data.paragraphs] + list(data.examples)
         targets = np.vstack([data.targets, data.example_targets])
+        known = np.vstack([data.mask, np.ones(data.example_targets.shape, dtype=bool)])
         weights = [1.0] * len(data.paragraphs) + [self.settings.vocabulary.example_weight] * len(
             data.examples
         )
         vocabulary = ThemeVocabulary(self.labels, self.settings.vocabulary)
-        vocabulary.fit(texts, targets, weights)
-        rates = Rates.count([p.working_group for p in data.paragraphs], data.targets)
+        vocabulary.fit(texts, targets, weights, known)
+        whole = data.mask.all(axis=1)  # a partial answer is no sample of its working group
+        rates = Rates.count(
+            [p.working_group for p, w in zip(data.paragraphs, whole, strict=True) if w],
+            data.targets[whole],
+        )
         parts = Parts(
             self.labels, vocabulary, rates, lexicon_read_on=frozenset(self.lexicon_read_on)
         )
@@ -111,7 +153,8 @@ class ThemeModel:
             if vectors is None or concepts is None:
                 raise ValueError("settings.similarity needs vectors and concepts")
             own = np.stack([vectors[p.text] for p in data.paragraphs])
-            parts.concepts, parts.neighbours = concepts, Neighbours(own, data.targets)
+            neighbours = Neighbours(own, data.targets, known=data.mask)
+            parts.concepts, parts.neighbours = concepts, neighbours
         return parts
 
     def out_of_fold(
@@ -137,28 +180,41 @@ class ThemeModel:
         vectors: Vectors | None = None,
         concepts: Concepts | None = None,
     ) -> ThemeModel:
-        x = self.out_of_fold(data, vectors, concepts)
-        y = data.targets.ravel()
-        groups = np.repeat(np.asarray(data.documents), len(self.labels))
+        known = data.mask.ravel()  # only the pairs whose answer is known are learned from
+        x = self.out_of_fold(data, vectors, concepts)[known]
+        y = data.targets.ravel()[known]
+        w = np.repeat(data.row_weights, len(self.labels))[known]
+        groups = np.repeat(np.asarray(data.documents), len(self.labels))[known]
+        whole = np.repeat(data.mask.all(axis=1), len(self.labels))[known]
         self.parts_ = self.fit_parts(data, vectors, concepts)
         names = feature_names(self.parts_, self.settings.lexicon)
-        self.decision_ = fit_linear(x, y, names, self.settings.c)
-        self.threshold_ = self._threshold(x, y, groups, names)
+        self.decision_ = fit_linear(x, y, names, self.settings.c, w)
+        self.threshold_ = self._threshold(x, y, w, groups, names, whole)
         return self
 
     def _threshold(
-        self, x: np.ndarray, y: np.ndarray, groups: np.ndarray, names: list[str]
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        w: np.ndarray,
+        groups: np.ndarray,
+        names: list[str],
+        whole: np.ndarray,
     ) -> float:
         """The threshold of best micro F1, each document scored by a decision fitted
-        without it (the parts were already fitted without it)."""
+        without it (the parts were already fitted without it). F1 is counted on the pairs
+        of wholly known paragraphs (the gold) where there are any: an analyst's answers
+        are the unsure pairs, no sample of what the threshold meets."""
         scores = np.zeros(len(y))
+        c = self.settings.c
         for document in np.unique(groups):
             held = groups == document
             if held.all():
                 scores[held] = self.decision_.proba(x[held])
                 continue
-            scores[held] = fit_linear(x[~held], y[~held], names, self.settings.c).proba(x[held])
-        return best_threshold(scores, y)
+            scores[held] = fit_linear(x[~held], y[~held], names, c, w[~held]).proba(x[held])
+        counted = whole if whole.any() else np.ones(len(y), dtype=bool)
+        return best_threshold(scores[counted], y[counted])
 
     # -- prediction ---------------------------------------------------------------------
     def predict_proba(
