@@ -108,6 +108,15 @@ def cv_lines(scores: dict[str, Any]) -> Iterable[str]:
         recs = variants[shipped]["recommendations"]
         cells.append(f"by={recs['by_accuracy']:.3f} to={recs['to_accuracy']:.3f}")
         yield f"{run:18s} {shipped}: " + " ".join(cells)
+    analyst = scores.get("simulated_analyst")
+    if analyst:
+        curve = " ".join(
+            f"K={k[1:]}: {v['shipped']['f1']:.3f} (unreviewed {v['unreviewed']['before']:.3f}"
+            f"→{v['unreviewed']['shipped']:.3f})"
+            for k, v in analyst.items()
+            if k.startswith("k")
+        )
+        yield f"{'simulated analyst':18s} themes F1, {curve}"
 
 
 def summary_lines(metrics: dict) -> Iterable[str]:
@@ -193,9 +202,12 @@ def tagger_cv(
 ) -> tuple[dict[str, Any], pd.DataFrame]:
     """The tagger judged on the gold paragraphs: in-sample, leave-one-document-out and
     first contact, the lexicon alone (`rules`) and with the theme decision (`decision`, as
-    build_tagger trains it; with what it rejected and added). Returns (scores by run and
+    build_tagger trains it; with what it rejected and added); and the simulated analyst
+    (pipeline/themes/analyst.py: F1 after answering K = 0, 5, 10, 20 pairs of the session,
+    leave-one-document-out, from the same fold decisions). Returns (scores by run and
     variant, LODO per-label table of the shipped variant)."""
     from pipeline.build_tagger import BuildTaggerSettings, build_nlp
+    from pipeline.themes.analyst import simulate
     from pipeline.themes.crossval import judge, validation_runs
     from pipeline.themes.training import Embedded, tag_gold
 
@@ -212,8 +224,9 @@ def tagger_cv(
     summary: dict[str, Any] = {}
     per_label = pd.DataFrame()
     doc_ids = sorted({d for d, _ in gold.keys})
+    models: dict = {}  # the fold decisions, kept for the simulated analyst
     for run, (folds, in_sample) in validation_runs(doc_ids, settings.first_contact).items():
-        results = judge(gold, taxonomy, tagger.themes, embedded, folds, in_sample)
+        results = judge(gold, taxonomy, tagger.themes, embedded, folds, in_sample, models)
         summary[run] = {
             variant: {
                 **{f: result["scores"][f] for f in CV_FIELDS},
@@ -226,6 +239,10 @@ def tagger_cv(
         if run == "leave_one_out":
             per_label = results[shipped]["per_label"]
     summary["first_contact_documents"] = sorted(settings.first_contact)
+    if tagger.decision:  # answers to a session's least sure pairs, leave-one-document-out
+        summary["simulated_analyst"] = simulate(
+            gold, taxonomy, tagger.themes, embedded, doc_ids, models
+        )
     return summary, per_label
 
 

@@ -73,6 +73,7 @@ def make_docs(
     for row in paragraphs.itertuples(index=False):
         doc = nlp.make_doc(clean_text(row.text, max_chars))
         doc._.working_group = working_groups.get(row.doc_id)
+        doc._.doc_id = row.doc_id  # an analysts' session offsets apply by document
         yield doc
 
 

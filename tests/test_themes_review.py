@@ -26,7 +26,8 @@ from pipeline.themes.labels import (
     withdraw,
 )
 from pipeline.themes.model import ThemeModel, ThemeSettings, TrainingSet
-from pipeline.themes.review import COLUMNS, least_sure
+from pipeline.themes.review import COLUMNS
+from pipeline.themes.unsure import least_sure
 from pipeline.themes.vocabulary import ThemeVocabulary
 
 TAXONOMY = load_taxonomy(parts=["labels", "themes"])

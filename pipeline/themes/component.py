@@ -34,8 +34,13 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
-from pipeline.themes.evidence import Paragraph, from_doc, sentence_paragraph, texts_to_embed
-from pipeline.themes.labels import text_hash
+from pipeline.themes.evidence import (
+    Paragraph,
+    from_doc,
+    sentence_paragraph,
+    text_hash,
+    texts_to_embed,
+)
 from pipeline.themes.model import MODEL_FILE, ThemeModel
 
 THEMES_KEY = "themes"
@@ -45,6 +50,8 @@ Answers = dict[str, dict[str, bool]]  # text hash → theme → yes
 
 if not Doc.has_extension("theme_scores"):
     Doc.set_extension("theme_scores", default=None)
+if not Doc.has_extension("doc_id"):  # the paragraph's document: its session's offsets apply
+    Doc.set_extension("doc_id", default=None)
 
 
 class ThemeDecider:

@@ -19,7 +19,6 @@ train the theme decision (build_tagger). The file is validated against the label
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -29,14 +28,9 @@ from typing import Literal
 from pipeline.knowledge.models import Labels, Strict, parse
 from pipeline.knowledge.parts import check_ids
 from pipeline.knowledge.source import Source, TaxonomyError
+from pipeline.themes.evidence import text_hash
 
 Key = tuple[str, int, str, str]  # doc_id, para_no, text_sha256, theme
-
-
-def text_hash(text: str) -> str:
-    """The sha256 of a paragraph's text, its whitespace normalized (a spreadsheet or the
-    tagger's control-character cleaning never changes it)."""
-    return hashlib.sha256(" ".join(str(text).split()).encode("utf-8")).hexdigest()
 
 
 class ThemeAnswer(Strict):

@@ -111,6 +111,19 @@ class TrainingSet:
 Vectors = Mapping[str, np.ndarray]
 
 
+@dataclass
+class PairRows:
+    """The decision's training rows (known pairs, out-of-fold evidence), kept after `fit`
+    (not saved) so that a new session's answers can be added without refitting the rest
+    (`sessions.with_session`)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    groups: np.ndarray
+    whole: np.ndarray  # the pair's paragraph has every target known (gold)
+
+
 class ThemeModel:
     """Per (paragraph, theme): the probability that the paragraph is about the theme.
 
@@ -190,6 +203,8 @@ class ThemeModel:
         names = feature_names(self.parts_, self.settings.lexicon)
         self.decision_ = fit_linear(x, y, names, self.settings.c, w)
         self.threshold_ = self._threshold(x, y, w, groups, names, whole)
+        self.rows_ = PairRows(x, y, w, groups, whole)
+        self.sessions_ = {}
         return self
 
     def _threshold(
@@ -218,11 +233,24 @@ class ThemeModel:
 
     # -- prediction ---------------------------------------------------------------------
     def predict_proba(
-        self, paragraphs: Sequence[Paragraph], vectors: Vectors | None = None
+        self, paragraphs: Sequence[Paragraph], vectors: Vectors | None = None, sessions: bool = True
     ) -> np.ndarray:
-        """paragraphs × labels."""
+        """paragraphs × labels; with `sessions`, a paragraph of a document analysts answered
+        about has that session's offsets added to its log-odds (pipeline/themes/sessions.py)."""
         x = pair_features(paragraphs, self.parts_, vectors, self.settings.lexicon)
-        return self.decision_.proba(x).reshape(len(paragraphs), len(self.labels))
+        probs = self.decision_.proba(x).reshape(len(paragraphs), len(self.labels))
+        offsets = getattr(self, "sessions_", {}) if sessions else {}
+        rows = [i for i, p in enumerate(paragraphs) if p.document in offsets]
+        if not rows:
+            return probs
+        shift = np.zeros((len(rows), len(self.labels)))
+        for k, i in enumerate(rows):
+            for label, b in offsets[paragraphs[i].document].items():
+                shift[k, self.labels.index(label)] = b
+        q = np.clip(probs[rows], 1e-12, 1 - 1e-12)
+        z = np.log(q) - np.log1p(-q) + shift
+        probs[rows] = 1.0 / (1.0 + np.exp(-z))
+        return probs
 
     # -- persistence --------------------------------------------------------------------
     def to_disk(self, folder: Path) -> None:
@@ -236,6 +264,7 @@ class ThemeModel:
             "decision": self.decision_.to_json(),
             "threshold": self.threshold_,
             "rates": self.parts_.rates.to_json(),
+            "sessions": getattr(self, "sessions_", {}),
         }
         text = json.dumps(data, indent=1, sort_keys=True)
         (folder / MODEL_FILE).write_text(text + "\n", encoding="utf-8")
@@ -265,4 +294,5 @@ class ThemeModel:
         model.parts_ = parts
         model.decision_ = LinearModel.from_json(data["decision"])
         model.threshold_ = float(data["threshold"])
+        model.sessions_ = {d: dict(o) for d, o in data.get("sessions", {}).items()}
         return model

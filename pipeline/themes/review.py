@@ -11,7 +11,8 @@ answer with its probability, an empty `answer` column (yes / no) and an optional
 not propose. UTF-8 with a byte-order mark and one header row: a spreadsheet opens it as
 it is.
 
-The probabilities are recomputed from models/tagger on the documents' paragraphs, not
+The pairs are chosen by `unsure.least_sure`, as the simulated analyst chooses them. The
+probabilities are recomputed from models/tagger on the documents' paragraphs, not
 kept by the tag stage: the review needs more than a probability (the lexicon's hits the
 decision rejected, which the tags table drops, the sentence closest to each theme, which
 theme it was asked about last), the rules take about a second over the sample corpus,
@@ -35,6 +36,7 @@ import pandas as pd
 
 from pipeline.themes.evidence import Paragraph, from_doc, of_document, texts_to_embed
 from pipeline.themes.labels import text_hash
+from pipeline.themes.unsure import least_sure
 
 log = logging.getLogger("crp")
 
@@ -55,40 +57,6 @@ COLUMNS = [
 ]
 ENCODING = "utf-8-sig"  # a byte-order mark: spreadsheets read the file as UTF-8
 PER_DOCUMENT = 10
-
-
-def log_odds(p: np.ndarray) -> np.ndarray:
-    p = np.clip(np.asarray(p, dtype=np.float64), 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-def least_sure(
-    probs: np.ndarray,
-    threshold: float,
-    k: int,
-    answered: np.ndarray | None = None,
-    per_paragraph: int = 1,
-) -> list[tuple[int, int]]:
-    """The k (paragraph, theme) cells of `probs` nearest the threshold in log-odds, the
-    nearest first, skipping `answered` cells; at most `per_paragraph` per paragraph until
-    every paragraph has had its turn (so that K answers teach about K paragraphs)."""
-    margin = np.abs(log_odds(probs) - log_odds(np.array(threshold)))
-    if answered is not None:
-        margin = np.where(answered, np.inf, margin)
-    order = np.argsort(margin, axis=None, kind="stable")
-    order = order[np.isfinite(margin.ravel()[order])]
-    chosen: list[tuple[int, int]] = []
-    taken: dict[int, int] = {}
-    for limit in (per_paragraph, probs.shape[1]):
-        for flat in order:
-            i, j = divmod(int(flat), probs.shape[1])
-            if len(chosen) == k:
-                return chosen
-            if (i, j) in chosen or taken.get(i, 0) >= limit:
-                continue
-            chosen.append((i, j))
-            taken[i] = taken.get(i, 0) + 1
-    return chosen
 
 
 @dataclass

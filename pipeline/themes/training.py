@@ -25,6 +25,7 @@ from pipeline.themes.concepts import concept_texts, example_set, theme_labels
 from pipeline.themes.evidence import Paragraph, from_doc, of_document, texts_to_embed
 from pipeline.themes.labels import ThemeAnswer, text_hash
 from pipeline.themes.model import ThemeModel, ThemeSettings, TrainingSet
+from pipeline.themes.sessions import fit_sessions
 from pipeline.themes.similarity import Concepts
 
 COMPONENT = "crp_themes"
@@ -200,8 +201,8 @@ def train(
     answered: GoldParagraphs | None = None,
 ) -> ThemeModel:
     """The decision fitted on the gold documents `keep` (all by default) and the analysts'
-    answers (`tag_answers`); `embedded` (the texts' vectors and the concepts) when
-    `settings.similarity`."""
+    answers (`tag_answers`), with the offsets of each session they answered about outside
+    the gold; `embedded` (the texts' vectors and the concepts) when `settings.similarity`."""
     data = gold.training_set(taxonomy, keep)
     if answered is not None and answered.keys:
         rows = [i for i, (d, _) in enumerate(gold.keys) if keep is None or d in keep]
@@ -212,4 +213,6 @@ def train(
     vectors = embedded.vectors if settings.similarity and embedded else None
     concepts = embedded.concepts if settings.similarity and embedded else None
     model = ThemeModel(theme_labels(taxonomy), settings, taxonomy.lexicon_read_on)
-    return model.fit(data, vectors, concepts)
+    model.fit(data, vectors, concepts)
+    model.sessions_ = fit_sessions(model, data, vectors)  # what the answers say of a session
+    return model
