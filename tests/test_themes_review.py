@@ -255,6 +255,9 @@ def test_apply_twice_changes_nothing_contradictions_replace_withdraw_removes(tmp
     lines = apply_answers(labels, turned, TAXONOMY.labels)
     assert "1 replaced" in lines[0]
     assert "d paragraph 1, marking_tracing: yes (r) → no" in lines[1]
+    extracted_again = {("d", 1): TEXT + " Re-extracted.", ("d", 2): OTHER}
+    lines = apply_answers(labels, turned, TAXONOMY.labels, current=extracted_again)
+    assert "2 recorded answer(s) no longer match their paragraph's text" in lines[-1]
     lines = apply_answers(labels, turned, TAXONOMY.labels, withdrawn="r")
     assert "2 answer(s) of r withdrawn" in lines[0] and read_answers(labels, TAXONOMY.labels) == []
 

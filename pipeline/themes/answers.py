@@ -182,10 +182,15 @@ def _listed(items: Iterable[str]) -> str:
 
 
 def apply_answers(
-    labels_path: Path, review: Read, labels: Any, withdrawn: str | None = None
+    labels_path: Path,
+    review: Read,
+    labels: Any,
+    withdrawn: str | None = None,
+    current: dict[tuple[str, int], str] | None = None,
 ) -> list[str]:
     """Merge `review`'s answers into the labels file (or, with `withdrawn`, remove the
-    answers of that file); the lines that say what changed."""
+    answers of that file); the lines that say what changed. `current`: the corpus's
+    paragraph texts, to report recorded answers whose paragraph has changed since."""
     existing = read_answers(labels_path, labels)
     if withdrawn is not None:
         kept, removed = withdraw(existing, withdrawn)
@@ -207,6 +212,19 @@ def apply_answers(
         lines.append(
             f"stale, not applied (the paragraph's text changed since the review; review it "
             f"again): {_listed(review.stale)}"
+        )
+    documents = {d for d, _ in current or {}}
+    changed = [
+        a.where()
+        for a in merged.answers
+        if a.doc_id in documents
+        and text_hash((current or {}).get((a.doc_id, a.para_no), "")) != a.text_sha256
+    ]
+    if changed:
+        lines.append(
+            f"{len(changed)} recorded answer(s) no longer match their paragraph's text (it was "
+            f"extracted again): they still train the tagger but apply to no paragraph: "
+            f"{_listed(changed)}"
         )
     return lines
 
@@ -246,6 +264,6 @@ def run_apply(layout: Any, params: dict[str, Any], path: Path, withdrawing: bool
             for d, g in zip(docs["doc_id"], docs["working_group"], strict=True)
         }
         review = read_review(table, path, taxonomy.themes, texts, groups, name)
-        lines = apply_answers(settings.labels_file, review, taxonomy.labels)
+        lines = apply_answers(settings.labels_file, review, taxonomy.labels, current=texts)
     lines.append("`dvc repro` retrains the tagger on them and tags the corpus again")
     return "\n".join(lines)
