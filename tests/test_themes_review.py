@@ -321,3 +321,127 @@ def test_report_theme_page_marks_the_paragraphs_an_analyst_confirmed():
     site = tiny_site(paragraphs, tags)
     page = theme_page(site, ThemeIndex.build(site), "marking_tracing")
     assert {p["para_no"]: p["confirmed"] for p in page["paragraphs"]} == {1: True, 2: False}
+
+
+# -- what answers teach about their session -------------------------------------------------
+def test_sessions_offset_moves_a_theme_the_way_the_answers_say():
+    from pipeline.themes.sessions import offset
+
+    no = offset(np.array([0.0]), np.array([False]))
+    assert -1.0 < no < -0.5  # one "no" at the threshold: about -0.7 log-odds
+    assert offset(np.array([0.0, 0.0]), np.array([False, False])) < no  # two say more
+    assert offset(np.array([0.0, 0.0]), np.array([True, False])) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_model_applies_session_offsets_to_its_document_only_and_keeps_them(tmp_path):
+    from dataclasses import replace
+
+    model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(training_set())
+    text = "Rifles and pistols were seized by the police."
+    here, elsewhere = replace(paragraph(text), document="s"), paragraph(text)
+    before = model.predict_proba([here, elsewhere])
+    model.sessions_ = {"s": {"firearms": -2.0}}
+    after = model.predict_proba([here, elsewhere])
+    assert after[0, 0] < before[0, 0] and after[1, 0] == before[1, 0]
+    assert after[0, 1] == pytest.approx(before[0, 1])
+    assert np.array_equal(model.predict_proba([here], sessions=False), before[:1])
+    model.to_disk(tmp_path)
+    assert ThemeModel.from_disk(tmp_path).sessions_ == {"s": {"firearms": -2.0}}
+
+
+def test_sessions_fitted_only_for_documents_with_answers():
+    from pipeline.themes.sessions import fit_sessions
+
+    data = training_set()
+    answers = TrainingSet(
+        [paragraph("Victims and rifles were mentioned in passing.")],
+        np.array([[0, 0]]),
+        ["s"],
+        data.examples,
+        data.example_targets,
+        known=np.array([[True, False]]),
+    )
+    both = data.plus(answers)
+    model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(both)
+    offsets = fit_sessions(model, both, None)
+    assert list(offsets) == ["s"] and list(offsets["s"]) == ["firearms"]
+    assert offsets["s"]["firearms"] < 0
+
+
+def test_with_session_refits_with_a_new_sessions_answers_only():
+    from pipeline.themes.sessions import with_session
+
+    data = training_set()
+    model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(data)
+    answer_rows = TrainingSet(
+        [paragraph("Pistols were converted in workshops.")],
+        np.array([[1, 0]]),
+        ["s"],
+        data.examples,
+        data.example_targets,
+        known=np.array([[True, False]]),
+    )
+    again = with_session(model, answer_rows, None, None, data)
+    assert len(again.rows_.y) == len(model.rows_.y) + 1
+    assert again.decision_.coef != model.decision_.coef and model.sessions_ == {}
+    with pytest.raises(ValueError, match="among the training documents"):
+        with_session(model, data.subset([0]), None, None, data)
+
+
+def test_simulated_analyst_scores_pairs_and_unreviewed_paragraphs():
+    from pipeline.themes.analyst import prf, with_offsets
+
+    assert prf(np.array([[1, 0], [1, 1]]), np.array([[1, 0], [0, 1]])) == {
+        "precision": 0.6667,
+        "recall": 1.0,
+        "f1": 0.8,
+    }
+    z = np.array([[0.2, 1.0], [0.3, -1.0]])
+    answered = np.array([[True, False], [False, False]])
+    shifted = with_offsets(z, answered, np.array([[False, True], [True, False]]))
+    assert shifted[1, 0] < 0 < z[1, 0]  # the "no" on paragraph 0 carried to paragraph 1
+    assert np.array_equal(shifted[:, 1], z[:, 1])
+
+
+# -- crp themes review ----------------------------------------------------------------------
+def test_review_writes_each_documents_least_sure_pairs_and_never_an_answered_one(
+    tmp_path, tagger_dir
+):
+    import spacy
+
+    from pipeline.params import read_params
+    from pipeline.themes.review import run_review
+
+    layout = Layout.under(tmp_path / "out", tmp_path / "raw")
+    texts = {
+        ("d", 1): "Rifles and pistols were seized; victims were supported.",
+        ("d", 2): "Dealers sold pistols to victims of trafficking.",
+        ("d", 3): "Shelters helped victims; police seized rifles.",
+        ("e", 1): "Survivors and pistols were discussed.",
+        ("e", 2): "The meeting was opened by the Chair.",
+    }
+    paragraphs = pd.DataFrame(
+        [{"doc_id": d, "para_no": p, "text": t} for (d, p), t in texts.items()]
+    ).assign(section="I", subsection=None, page_start=1, page_end=1)
+    write_table(paragraphs, "paragraphs", layout.table("paragraphs"))
+    documents = [document_row(), document_row(doc_id="e", file="e.pdf")]
+    write_table(pd.DataFrame(documents), "documents", layout.table("documents"))
+    nlp = spacy.load(tagger_dir)
+    model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(training_set())
+    decider = nlp.get_pipe("crp_themes")
+    decider.set_model(model)
+    decider.set_answers({text_hash(texts[("d", 1)]): {"firearms": True, "victims": False}})
+    layout.models.mkdir(parents=True)
+    nlp.to_disk(layout.models / "tagger")
+    out = tmp_path / "review.csv"
+    message = run_review(layout, read_params(), out, per_document=2)
+    assert "4 (paragraph, theme) pair(s) of 2 document(s)" in message
+    table = read_table(out)
+    assert list(table.columns) == COLUMNS and out.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert (table["doc_id"].value_counts() == 2).all()
+    assert not ((table["doc_id"] == "d") & (table["para_no"] == "1")).any()  # answered
+    assert set(table["proposed"]) <= {"yes", "no"} and (table["evidence"] != "").all()
+    only_e = run_review(layout, read_params(), out, per_document=1, documents=["e"])
+    assert "1 (paragraph, theme) pair(s) of 1 document(s)" in only_e
+    with pytest.raises(PipelineError, match="--documents: \\['x'\\] have no paragraphs"):
+        run_review(layout, read_params(), out, documents=["x"])
