@@ -165,12 +165,14 @@ def test_themes_best_threshold_maximizes_f1():
 
 
 def test_themes_decision_counts_split_rejected_hits_and_added_themes():
-    class Gold:
-        paragraphs = [paragraph("x", hits=(Hit("firearms", "r", 0, 1), Hit("victims", "r", 0, 1)))]
-        rows = [{"themes": ["firearms"]}]
+    from types import SimpleNamespace
 
+    gold = SimpleNamespace(
+        paragraphs=[paragraph("x", hits=(Hit("firearms", "r", 0, 1), Hit("victims", "r", 0, 1)))],
+        rows=[{"themes": ["firearms"]}],
+    )
     c = decision_counts(
-        Gold(), [0], ["firearms", "victims", "youth"], np.array([[0.9, 0.1, 0.8]]), 0.5
+        gold, [0], ["firearms", "victims", "youth"], np.array([[0.9, 0.1, 0.8]]), 0.5
     )
     summary = work_summary(c)
     assert summary["lexicon_hits"] == 2 and summary["rejected"] == 1
