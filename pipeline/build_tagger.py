@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,10 +28,11 @@ from pipeline.knowledge.compiled import Term
 from pipeline.knowledge.parts import is_acronym
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
-from pipeline.paths import GoldSettings, Layout
+from pipeline.paths import GoldSettings, Layout, project_path
 from pipeline.themes.model import ThemeSettings
 
 if TYPE_CHECKING:
+    from pipeline.themes.labels import ThemeAnswer
     from pipeline.themes.training import GoldParagraphs
     from pipeline.vectors import Encoder
 
@@ -40,8 +42,13 @@ log = logging.getLogger("crp")
 @dataclass(frozen=True)
 class BuildTaggerSettings:
     decision: bool = True  # train the theme decision on the gold (else the lexicon decides)
+    labels: str = "data/labels/themes.jsonl"  # analysts' answers (crp themes apply)
     similarity: bool = True  # sentence vectors (all-MiniLM-L6-v2) as evidence (needs torch)
     lexicon_features: bool = True  # the lexicon's hits as features of the decision
+
+    @property
+    def labels_file(self) -> Path:
+        return project_path(self.labels)
 
     @property
     def themes(self) -> ThemeSettings:
@@ -197,26 +204,31 @@ def add_decision(
     nlp: Language,
     taxonomy: Taxonomy,
     paragraphs: GoldParagraphs,
+    answers: Sequence[ThemeAnswer],
     settings: BuildTaggerSettings,
     encoder: Encoder | None = None,
 ) -> None:
-    """Train the theme decision on the tagged gold and set it in `crp_themes`; with
-    `settings.similarity`, on sentence vectors from `encoder` too."""
+    """Train the theme decision on the tagged gold and the analysts' answers, and set it in
+    `crp_themes`; with `settings.similarity`, on sentence vectors from `encoder` too."""
+    from pipeline.tagging.gold import tag_answers
     from pipeline.themes.training import Embedded, train
 
+    answered = tag_answers(nlp, answers)
     embedded = None
     if settings.similarity:
         if encoder is None:
             from pipeline.vectors import Encoder
 
             encoder = Encoder()
-        embedded = Embedded.of(paragraphs, taxonomy, encoder)
-    model = train(paragraphs, taxonomy, settings.themes, embedded)
+        embedded = Embedded.of(paragraphs, taxonomy, encoder, answered.paragraphs)
+    model = train(paragraphs, taxonomy, settings.themes, embedded, answered=answered)
     nlp.get_pipe("crp_themes").set_model(model)
     log.info(
-        "tagger: theme decision trained on %d gold paragraphs of %d documents%s",
+        "tagger: theme decision trained on %d gold paragraphs of %d documents and %d "
+        "analyst answer(s)%s",
         len(paragraphs.keys),
         len({d for d, _ in paragraphs.keys}),
+        len(answers),
         " with sentence vectors" if settings.similarity else "",
     )
 
@@ -229,21 +241,25 @@ def build(
     both learned from the gold paragraphs run through the rules as the tag stage runs
     them (pure: nothing written)."""
     from pipeline.tagging.gold import tag_gold
+    from pipeline.themes.labels import final_answers, read_answers
 
     nlp = build_nlp(taxonomy)
+    answers = read_answers(settings.labels_file, taxonomy.labels)
+    nlp.get_pipe("crp_themes").set_answers(final_answers(answers))  # final at tag time
     if not any(gold.glob("*.paragraphs.jsonl")):
         log.warning("tagger: no gold in %s: the rules alone decide themes and addressees", gold)
         return nlp
     paragraphs = tag_gold(nlp, gold, taxonomy)
     add_implied(nlp, paragraphs)
     if settings.decision:
-        add_decision(nlp, taxonomy, paragraphs, settings, encoder)
+        add_decision(nlp, taxonomy, paragraphs, answers, settings, encoder)
     return nlp
 
 
 def main(layout: Layout, params: dict[str, Any]) -> Path:
     """`crp build_tagger`: compile the taxonomy (and train the theme decision on the
-    training gold, params.yaml `gold.train`, when there is one) into models/tagger."""
+    training gold, params.yaml `gold.train`, and the analysts' answers, when there are
+    any) into models/tagger."""
     from pipeline.vectors import open_encoder
 
     settings = load_settings(BuildTaggerSettings, "build_tagger", params)

@@ -162,6 +162,48 @@ def asks_apply(
     typer.echo(apply_asks(table, layout, read_params(params)))
 
 
+themes_app = typer.Typer(
+    no_args_is_help=True,
+    help="Theme tags: review the pairs the decision was least sure of, apply the answers.",
+)
+app.add_typer(themes_app, name="themes")
+
+
+@themes_app.command("review")
+def themes_review(
+    table: Annotated[Path, typer.Argument(help="CSV to write, one row per (paragraph, theme).")],
+    per_document: Annotated[
+        int, typer.Option("--per-document", help="Pairs asked about per document.")
+    ] = 10,
+    documents: Annotated[
+        list[str] | None,
+        typer.Option("--documents", help="Only these documents (repeat, or separate by ',')."),
+    ] = None,
+    out: OutOption = None,
+    params: ParamsOption = None,
+) -> None:
+    """Write each document's least sure (paragraph, theme) pairs, with an empty `answer`."""
+    from pipeline.themes.review import run_review
+
+    chosen = [d.strip() for item in documents or [] for d in item.split(",") if d.strip()]
+    typer.echo(run_review(_layout(out, None), read_params(params), table, per_document, chosen))
+
+
+@themes_app.command("apply")
+def themes_apply(
+    table: Annotated[Path, typer.Argument(help="The review CSV with `answer` filled in.")],
+    withdraw: Annotated[
+        bool, typer.Option("--withdraw", help="Remove the answers that came from this file.")
+    ] = False,
+    out: OutOption = None,
+    params: ParamsOption = None,
+) -> None:
+    """Record the answers of a review CSV in the analysts' labels (build_tagger.labels)."""
+    from pipeline.themes.answers import run_apply
+
+    typer.echo(run_apply(_layout(out, None), read_params(params), table, withdraw))
+
+
 @app.command()
 def run(
     pdf_dir: Annotated[Path, typer.Argument(help="Folder of PDFs to process.")],

@@ -122,6 +122,15 @@ def cv_lines(scores: dict[str, Any]) -> Iterable[str]:
         recs = variants[shipped]["recommendations"]
         cells.append(f"by={recs['by_accuracy']:.3f} to={recs['to_accuracy']:.3f}")
         yield f"{run:18s} {shipped}: " + " ".join(cells)
+    analyst = scores.get("simulated_analyst")
+    if analyst:
+        curve = " ".join(
+            f"K={k[1:]}: {v['shipped']['f1']:.3f} (unreviewed {v['unreviewed']['before']:.3f}"
+            f"→{v['unreviewed']['shipped']:.3f})"
+            for k, v in analyst.items()
+            if k.startswith("k")
+        )
+        yield f"{'simulated analyst':18s} themes F1, {curve}"
 
 
 def summary_lines(metrics: dict) -> Iterable[str]:
@@ -211,10 +220,13 @@ def tagger_cv(
     sentence vectors from `encoder` when it reads them); in every run the addressee of an
     ask that names none is decided by a decision fitted on the fold's training documents
     (`implied_addressee`: how many it changed against the rules, and how many of those
-    the gold reads as it does). Returns (scores by run and variant, LODO per-label table
-    of the shipped variant, LODO `by` and `to` of the matched recommendations)."""
+    the gold reads as it does); and the simulated analyst (pipeline/themes/analyst.py: F1
+    after answering K = 0, 5, 10, 20 pairs of the session, leave-one-document-out, from
+    the same fold decisions). Returns (scores by run and variant, LODO per-label table of
+    the shipped variant, LODO `by` and `to` of the matched recommendations)."""
     from pipeline.build_tagger import BuildTaggerSettings, build_nlp
     from pipeline.tagging.gold import decide_folds, resolver_rules, tag_gold
+    from pipeline.themes.analyst import simulate
     from pipeline.themes.crossval import judge, validation_runs
     from pipeline.themes.training import Embedded
 
@@ -228,11 +240,12 @@ def tagger_cv(
     per_label = pd.DataFrame()
     confusion = pd.DataFrame()
     doc_ids = sorted({d for d, _ in gold.keys})
+    models: dict = {}  # the fold decisions, kept for the simulated analyst
     for run, (folds, in_sample) in validation_runs(doc_ids, settings.first_contact).items():
         # the addressee an unnamed ask implies, decided in each fold by a decision fitted
         # on its training documents, before the rows are scored
         addressees = decide_folds(gold, folds, resolver_rules(nlp))
-        results = judge(gold, taxonomy, tagger.themes, embedded, folds, in_sample)
+        results = judge(gold, taxonomy, tagger.themes, embedded, folds, in_sample, models)
         summary[run] = {
             variant: {
                 **{f: result["scores"][f] for f in CV_FIELDS},
@@ -247,6 +260,10 @@ def tagger_cv(
             per_label = results[shipped]["per_label"]
             confusion = recommendation_confusion(gold)
     summary["first_contact_documents"] = sorted(settings.first_contact)
+    if tagger.decision:  # answers to a session's least sure pairs, leave-one-document-out
+        summary["simulated_analyst"] = simulate(
+            gold, taxonomy, tagger.themes, embedded, doc_ids, models
+        )
     return summary, per_label, confusion
 
 

@@ -20,6 +20,7 @@ from pipeline.report_pages import SiteData, group_name, highlight
 
 MAX_BARS = 30  # more sessions than this are pooled by working group and year in charts
 MAX_PARAGRAPHS = 200  # a theme page lists at most this many paragraphs, the most recent first
+ANALYST_RULE = "analyst/"  # the rule of a theme tag an analyst confirmed (crp themes apply)
 Key = tuple[str, int]
 
 
@@ -163,14 +164,17 @@ def _recommendation(site: SiteData, r: Any, first_doc: str | None) -> dict[str, 
 def _paragraphs(site: SiteData, keys: list[Key], hits: pd.DataFrame) -> list[dict]:
     """The theme's paragraphs, those the classifier is surest are about it first (then the
     oldest session first); at most MAX_PARAGRAPHS (every paragraph stays on its document's
-    page)."""
+    page). A paragraph an analyst confirmed (its rows' rule `analyst/<theme>`) says so."""
     spans = defaultdict(list)
     strength: dict[Key, float] = {}
+    confirmed: set[Key] = set()
     for r in hits.itertuples():
         key = (r.doc_id, int(r.para_no))
         spans[key].append((int(r.start), int(r.end)))
         if not pd.isna(r.score):
             strength[key] = max(strength.get(key, 0.0), float(r.score))
+        if isinstance(r.rule, str) and r.rule.startswith(ANALYST_RULE):
+            confirmed.add(key)
     order = site.order
     keys = sorted(keys, key=lambda k: (-strength.get(k, 0.0), order.get(k[0], 1 << 30), k[1]))
     out = []
@@ -188,6 +192,7 @@ def _paragraphs(site: SiteData, keys: list[Key], hits: pd.DataFrame) -> list[dic
                 "doc_page": f"doc-{doc_id}.html#p{para_no}",
                 "section": subsection or row["section"],
                 "strength": strength.get((doc_id, para_no)),
+                "confirmed": (doc_id, para_no) in confirmed,
             }
         )
     return out

@@ -129,7 +129,9 @@ TABLES: dict[str, Table] = {
             "Long-format tags of every paragraph: articles, actor and speaker types, named "
             "organizations and States, themes; each with its evidence span and the rule "
             "that produced it. A theme's `score` is the theme classifier's probability "
-            "that the paragraph is about it (filter on it; empty without a classifier).",
+            "that the paragraph is about it (filter on it; empty without a classifier); a "
+            "theme an analyst confirmed has rule `analyst/<theme>` and score 1.0 "
+            "(data/labels/themes.jsonl, `crp themes apply`).",
             doc_id=STR,
             para_no=INT,
             kind=STR,

@@ -251,6 +251,29 @@ def build_change(**settings) -> Case:
     return case
 
 
+def build_labels(request):
+    """The analysts' answers: one answer that flips a gold paragraph's theme retrains the
+    decision (the answer replaces the gold's target in training)."""
+    from pipeline.themes.labels import ThemeAnswer, text_hash, write_answers
+
+    gold, _ = request.getfixturevalue("small_gold")
+    row = json.loads((gold / "som_2024_cd3.paragraphs.jsonl").read_text().splitlines()[2])
+    theme = "victims_survivors"
+    answer = ThemeAnswer(
+        doc_id="som_2024_cd3",
+        para_no=int(row["para_no"]),
+        theme=theme,
+        answer="no" if theme in row.get("themes", []) else "yes",
+        text_sha256=text_hash(row["text"]),
+        text=row["text"],
+        file="review.csv",
+        date="2026-01-01T00:00:00+00:00",
+    )
+    labels = request.getfixturevalue("tmp_path") / "themes.jsonl"
+    write_answers(labels, [answer])
+    return run_build(gold), run_build(gold, labels=str(labels))
+
+
 def gold_train(request):
     """The training gold: what the theme decision learns, and where the catalogue's
     examples find their paragraphs (cluster)."""
@@ -490,6 +513,7 @@ COMPUTING: dict[str, Case] = {
     "gold.train": gold_train,
     "gold.score": gold_score,
     "build_tagger.decision": build_change(decision=False),
+    "build_tagger.labels": build_labels,
     "build_tagger.similarity": build_change(similarity=False),
     "build_tagger.lexicon_features": build_change(lexicon_features=False),
     "tag.max_chars": tag_change(max_chars=1000),

@@ -28,6 +28,7 @@ from pipeline.tagging import paragraph_doc
 from pipeline.tagging.addressees import NEGATIVE, POSITIVE, ImpliedAddressee, fit_implied
 from pipeline.tagging.recommendations import RecommendationRules, decide
 from pipeline.themes.evidence import from_doc, of_document
+from pipeline.themes.labels import ThemeAnswer
 from pipeline.themes.training import GoldParagraphs
 
 THEMES = "crp_themes"
@@ -38,14 +39,37 @@ def tag_gold(nlp: Language, gold_dir: Path, taxonomy: Taxonomy) -> GoldParagraph
     """Every gold paragraph through the rules, document by document, in order, with its
     document's id and working group."""
     docs_meta, gold = read_gold(gold_dir, taxonomy.labels)
+    groups = {d: meta.get("working_group") for d, meta in docs_meta.items()}
+    return tag_rows(nlp, [row for _, row in sorted(gold.items())], groups)
+
+
+def tag_answers(nlp: Language, answers: Sequence[ThemeAnswer]) -> GoldParagraphs:
+    """The paragraphs analysts answered about through the rules, one row per paragraph
+    text with its answers (`row["answers"]`: theme → yes)."""
+    rows: dict[tuple[str, int, str], dict[str, Any]] = {}
+    for a in answers:
+        row = rows.setdefault(
+            (a.doc_id, a.para_no, a.text_sha256),
+            {"doc_id": a.doc_id, "para_no": a.para_no, "text": a.text, "answers": {}},
+        )
+        row["answers"][a.theme] = a.is_yes
+    groups = {a.doc_id: a.working_group for a in answers}
+    return tag_rows(nlp, list(rows.values()), groups)
+
+
+def tag_rows(
+    nlp: Language, rows_in: Sequence[dict[str, Any]], groups: dict[str, str | None]
+) -> GoldParagraphs:
+    """Paragraph rows (doc_id, para_no, text) through the rules, document by document and
+    in order, as the tag stage runs them; `groups`: each document's working group."""
     by_doc: dict[str, list[dict]] = {}
-    for (doc_id, _), row in sorted(gold.items()):
-        by_doc.setdefault(doc_id, []).append(row)
+    for row in sorted(rows_in, key=lambda r: (r["doc_id"], int(r["para_no"]))):
+        by_doc.setdefault(row["doc_id"], []).append(row)
     disabled = [THEMES] if THEMES in nlp.pipe_names else []
     keys, rows, paragraphs, docs = [], [], [], []
     with nlp.select_pipes(disable=disabled):
         for doc_id, doc_rows in sorted(by_doc.items()):
-            group = docs_meta.get(doc_id, {}).get("working_group")
+            group = groups.get(doc_id)
             made = [paragraph_doc(nlp, row["text"], doc_id, group) for row in doc_rows]
             for row, doc in zip(doc_rows, nlp.pipe(made), strict=True):
                 keys.append((doc_id, int(row["para_no"])))
