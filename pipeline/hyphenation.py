@@ -25,6 +25,7 @@ URL_TAIL = re.compile(r"(?:https?://|www\.)\S*$", re.IGNORECASE)
 CLOSED_HYPHEN = re.compile(r"[”’\")\]][-‐]$")
 SUSPENDING = {"and", "or", "nor", "to"}
 SOFT_HYPHEN = "\u00ad"
+SENTENCE_END = re.compile(r"(?:^\s*|[.!?:][”’\")\]]*\s+)[“‘\"(\[]*$")
 SPACES = re.compile(r"[ \t]+")
 
 
@@ -91,12 +92,20 @@ class Vocabulary:
         )
 
 
-def keep_hyphen(left: str, right: str, vocab: Vocabulary, min_zipf: float) -> bool:
-    """Whether `left-` at a line end followed by `right` is a hyphenated word."""
+def keep_hyphen(
+    left: str, right: str, vocab: Vocabulary, min_zipf: float, starts_sentence: bool = False
+) -> bool:
+    """Whether `left-` at a line end followed by `right` is a hyphenated word.
+
+    `starts_sentence`: `left` opens a sentence, so its capital says nothing of a name."""
     if not right or right[0].isupper() or right[0].isdigit():
         return True
     joined, hyphenated = f"{left}{right}", f"{left}-{right}"
-    if left[0].isupper() and hyphenated.lower() in vocab.known.name_compounds:
+    if (
+        left[0].isupper()
+        and not starts_sentence
+        and hyphenated.lower() in vocab.known.name_compounds
+    ):
         return True  # part of a name: "Security and Co-|operation in Europe"
     in_doc_joined, in_doc_hyphenated = vocab.count(joined), vocab.count(hyphenated)
     if in_doc_joined != in_doc_hyphenated:
@@ -135,10 +144,18 @@ def join_pair(prev: str, nxt: str, vocab: Vocabulary, min_zipf: float) -> str:
         right = leading.group(1) if leading else ""
         if _suspended(fragment.group(1), right, min_zipf):
             return f"{prev} {nxt}"  # "gender- and child-sensitive": the hyphen waits
-        if keep_hyphen(fragment.group(1), right, vocab, min_zipf):
+        before = prev[: len(prev) - len(fragment.group(0))]
+        if keep_hyphen(fragment.group(1), right, vocab, min_zipf, _opens_sentence(before)):
             return prev + nxt
         return prev[:-1] + nxt
     return f"{prev} {nxt}"
+
+
+def _opens_sentence(before: str) -> bool:
+    """Whether a word preceded by `before` (the text up to it) opens a sentence: nothing
+    before it, or a sentence mark (and closing quotes or brackets) then space, then
+    perhaps an opening quote or bracket."""
+    return SENTENCE_END.search(before) is not None
 
 
 def _suspended(left: str, right: str, min_zipf: float) -> bool:

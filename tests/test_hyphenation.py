@@ -85,6 +85,10 @@ def test_join_lines_keeps_urls_whole(lines, expected):
             "Organization for Security and Co-operation in Europe",
         ),
         (["regional co-", "operation"], "regional cooperation"),
+        # a capital that opens a sentence is no sign of a name
+        (["in court. Co-", "operation with"], "in court. Cooperation with"),
+        (["Co-", "operation with"], "Cooperation with"),
+        (["(OSCE). “Co-", "operation”"], "(OSCE). “Cooperation”"),
     ],
 )
 def test_join_lines_suspended_hyphens_compounds_and_names(lines, expected):
