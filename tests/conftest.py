@@ -83,6 +83,7 @@ def document_row(**over) -> dict:
         "n_pages": 1,
         "status": "ok",
         "error": None,
+        "doc_type": "crp",
         "symbol": None,
         "title": None,
         "working_group": "firearms",

@@ -43,6 +43,8 @@ PART_FILES: dict[str, tuple[str, ...]] = {
     "actors": ("actors.yaml", "labels.yaml"),
     "recommendations": ("recommendations.yaml", "labels.yaml"),
     "asks": ("asks.yaml", "labels.yaml"),
+    "doc_types": ("doc_types.yaml", "labels.yaml"),
+    "adopted": ("adopted.yaml", "asks.yaml", "labels.yaml"),
 }
 
 

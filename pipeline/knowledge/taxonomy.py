@@ -29,13 +29,14 @@ from pipeline.knowledge.compiled import (
     Theme,
     WorkingGroup,
 )
+from pipeline.knowledge.documents import AdoptedRules, DocTypes, load_adopted, load_doc_types
 from pipeline.knowledge.source import TaxonomyError
 from pipeline.params import load_settings
 from pipeline.paths import TAXONOMY_DIR, project_path
 
 # The taxonomy parts each stage reads (stage = module = dvc.yaml stage = CLI subcommand).
 STAGE_PARTS: dict[str, tuple[str, ...]] = {
-    "extract": ("working_groups", "hyphenation", "gazetteers"),
+    "extract": ("working_groups", "hyphenation", "gazetteers", "doc_types"),
     "segment": ("hyphenation", "gazetteers"),
     "build_tagger": (
         "labels",
@@ -49,8 +50,10 @@ STAGE_PARTS: dict[str, tuple[str, ...]] = {
     "tag": (),
     "embed": ("recommendations",),
     "cluster": ("labels", "recommendations", "asks"),
+    "adopted": ("labels", "actors", "recommendations", "asks", "adopted"),
+    "uptake": (),
     "tables": (),
-    "report": ("labels", "working_groups", "themes", "articles"),
+    "report": ("labels", "working_groups", "themes", "articles", "asks"),
     "evaluate": (  # cross-validation compiles the tagger and fits the matcher as stages do
         "labels",
         "asks",
@@ -60,6 +63,7 @@ STAGE_PARTS: dict[str, tuple[str, ...]] = {
         "actors",
         "recommendations",
         "gazetteers",
+        "adopted",
     ),
 }
 ALL_PARTS = tuple(p.PART_FILES)
@@ -142,6 +146,17 @@ class Taxonomy:
         self._need("asks")
         return p.load_asks(self.folder, self._labels)
 
+    @cached_property
+    def _doc_types(self) -> DocTypes:
+        self._need("doc_types")
+        return load_doc_types(self.folder, self._labels)
+
+    @cached_property
+    def _adopted(self) -> AdoptedRules:
+        self._need("adopted")
+        asks = self._asks if "asks" in self.parts else p.load_asks(self.folder, self._labels)
+        return load_adopted(self.folder, {a.id for a in asks})
+
     # -- what stages use ----------------------------------------------------------------
     @property
     def labels(self) -> m.Labels:
@@ -221,6 +236,16 @@ class Taxonomy:
     def asks(self) -> list[Ask]:
         """The catalogue of known asks (asks.yaml)."""
         return self._asks
+
+    @property
+    def doc_types(self) -> DocTypes:
+        """How a document's kind is read from its title and masthead (doc_types.yaml)."""
+        return self._doc_types
+
+    @property
+    def adopted(self) -> AdoptedRules:
+        """Where working group reports hold their adopted recommendations (adopted.yaml)."""
+        return self._adopted
 
 
 _WORD = re.compile(r"[^\W\d_]+")
