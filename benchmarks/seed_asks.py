@@ -135,7 +135,9 @@ LABELS = {
     # the four development sessions of 2024-2025 (ic_2025_cd2, ta_2024_cd2, tip_2025_cd4,
     # som_2025_cd4), appended with --append
     "environmental_crimes_serious_offences": "Make environmental crimes serious offences",
-    "multiagency_environmental_task_forces": "Set up multi-agency task forces on environmental crime",
+    "multiagency_environmental_task_forces": (
+        "Set up multi-agency task forces on environmental crime"
+    ),
     "involve_indigenous_local_communities": "Involve Indigenous peoples and local communities",
     "beneficial_ownership_transparency": "Open registers of beneficial owners",
     "joint_anticorruption_organized_crime_assistance": (
@@ -145,7 +147,9 @@ LABELS = {
     "sustainable_equipment_support": "Keep donated equipment maintained and in use",
     "open_working_group_sessions_to_ngos": "Open Working Group sessions to NGO observers",
     "consult_counterparts_before_requests": "Consult the requested State before sending requests",
-    "videoconference_legal_basis_safeguards": "Give video-link hearings a legal basis and safeguards",
+    "videoconference_legal_basis_safeguards": (
+        "Give video-link hearings a legal basis and safeguards"
+    ),
     "use_joint_investigation_teams": "Set up joint investigation teams",
     "recognize_foreign_confiscation_orders": "Enforce foreign freezing and confiscation orders",
     "transparent_accountable_asset_return": "Return confiscated assets transparently",
@@ -176,7 +180,9 @@ LABELS = {
     "preserve_removed_content_evidence": "Preserve removed online content as evidence",
     "precise_content_removal_safeguards": "Define content removal duties with safeguards",
     "online_information_regular_pathways": "Inform migrants online about regular pathways",
-    "fair_trial_safeguards_migrant_defendants": "Give migrants prosecuted for smuggling a fair trial",
+    "fair_trial_safeguards_migrant_defendants": (
+        "Give migrants prosecuted for smuggling a fair trial"
+    ),
     "regulate_informal_value_transfer": "License informal value transfer operators",
     "cross_border_confiscation_cooperation": "Answer cross-border confiscation requests promptly",
 }

@@ -275,6 +275,13 @@ def main(
     write_metrics(metrics, per_label, layout.metrics)
     for line in summary_lines(metrics):
         log.info(line)
+    if layout.table("adopted").exists():  # working group reports: metrics/uptake.json
+        from pipeline.adoption import evaluation
+
+        uptake = evaluation.evaluate_uptake(layout, params, taxonomy)
+        _write_json(layout.metrics / "uptake.json", uptake)
+        for line in evaluation.summary_lines(uptake):
+            log.info(line)
     if cv:
         (layout.cache / "evaluate").mkdir(parents=True, exist_ok=True)  # a persist output
         scores, lodo_per_label = tagger_cv(layout, params, taxonomy)

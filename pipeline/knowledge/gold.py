@@ -65,11 +65,12 @@ def read_gold(folder: Path, labels: Labels) -> tuple[dict[str, dict], dict[tuple
     """(documents by doc_id, paragraphs by (doc_id, para_no)) of the tagged documents of a
     gold folder (the CRPs), validated. Working group reports are read by
     `read_report_gold`; `gold_doc_types` gives the type of every gold document."""
-    docs = {d: doc for d, doc in gold_documents(folder, labels).items() if doc["doc_type"] == CRP}
+    every = gold_documents(folder, labels)
+    docs = {d: doc for d, doc in every.items() if doc["doc_type"] == CRP}
     paras: dict[tuple[str, int], dict] = {}
     for path in sorted(folder.glob("*.paragraphs.jsonl")):
-        if path.name[: -len(".paragraphs.jsonl")] not in docs:
-            continue
+        if every.get(path.name[: -len(".paragraphs.jsonl")], {}).get("doc_type", CRP) != CRP:
+            continue  # a working group report's paragraphs carry no tags
         for row in _paragraphs(path, labels):
             key = (row["doc_id"], row["para_no"])
             if key in paras:
@@ -173,7 +174,9 @@ class ReportGold:
 def read_report_gold(folder: Path, labels: Labels) -> ReportGold:
     """The working group reports of a gold folder (`"doc_type": "wg_report"`): their
     documents, paragraphs and adopted recommendations, validated (ids of labels.yaml)."""
-    docs = {d: doc for d, doc in gold_documents(folder, labels).items() if doc["doc_type"] == REPORT}
+    docs = {
+        d: doc for d, doc in gold_documents(folder, labels).items() if doc["doc_type"] == REPORT
+    }
     paras: dict[tuple[str, int], dict] = {}
     adopted: list[dict] = []
     for doc_id in sorted(docs):

@@ -1,0 +1,101 @@
+"""Stage `adopted`: the recommendations working groups adopted, and the asks they take up.
+
+A working group report (`doc_type` wg_report) opens with the recommendations its meeting
+adopted, one numbered paragraph each (pipeline.adoption.chapter: which paragraphs, to
+whom, on which themes). Each is matched to the catalogue of known asks with the matcher of
+the dialogues' recommendations, fitted on the catalogue (pipeline.adoption.matching): it
+may take up several asks, or none. Writes `adopted.parquet` (doc_id, para_no, text, to,
+themes, and the best candidate ask with its score, for review) and `adopted_asks.parquet`
+(one row per recommendation and ask taken up: score, and whether the matcher or an
+analyst decided it).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from pipeline.adoption.chapter import Addressees, adopted_recommendations
+from pipeline.adoption.matching import MatchSettings, queries, take_up, with_decisions
+from pipeline.asks.catalogue import Ask
+from pipeline.asks.frame import reporting_frame
+from pipeline.asks.matcher import AskMatcher
+from pipeline.cluster import catalogue_contexts
+from pipeline.encoder import CachedEncoder
+from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
+from pipeline.params import load_settings
+from pipeline.paths import Layout, project_path
+from pipeline.schemas import read_table, write_table
+
+log = logging.getLogger("crp")
+
+
+@dataclass(frozen=True)
+class AdoptedSettings(MatchSettings):
+    gold: str = "data/gold"  # the development gold: paragraphs of the catalogue's examples
+
+
+def fit_matcher(catalogue: list[Ask], taxonomy: Taxonomy, encoder: Any) -> AskMatcher:
+    """The dialogues' matcher (as the cluster stage fits it), fitted on `catalogue`."""
+    return AskMatcher(encoder=encoder, frame=reporting_frame(taxonomy)).fit(catalogue)
+
+
+def adopted(
+    paragraphs: pd.DataFrame,
+    documents: pd.DataFrame,
+    tags: pd.DataFrame,
+    taxonomy: Taxonomy,
+    matcher: AskMatcher | None,
+    settings: MatchSettings,
+) -> dict[str, pd.DataFrame]:
+    """The adopted and adopted_asks tables (pure, given a fitted matcher; None: no asks)."""
+    rules = taxonomy.adopted
+    default = taxonomy.recommendation["addressee_default"]
+    recs = adopted_recommendations(
+        paragraphs,
+        documents,
+        tags,
+        rules,
+        Addressees.from_terms(taxonomy.actors.addressees),
+        default,
+    )
+    if matcher is None or len(recs) == 0:
+        asks = pd.DataFrame(columns=["doc_id", "para_no", "ask_id", "score", "source"])
+        recs = recs.assign(candidate=None, candidate_score=float("nan"))
+    else:
+        query = queries(recs, documents, rules, matcher.frame, settings.strip_hedges)
+        asks, best = take_up(query, recs[["doc_id", "para_no"]], matcher, settings)
+        recs = pd.concat([recs, best], axis=1)
+    asks = with_decisions(asks, recs, rules.decisions)
+    return {"adopted": recs, "adopted_asks": asks}
+
+
+def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """`crp adopted`: working group reports → adopted and adopted_asks tables."""
+    settings = load_settings(AdoptedSettings, "adopted", params)
+    taxonomy = stage_taxonomy("adopted", taxonomy_folder(params))
+    tables = {n: read_table(n, layout.table(n)) for n in ("documents", "paragraphs", "tags")}
+    matcher = None
+    if taxonomy.asks and (tables["documents"]["doc_type"] == "wg_report").any():
+        store = layout.cache / "adopted" / "vectors.safetensors"
+        store.parent.mkdir(parents=True, exist_ok=True)  # a persist output
+        catalogue = catalogue_contexts(
+            taxonomy.asks, tables["paragraphs"], project_path(settings.gold), taxonomy
+        )
+        matcher = fit_matcher(catalogue, taxonomy, CachedEncoder(store))
+    out = adopted(
+        tables["paragraphs"], tables["documents"], tables["tags"], taxonomy, matcher, settings
+    )
+    for name, frame in out.items():
+        write_table(frame, name, layout.table(name))
+    log.info(
+        "adopted: %d recommendations adopted in %d reports, %d take up %d catalogue asks",
+        len(out["adopted"]),
+        out["adopted"]["doc_id"].nunique(),
+        out["adopted_asks"][["doc_id", "para_no"]].drop_duplicates().shape[0],
+        out["adopted_asks"]["ask_id"].nunique(),
+    )
+    return out
