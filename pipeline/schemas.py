@@ -282,7 +282,8 @@ TABLES: dict[str, Table] = {
             "theme_by_session",
             ("theme", "doc_id"),
             "Paragraphs tagged with each theme in each session (working group, year, "
-            "session), and their share of the session's paragraphs.",
+            "session), and their share of the session's paragraphs (working group reports "
+            "left out).",
             theme=STR,
             working_group=STR,
             year=INT,
@@ -308,7 +309,8 @@ TABLES: dict[str, Table] = {
             "article_by_session",
             ("article", "doc_id"),
             "Firearms Protocol articles by session: paragraphs citing the article (explicit) "
-            "and paragraphs discussing its subject without the number (related).",
+            "and paragraphs discussing its subject without the number (related); working group "
+            "reports left out.",
             article=STR,
             working_group=STR,
             year=INT,

@@ -63,3 +63,23 @@ def test_article_by_session_separates_explicit_and_related(pipeline_out):
     articles = pipeline.load("article_by_session", pipeline_out)
     assert articles["article"].str.startswith("firearms_protocol:").all()
     assert articles["explicit"].sum() > 0 and articles["related"].sum() > 0
+
+
+def test_tables_by_session_leave_working_group_reports_out():
+    from conftest import document_row
+
+    from pipeline.tables import article_by_session, theme_by_session
+
+    documents = pd.DataFrame(
+        [document_row(), document_row(doc_id="r", doc_type="wg_report", session_ordinal=None)]
+    )
+    paragraphs = pd.DataFrame({"doc_id": ["d", "r"], "para_no": [1, 1]})
+    tags = pd.DataFrame(
+        [
+            {"doc_id": d, "para_no": 1, "kind": kind, "label": label, "explicit": True}
+            for d in ("d", "r")
+            for kind, label in (("theme", "ghost_guns"), ("article", "firearms_protocol:8"))
+        ]
+    )
+    assert set(theme_by_session(paragraphs, tags, documents)["doc_id"]) == {"d"}
+    assert set(article_by_session(tags, documents)["doc_id"]) == {"d"}
