@@ -27,6 +27,7 @@ SUSPENDING = {"and", "or", "nor", "to"}
 SOFT_HYPHEN = "\u00ad"
 SENTENCE_END = re.compile(r"(?:^\s*|[.!?:][”’\")\]]*\s+)[“‘\"(\[]*$")
 SPACES = re.compile(r"[ \t]+")
+WORD_ZIPF = 2.5  # a joined form English writes this often is a word ("marketplaces")
 
 
 @lru_cache(maxsize=65536)
@@ -116,10 +117,12 @@ def keep_hyphen(
         return False
     if vocab.has_inflection(joined, left):
         return False
-    # The joined form is rare or unknown: a known word before the hyphen and a right
-    # part more common than the joined form read as a compound ("follow-up",
-    # "sex-disaggregated"); anything else is one word split in two ("typo-logies").
     z_joined = zipf(joined.lower())
+    if z_joined >= WORD_ZIPF:  # uncommon but a word: "concealment", "acceded", "marketplaces"
+        return False
+    # The joined form is rare or unknown: a known word before the hyphen and a right
+    # part more common than the joined form read as a compound ("sex-disaggregated",
+    # "child-sensitive"); anything else is one word split in two ("typo-logies").
     return zipf(left.lower()) >= 3.0 and zipf(right.lower()) > max(z_joined, 1.5)
 
 
