@@ -28,7 +28,7 @@ from pipeline.encoder import CachedEncoder
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
 from pipeline.paths import Layout, project_path
-from pipeline.schemas import read_table, write_table
+from pipeline.schemas import get_table, read_table, write_table
 
 log = logging.getLogger("crp")
 
@@ -62,8 +62,10 @@ def adopted(
         Addressees.from_terms(taxonomy.actors.addressees),
         default,
     )
-    if matcher is None or len(recs) == 0:
-        asks = pd.DataFrame(columns=["doc_id", "para_no", "ask_id", "score", "source"])
+    if len(recs) == 0:  # no working group report in the corpus
+        return {name: get_table(name).empty() for name in ("adopted", "adopted_asks")}
+    if matcher is None:
+        asks = get_table("adopted_asks").empty()
         recs = recs.assign(candidate=None, candidate_score=float("nan"))
     else:
         query = queries(recs, documents, rules, matcher.frame, settings.strip_hedges)

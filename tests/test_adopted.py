@@ -181,6 +181,16 @@ def test_adopted_stage_without_a_matcher_gives_valid_empty_asks():
         assert list(frame.columns) == get_table(name).columns
 
 
+def test_adopted_stage_without_any_report_writes_empty_tables(tmp_path):
+    from pipeline.schemas import write_table
+
+    crp = paragraphs("c", [(1, "I. Recommendations", None, "States should mark firearms.")])
+    out = adopted(crp, DOCUMENTS, get_table("tags").empty(), TAXONOMY, None, MatchSettings())
+    for name, frame in out.items():
+        assert len(frame) == 0
+        write_table(frame, name, tmp_path / f"{name}.parquet")  # fits its schema
+
+
 def test_adopted_matches_formal_wording_to_the_catalogue(tmp_path):
     """A real matcher on the shipped catalogue's firearms sessions: an adopted
     recommendation in the formal words of a report takes up the ask a dialogue raised in

@@ -77,7 +77,7 @@ def chapter_paragraphs(
     recommendations of each working group report, its chapeau left out."""
     reports = set(documents.loc[documents["doc_type"] == REPORT, "doc_id"])
     rows = paragraphs[paragraphs["doc_id"].isin(reports)].reset_index(drop=True)
-    rows = rows[[rules.is_chapter(s) for s in rows["section"]]]
+    rows = rows[rows["section"].map(rules.is_chapter).astype(bool)]
     keep = []
     for _, group in rows.sort_values(["doc_id", "para_no"]).groupby("doc_id", sort=True):
         first = group.index[0]
