@@ -242,6 +242,19 @@ def _recurrence_table(timeline: pd.DataFrame) -> pd.DataFrame:
     return counts[get_table("recurrence").columns]
 
 
+def without_reports(
+    recs: pd.DataFrame, asks: pd.DataFrame, vectors: np.ndarray, documents: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The recommendations, asks and vectors (rows in key order) of every document but
+    working group reports: a report's recommendations are adopted, not raised (the
+    `adopted` stage reads them)."""
+    reports = set(documents.loc[documents["doc_type"] == "wg_report", "doc_id"])
+    recs, asks = (t.sort_values(KEYS).reset_index(drop=True) for t in (recs, asks))
+    keep = ~asks["doc_id"].isin(reports).to_numpy()
+    kept = recs[~recs["doc_id"].isin(reports)].reset_index(drop=True)
+    return kept, asks[keep].reset_index(drop=True), np.asarray(vectors)[keep]
+
+
 def catalogue_contexts(
     catalogue: list[Ask], paragraphs: pd.DataFrame, gold: Path, taxonomy: Taxonomy
 ) -> list[Ask]:
@@ -289,10 +302,13 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
         matcher = fit_matcher(taxonomy, tables["paragraphs"], settings, encoder, gold)
     elif settings.catalogue:
         log.warning("cluster: asks not embedded with %s: no catalogue matching", MODEL_ID)
+    recs, asks, vectors = without_reports(
+        tables["recommendations"], tables["asks"], load_vectors(vectors_path), tables["documents"]
+    )
     out = cluster(
-        tables["recommendations"],
-        tables["asks"],
-        load_vectors(vectors_path),
+        recs,
+        asks,
+        vectors,
         tables["documents"],
         tables["paragraphs"],
         settings,

@@ -350,9 +350,17 @@ def main(
     write_metrics(metrics, per_label, layout.metrics)
     for line in summary_lines(metrics):
         log.info(line)
+    (layout.cache / "vectors" / "evaluate").mkdir(parents=True, exist_ok=True)  # persist
+    encoder = open_encoder(layout, params, "evaluate")
+    if layout.table("adopted").exists():  # working group reports: metrics/uptake.json
+        from pipeline.adoption import evaluation
+
+        uptake = evaluation.evaluate_uptake(layout, params, taxonomy, encoder)
+        _write_json(layout.metrics / "uptake.json", uptake)
+        for line in evaluation.summary_lines(uptake):
+            log.info(line)
+        encoder.flush()
     if cv:
-        (layout.cache / "vectors" / "evaluate").mkdir(parents=True, exist_ok=True)  # persist
-        encoder = open_encoder(layout, params, "evaluate")
         scores, lodo_per_label, confusion = tagger_cv(score_gold, params, taxonomy, encoder)
         asks = {"leave_one_session_out": asks_cv(layout, params, taxonomy, gold, encoder)}
         encoder.flush()

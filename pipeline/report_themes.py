@@ -37,6 +37,7 @@ class ThemeIndex:
     rec_rows: dict[str, list[int]]  # theme → rows of recs_clustered
     cluster_sessions: dict[int, list[str]]  # cluster → session labels, in time
     first_doc: dict[int, str]  # cluster → the document where it was first asked
+    session_ids: frozenset[str] = frozenset()  # the dialogues (charted by session)
 
     @classmethod
     def build(cls, site: SiteData) -> ThemeIndex:
@@ -52,7 +53,13 @@ class ThemeIndex:
             for cid, group in placed.groupby("cluster_id")
         }
         first = placed.groupby("cluster_id")["doc_id"].first().to_dict()
-        return cls(dict(tuple(themes.groupby("label"))), rec_rows, sessions, first)
+        return cls(
+            dict(tuple(themes.groupby("label"))),
+            rec_rows,
+            sessions,
+            first,
+            frozenset(site.sessions["doc_id"]),
+        )
 
 
 def theme_page(site: SiteData, index: ThemeIndex, theme_id: str) -> dict[str, Any]:
@@ -70,7 +77,7 @@ def theme_page(site: SiteData, index: ThemeIndex, theme_id: str) -> dict[str, An
         "page": f"theme-{theme_id}.html",
         "n_paragraphs": len(keys),
         "n_documents": len({d for d, _ in keys}),
-        "n_other_paragraphs": sum(d in set(site.others["doc_id"]) for d, _ in keys),
+        "n_other_paragraphs": sum(d not in index.session_ids for d, _ in keys),
         "sparkline": charts.sparkline([s for _, _, s in shares], theme.title),
         "chart": charts.share_by_session(shares, theme.title),
         "speakers": speakers,
@@ -136,6 +143,7 @@ def _theme_clusters(site: SiteData, index: ThemeIndex, theme_id: str) -> list[di
         out.append(
             {
                 "id": cid,
+                "ask_id": site.clusters.loc[cid, "ask_id"],
                 "label": site.clusters.loc[cid, "label"] or "(no label)",
                 "candidate": site.clusters.loc[cid, "source"] == "new",
                 "size": int(site.clusters.loc[cid, "size"]),
@@ -234,6 +242,7 @@ def recurring(site: SiteData, index: ThemeIndex, limit: int = 15) -> list[dict[s
             c = site.clusters.loc[cid]
             rows.append(
                 {
+                    "ask_id": c["ask_id"],
                     "label": c["label"],
                     "size": int(c["size"]),
                     "sessions": sessions,

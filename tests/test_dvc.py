@@ -161,7 +161,7 @@ def test_a_params_change_reruns_exactly_the_stages_downstream_of_it(project):
         for line in dvc(project, "repro").splitlines()
         if line.startswith("Running stage")
     }
-    assert ran == {"cluster", "tables", "report", "evaluate"}
+    assert ran == {"cluster", "uptake", "tables", "report", "evaluate"}
 
 
 def test_a_removed_pdf_leaves_no_trace(project):

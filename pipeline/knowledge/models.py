@@ -29,6 +29,15 @@ def _non_empty(values: list[str]) -> list[str]:
     return [v.strip() for v in values]
 
 
+# The kinds of document the pipeline tells apart (labels.yaml `doc_types`), for a
+# labels.yaml written before they were part of the contract.
+DOC_TYPES = {
+    "crp": "conference room paper: the Chair's summary of a constructive dialogue",
+    "wg_report": "report of a working group meeting, opening with the recommendations it adopted",
+    "other": "any other document",
+}
+
+
 class Labels(Strict):
     """labels.yaml: the label contract with the gold (ids and what they mean)."""
 
@@ -38,6 +47,7 @@ class Labels(Strict):
     actor_types: dict[str, str]
     addressee_types: dict[str, str]
     themes: dict[str, str]
+    doc_types: dict[str, str] = Field(default_factory=lambda: dict(DOC_TYPES))
 
 
 class WorkingGroupSpec(Strict):

@@ -44,6 +44,8 @@ PART_FILES: dict[str, tuple[str, ...]] = {
     "recommendations": ("recommendations.yaml", "reporting.yaml", "labels.yaml"),
     "asks": ("asks.yaml", "labels.yaml"),
     "wording": ("ask_wording.yaml", "reporting.yaml"),
+    "doc_types": ("doc_types.yaml", "labels.yaml"),
+    "adopted": ("adopted.yaml", "asks.yaml", "labels.yaml"),
 }
 REPORTING_VERBS = "{reporting_verbs}"  # where recommendations.yaml regexes use reporting.yaml
 
