@@ -21,7 +21,9 @@ from pipeline.knowledge.documents import Decision
 from pipeline.knowledge.taxonomy import load_taxonomy
 from pipeline.schemas import get_table
 
-TAXONOMY = load_taxonomy(parts=["labels", "actors", "recommendations", "asks", "adopted"])
+TAXONOMY = load_taxonomy(
+    parts=["labels", "actors", "recommendations", "asks", "adopted", "wording"]
+)
 RULES = TAXONOMY.adopted
 ADDRESSEES = Addressees.from_terms(TAXONOMY.actors.addressees)
 CHAPEAU = (
