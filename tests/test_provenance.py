@@ -55,6 +55,14 @@ def test_dvc_yaml_lists_everything_the_stage_reads(stage):
     assert not missing, f"dvc.yaml stage {stage} does not list {missing}"
 
 
+@pytest.mark.parametrize("stage", sorted(DVC))
+def test_dvc_yaml_lists_no_code_or_knowledge_that_is_gone(stage):
+    """A listed module or taxonomy file that no longer exists stops `dvc repro`."""
+    code = [d for d in listed_deps(stage) if "$" not in str(d) and REPO / "pipeline" in d.parents]
+    gone = sorted(str(d.relative_to(REPO)) for d in code if not d.exists())
+    assert not gone, f"dvc.yaml stage {stage} lists {gone}, which do not exist"
+
+
 def test_the_check_sees_a_module_missing_from_dvc_yaml():
     deps = [d for d in listed_deps("report") if d.name != "report_charts.py"]
     assert uncovered(required("report"), deps) == ["pipeline/report_charts.py"]
