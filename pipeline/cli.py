@@ -28,6 +28,9 @@ app = typer.Typer(
 
 # The stages in the order `crp run` runs them: (CLI subcommand = module = dvc.yaml stage).
 STAGES = ["extract", "segment", "build_tagger", "tag", "embed", "cluster", "tables", "report"]
+# Stages `crp run` leaves out: cross-validation judges the learned parts on the gold, not
+# the outputs of a run (`crp crossval`, or `crp evaluate --cv`).
+OTHER_STAGES = ["crossval"]
 
 OutOption = Annotated[
     Path | None,
@@ -73,6 +76,7 @@ HELP = {
     "cluster": "Recommendations grouped by what they ask, tracked across sessions.",
     "tables": "The analyst theme tables in data/processed/tables (parquet, CSV, README).",
     "report": "The theme reports as a static HTML site in reports/.",
+    "crossval": "The learned parts judged on gold documents they never saw → metrics/cv.json.",
 }
 
 
@@ -84,7 +88,7 @@ def _stage_command(name: str) -> None:
     app.command(name=name)(command)
 
 
-for _name in STAGES:
+for _name in STAGES + OTHER_STAGES:
     _stage_command(_name)
 
 
@@ -115,7 +119,10 @@ def evaluate(
     from pipeline import evaluate as evaluate_stage
 
     layout = _layout(out_dir, None)
-    evaluate_stage.main(layout, _scoring(read_params(params), gold_dir), thresholds=sweep, cv=cv)
+    settings = _scoring(read_params(params), gold_dir)
+    evaluate_stage.main(layout, settings, thresholds=sweep)
+    if cv:
+        _run_stage("crossval", layout, settings)
     typer.echo(f"metrics written to {layout.metrics}")
 
 

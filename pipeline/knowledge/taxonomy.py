@@ -53,7 +53,8 @@ STAGE_PARTS: dict[str, tuple[str, ...]] = {
     "cluster": ("labels", "recommendations", "asks", "wording"),
     "tables": (),
     "report": ("labels", "working_groups", "themes", "articles"),
-    "evaluate": (  # cross-validation compiles the tagger and fits the matcher as stages do
+    "evaluate": ("labels",),
+    "crossval": (  # cross-validation compiles the tagger and fits the matcher as stages do
         "labels",
         "asks",
         "wording",
