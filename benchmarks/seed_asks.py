@@ -1,6 +1,7 @@
 """Seed the catalogue of known asks, pipeline/taxonomy/asks.yaml, from the development gold.
 
     python benchmarks/seed_asks.py [--gold data/gold] [--out pipeline/taxonomy/asks.yaml]
+    python benchmarks/seed_asks.py --append   # add sessions the catalogue does not hold yet
 
 One ask per cluster id of data/gold/CLUSTERS.md: its definition is the line there (without
 "first used"), its label the short phrase in LABELS below (verb + object, written from the
@@ -9,7 +10,10 @@ document and paragraph it came from, its gold addressee and the themes the tagge
 inside the sentence (the themes a new recommendation gets from `tag`). An ask's `themes`
 are those carried by at least half of its examples, its `addressee` the most frequent
 `to`. The YAML written is the artefact: an analyst edits it afterwards; rerunning this
-script overwrites it.
+script overwrites it. With `--append`, the catalogue is kept as it is (comments, edits,
+order) and only the gold sessions it does not list under `documents` are added: their
+recommendations become examples of the asks they make, and a cluster id the catalogue
+does not hold yet becomes a new ask at the end, in the order of CLUSTERS.md.
 """
 
 from __future__ import annotations
@@ -128,6 +132,59 @@ LABELS = {
     "accessible_funding_grassroots_csos": "Make funding accessible to grassroots organizations",
     "voluntary_contributions_ta": "Make voluntary contributions to technical assistance",
     "translate_adapt_ta_tools": "Translate and adapt UNODC tools",
+    # the four development sessions of 2024-2025 (ic_2025_cd2, ta_2024_cd2, tip_2025_cd4,
+    # som_2025_cd4), appended with --append
+    "environmental_crimes_serious_offences": "Make environmental crimes serious offences",
+    "multiagency_environmental_task_forces": (
+        "Set up multi-agency task forces on environmental crime"
+    ),
+    "involve_indigenous_local_communities": "Involve Indigenous peoples and local communities",
+    "beneficial_ownership_transparency": "Open registers of beneficial owners",
+    "joint_anticorruption_organized_crime_assistance": (
+        "Plan assistance on corruption and organized crime together"
+    ),
+    "corruption_risk_safeguards_in_assistance": "Shield assistance programmes from corruption",
+    "sustainable_equipment_support": "Keep donated equipment maintained and in use",
+    "open_working_group_sessions_to_ngos": "Open Working Group sessions to NGO observers",
+    "consult_counterparts_before_requests": "Consult the requested State before sending requests",
+    "videoconference_legal_basis_safeguards": (
+        "Give video-link hearings a legal basis and safeguards"
+    ),
+    "use_joint_investigation_teams": "Set up joint investigation teams",
+    "recognize_foreign_confiscation_orders": "Enforce foreign freezing and confiscation orders",
+    "transparent_accountable_asset_return": "Return confiscated assets transparently",
+    "data_protection_cross_border_evidence": "Protect personal data in cross-border cooperation",
+    "support_regional_cooperation_networks": "Support regional networks of central authorities",
+    "update_competent_authority_directory": "Keep the directory of competent authorities current",
+    "cooperation_case_statistics": "Publish statistics on cooperation requests",
+    "safe_repatriation_consular_assistance": "Give consular assistance and safe return to victims",
+    "cut_scam_compound_infrastructure": "Cut off the connectivity of scam compounds",
+    "prosecute_official_complicity": "Prosecute officials complicit in trafficking",
+    "share_case_law_sherloc": "Share trafficking case law through SHERLOC",
+    "vet_offers_to_displaced_persons": "Vet offers of help to displaced persons",
+    "integrate_trafficking_humanitarian_response": (
+        "Build anti-trafficking measures into humanitarian response"
+    ),
+    "wg_take_up_climate_displacement_trafficking": (
+        "Devote a session to climate displacement and trafficking"
+    ),
+    "allow_migrant_workers_change_employer": "Let migrant workers change employer",
+    "firewall_labour_immigration_enforcement": (
+        "Separate labour inspection from immigration enforcement"
+    ),
+    "wg_examine_review_findings": "Examine recurring review findings at the Working Group",
+    "secure_transport_corridors_carrier_reporting": (
+        "Secure freight corridors and let carriers report smuggling"
+    ),
+    "identify_missing_dead_migrants": "Identify missing and dead migrants and inform families",
+    "preserve_removed_content_evidence": "Preserve removed online content as evidence",
+    "precise_content_removal_safeguards": "Define content removal duties with safeguards",
+    "online_information_regular_pathways": "Inform migrants online about regular pathways",
+    "fair_trial_safeguards_migrant_defendants": (
+        "Give migrants prosecuted for smuggling a fair trial"
+    ),
+    "regulate_informal_value_transfer": "License informal value transfer operators",
+    "cross_border_confiscation_cooperation": "Answer cross-border confiscation requests promptly",
 }
 
 HEADER = """\
@@ -179,7 +236,7 @@ def gold_examples(gold: Path) -> list[dict]:
     for path in sorted(gold.glob("*.paragraphs.jsonl")):
         for line in path.read_text(encoding="utf-8").splitlines():
             row = json.loads(line)
-            if not row["recommendations"]:
+            if not row.get("recommendations"):  # a working group report's paragraphs have none
                 continue
             doc = nlp.make_doc(row["text"])
             doc._.working_group = working_groups.get(row["doc_id"])
@@ -247,10 +304,80 @@ def render(clusters: dict[str, str], examples: list[dict], groups: dict[str, str
     return "\n".join(lines)
 
 
+def append(
+    text: str, clusters: dict[str, str], examples: list[dict], groups: dict[str, str]
+) -> str:
+    """asks.yaml's text with the sessions it does not list yet: their examples appended to
+    the asks they make, new cluster ids appended as new asks (ruamel keeps the rest as is)."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    yaml = YAML()
+    yaml.width = 4096
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)  # the layout render() writes
+    data = yaml.load(text)
+    known = set(data["documents"])
+    fresh = [e for e in examples if e["doc_id"] not in known]
+    for doc_id in sorted({e["doc_id"] for e in fresh}):
+        data["documents"][doc_id] = groups[doc_id]
+    by_id = {ask["id"]: ask for ask in data["asks"]}
+    for ask_id, definition in clusters.items():
+        own = [e for e in fresh if e["cluster"] == ask_id]
+        if not own:
+            continue
+        items = [_example_map(e) for e in own]
+        if ask_id in by_id:
+            examples = by_id[ask_id]["examples"]
+            last = examples[-1]  # the blank line after an ask is a comment of its last key
+            gap = last.ca.items.pop(list(last)[-1], None)
+            examples.extend(items)
+            if gap is not None:
+                items[-1].ca.items["text"] = gap
+            continue
+        themes, addressee = summary(own)
+        ask = CommentedMap()
+        ask["id"], ask["label"] = ask_id, DoubleQuotedScalarString(LABELS[ask_id])
+        ask["definition"] = DoubleQuotedScalarString(definition)
+        ask["themes"] = _flow(themes)
+        ask["addressee"] = addressee
+        ask["examples"] = CommentedSeq(items)
+        data["asks"].append(ask)
+    out = io.StringIO()
+    yaml.dump(data, out)
+    text = re.sub(r"\n\n+(  [a-z0-9_]+: [a-z_]+\n)", r"\n\1", out.getvalue())  # documents
+    return re.sub(r"(?<![\n:])\n(asks:|  - id: )", r"\n\n\1", text)  # a blank line between asks
+
+
+def _flow(items: list[str]) -> object:
+    from ruamel.yaml.comments import CommentedSeq
+
+    seq = CommentedSeq(items)
+    seq.fa.set_flow_style()
+    return seq
+
+
+def _example_map(e: dict) -> object:
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+
+    item = CommentedMap()
+    item["doc_id"], item["para_no"], item["to"] = e["doc_id"], e["para_no"], e["to"]
+    item["themes"] = _flow(e["themes"])
+    item["text"] = DoubleQuotedScalarString(e["text"])
+    return item
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gold", type=Path, default=ROOT / "data" / "gold")
     parser.add_argument("--out", type=Path, default=ROOT / "pipeline" / "taxonomy" / "asks.yaml")
+    parser.add_argument(
+        "--append", action="store_true", help="add only the sessions the catalogue lacks"
+    )
     args = parser.parse_args()
     clusters = read_clusters(args.gold / "CLUSTERS.md")
     missing = sorted(set(clusters) - set(LABELS))
@@ -264,7 +391,12 @@ def main() -> None:
         p.name.removesuffix(".doc.json"): json.loads(p.read_text(encoding="utf-8"))["working_group"]
         for p in args.gold.glob("*.doc.json")
     }
-    args.out.write_text(render(clusters, examples, groups), encoding="utf-8")
+    if args.append:
+        text = append(args.out.read_text(encoding="utf-8"), clusters, examples, groups)
+    else:
+        groups = {d: g for d, g in groups.items() if any(e["doc_id"] == d for e in examples)}
+        text = render(clusters, examples, groups)
+    args.out.write_text(text, encoding="utf-8")
     catalogue = load_taxonomy(args.out.parent, parts=["asks"]).asks  # validates what was written
     print(f"{args.out}: {len(catalogue)} asks, {sum(len(a.examples) for a in catalogue)} examples")
 

@@ -28,9 +28,10 @@ from pipeline.build_tagger import build_nlp
 from pipeline.knowledge.taxonomy import stage_taxonomy
 from pipeline.params import read_params
 from pipeline.paths import Layout
+from pipeline.tagging.gold import tag_gold
 from pipeline.themes.crossval import judge, validation_runs
 from pipeline.themes.model import ThemeSettings
-from pipeline.themes.training import Embedded, tag_gold
+from pipeline.themes.training import Embedded
 from pipeline.vectors import open_encoder
 
 VARIANTS = {

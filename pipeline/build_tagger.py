@@ -1,10 +1,12 @@
 """Stage `build_tagger`: the taxonomy compiled into a spaCy pipeline saved to models/tagger.
 
 Blank English, a rule-based sentence splitter, two span rulers (case-insensitive phrases
-and token patterns; case-sensitive acronyms and names), the article tagger, the resolver,
-and the theme decision (pipeline/themes): a model, trained here on the development gold
-(params.yaml `gold.train`) and the taxonomy's example sentences, that decides whether a
-paragraph is *about* each theme and gives it a probability. Saved with `nlp.to_disk` (the
+and token patterns; case-sensitive acronyms and names), the article tagger, the resolver
+(with the learned decision of the addressee an unnamed ask implies,
+pipeline/tagging/addressees.py, trained here on the development gold, params.yaml
+`gold.train`), and the theme decision (pipeline/themes): a model, trained here on the
+same gold and the taxonomy's example sentences, that decides whether a paragraph is
+*about* each theme and gives it a probability. Saved with `nlp.to_disk` (the
 decision's weights as JSON and safetensors), loadable with `spacy.load("models/tagger")`.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,10 +28,12 @@ from pipeline.knowledge.compiled import Term
 from pipeline.knowledge.parts import is_acronym
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
-from pipeline.paths import GoldSettings, Layout
+from pipeline.paths import GoldSettings, Layout, project_path
 from pipeline.themes.model import ThemeSettings
 
 if TYPE_CHECKING:
+    from pipeline.themes.labels import ThemeAnswer
+    from pipeline.themes.training import GoldParagraphs
     from pipeline.vectors import Encoder
 
 log = logging.getLogger("crp")
@@ -37,8 +42,13 @@ log = logging.getLogger("crp")
 @dataclass(frozen=True)
 class BuildTaggerSettings:
     decision: bool = True  # train the theme decision on the gold (else the lexicon decides)
+    labels: str = "data/labels/themes.jsonl"  # analysts' answers (crp themes apply)
     similarity: bool = True  # sentence vectors (all-MiniLM-L6-v2) as evidence (needs torch)
     lexicon_features: bool = True  # the lexicon's hits as features of the decision
+
+    @property
+    def labels_file(self) -> Path:
+        return project_path(self.labels)
 
     @property
     def themes(self) -> ThemeSettings:
@@ -129,6 +139,7 @@ def build_nlp(taxonomy: Taxonomy) -> Language:
             capital = abbreviation[0].upper() + abbreviation[1:]
             nlp.tokenizer.add_special_case(capital, [{ORTH: capital}])
     nlp.add_pipe("crp_sentences", config={"abbreviations": abbreviations})
+    groups = taxonomy.working_groups
     lower, exact = compile_patterns(taxonomy)
     ruler = nlp.add_pipe(
         "span_ruler",
@@ -142,11 +153,12 @@ def build_nlp(taxonomy: Taxonomy) -> Language:
         config={"spans_key": "crp_exact", "phrase_matcher_attr": "ORTH"},
     )
     ruler.add_patterns(exact)
-    groups = taxonomy.working_groups
     protocols = {wg_id: group.protocol for wg_id, group in groups.items()}
     names = {inst_id: inst.names for inst_id, inst in taxonomy.instruments.items()}
     nlp.add_pipe("crp_articles", config={"instruments": names, "protocols": protocols})
     recommendation = {k: v for k, v in taxonomy.recommendation.items() if k != "frame"}
+    # how an addressee is named without a term, and the evidence of what an ask implies
+    recommendation["addressing"] = taxonomy.actors.addressing
     nlp.add_pipe(
         "crp_resolver",
         config={
@@ -168,31 +180,55 @@ def build_tagger(taxonomy_dir: Path | None = None) -> Language:
     return build_nlp(stage_taxonomy("build_tagger", taxonomy_dir))
 
 
+def add_implied(nlp: Language, paragraphs: GoldParagraphs) -> None:
+    """Train the decision of the addressee an unnamed ask implies on the tagged gold and
+    set it in the resolver (pipeline/tagging/addressees.py); too few examples leave the
+    rules to decide."""
+    from pipeline.tagging.gold import RESOLVER, train_implied
+
+    model = train_implied(paragraphs)
+    nlp.get_pipe(RESOLVER).set_implied(model)
+    if model is None:
+        log.warning("tagger: too few unnamed asks in the gold: the rules decide their addressee")
+        return
+    log.info(
+        "tagger: implied addressee learned from %d unnamed asks (%d read as states), "
+        "threshold %.3f",
+        model.stats["rows"],
+        model.stats["states"],
+        model.threshold,
+    )
+
+
 def add_decision(
     nlp: Language,
     taxonomy: Taxonomy,
-    gold: Path,
+    paragraphs: GoldParagraphs,
+    answers: Sequence[ThemeAnswer],
     settings: BuildTaggerSettings,
     encoder: Encoder | None = None,
 ) -> None:
-    """Train the theme decision on the gold folder and set it in `crp_themes`; with
-    `settings.similarity`, on sentence vectors from `encoder` too."""
-    from pipeline.themes.training import Embedded, tag_gold, train
+    """Train the theme decision on the tagged gold and the analysts' answers, and set it in
+    `crp_themes`; with `settings.similarity`, on sentence vectors from `encoder` too."""
+    from pipeline.tagging.gold import tag_answers
+    from pipeline.themes.training import Embedded, train
 
-    paragraphs = tag_gold(nlp, gold, taxonomy)
+    answered = tag_answers(nlp, answers)
     embedded = None
     if settings.similarity:
         if encoder is None:
             from pipeline.vectors import Encoder
 
             encoder = Encoder()
-        embedded = Embedded.of(paragraphs, taxonomy, encoder)
-    model = train(paragraphs, taxonomy, settings.themes, embedded)
+        embedded = Embedded.of(paragraphs, taxonomy, encoder, answered.paragraphs)
+    model = train(paragraphs, taxonomy, settings.themes, embedded, answered=answered)
     nlp.get_pipe("crp_themes").set_model(model)
     log.info(
-        "tagger: theme decision trained on %d gold paragraphs of %d documents%s",
+        "tagger: theme decision trained on %d gold paragraphs of %d documents and %d "
+        "analyst answer(s)%s",
         len(paragraphs.keys),
         len({d for d, _ in paragraphs.keys}),
+        len(answers),
         " with sentence vectors" if settings.similarity else "",
     )
 
@@ -200,19 +236,30 @@ def add_decision(
 def build(
     taxonomy: Taxonomy, settings: BuildTaggerSettings, gold: Path, encoder: Encoder | None = None
 ) -> Language:
-    """The tagger: the taxonomy's rules and, with `settings.decision` and gold to train
-    on, the theme decision (pure: nothing written)."""
+    """The tagger: the taxonomy's rules and, with gold to train on, the decision of the
+    addressee an unnamed ask implies and (with `settings.decision`) the theme decision,
+    both learned from the gold paragraphs run through the rules as the tag stage runs
+    them (pure: nothing written)."""
+    from pipeline.tagging.gold import tag_gold
+    from pipeline.themes.labels import final_answers, read_answers
+
     nlp = build_nlp(taxonomy)
-    if settings.decision and any(gold.glob("*.paragraphs.jsonl")):
-        add_decision(nlp, taxonomy, gold, settings, encoder)
-    elif settings.decision:
-        log.warning("tagger: no gold in %s: the lexicon alone decides the themes", gold)
+    answers = read_answers(settings.labels_file, taxonomy.labels)
+    nlp.get_pipe("crp_themes").set_answers(final_answers(answers))  # final at tag time
+    if not any(gold.glob("*.paragraphs.jsonl")):
+        log.warning("tagger: no gold in %s: the rules alone decide themes and addressees", gold)
+        return nlp
+    paragraphs = tag_gold(nlp, gold, taxonomy)
+    add_implied(nlp, paragraphs)
+    if settings.decision:
+        add_decision(nlp, taxonomy, paragraphs, answers, settings, encoder)
     return nlp
 
 
 def main(layout: Layout, params: dict[str, Any]) -> Path:
     """`crp build_tagger`: compile the taxonomy (and train the theme decision on the
-    training gold, params.yaml `gold.train`, when there is one) into models/tagger."""
+    training gold, params.yaml `gold.train`, and the analysts' answers, when there are
+    any) into models/tagger."""
     from pipeline.vectors import open_encoder
 
     settings = load_settings(BuildTaggerSettings, "build_tagger", params)

@@ -27,7 +27,18 @@ app = typer.Typer(
 )
 
 # The stages in the order `crp run` runs them: (CLI subcommand = module = dvc.yaml stage).
-STAGES = ["extract", "segment", "build_tagger", "tag", "embed", "cluster", "tables", "report"]
+STAGES = [
+    "extract",
+    "segment",
+    "build_tagger",
+    "tag",
+    "embed",
+    "cluster",
+    "adopted",
+    "uptake",
+    "tables",
+    "report",
+]
 # Stages `crp run` leaves out: cross-validation judges the learned parts on the gold, not
 # the outputs of a run (`crp crossval`, or `crp evaluate --cv`).
 OTHER_STAGES = ["crossval"]
@@ -74,6 +85,8 @@ HELP = {
     "tag": "paragraphs → tags and recommendations tables.",
     "embed": "recommendations → asks and their vectors (cached by content).",
     "cluster": "Recommendations grouped by what they ask, tracked across sessions.",
+    "adopted": "Working group reports → the recommendations adopted and the asks they take up.",
+    "uptake": "Per ask and working group: first raised in a dialogue, taken up by a report or not.",
     "tables": "The analyst theme tables in data/processed/tables (parquet, CSV, README).",
     "report": "The theme reports as a static HTML site in reports/.",
     "crossval": "The learned parts judged on gold documents they never saw → metrics/cv.json.",
@@ -141,18 +154,35 @@ def asks_review(
         float, typer.Option("--below", help="Also list catalogue matches scoring below this.")
     ] = 0.6,
 ) -> None:
-    """Write the candidate new asks and the unsure matches, with an empty `decision` column."""
+    """Write the candidate new asks and the unsure matches (of the dialogues, then of the
+    recommendations working groups adopted), with an empty `decision` column."""
+    import pandas as pd
+
+    from pipeline.adoption.review import adopted_review_rows
     from pipeline.asks.review import review_table
+    from pipeline.knowledge.taxonomy import load_taxonomy, taxonomy_folder
     from pipeline.schemas import read_table
 
     layout = _layout(out, None)
     recs = read_table("recommendations", layout.table("recommendations"))
     rows = review_table(read_table("rec_clusters", layout.table("rec_clusters")), recs, below)
+    n_adopted = 0
+    if layout.table("adopted").exists():
+        asks = load_taxonomy(taxonomy_folder(read_params()), parts=["asks"]).asks
+        adopted = adopted_review_rows(
+            read_table("adopted", layout.table("adopted")),
+            read_table("adopted_asks", layout.table("adopted_asks")),
+            {a.id: a.label for a in asks},
+            below,
+        )
+        n_adopted = len(adopted)
+        rows = pd.concat([rows, adopted], ignore_index=True) if n_adopted else rows
     table.parent.mkdir(parents=True, exist_ok=True)
     rows.to_csv(table, index=False)
     typer.echo(
-        f"{len(rows)} recommendation(s) to review in {table}: fill `decision` with accept, "
-        "an ask id, or a new ask's label; then run `crp asks apply`"
+        f"{len(rows)} recommendation(s) to review in {table} ({n_adopted} adopted by a working "
+        "group): fill `decision` with accept, an ask id, or a new ask's label (for an adopted "
+        "one: accept, ask ids joined by ';', or none); then run `crp asks apply`"
     )
 
 
@@ -167,6 +197,48 @@ def asks_apply(
 
     layout = _layout(out, None)
     typer.echo(apply_asks(table, layout, read_params(params)))
+
+
+themes_app = typer.Typer(
+    no_args_is_help=True,
+    help="Theme tags: review the pairs the decision was least sure of, apply the answers.",
+)
+app.add_typer(themes_app, name="themes")
+
+
+@themes_app.command("review")
+def themes_review(
+    table: Annotated[Path, typer.Argument(help="CSV to write, one row per (paragraph, theme).")],
+    per_document: Annotated[
+        int, typer.Option("--per-document", help="Pairs asked about per document.")
+    ] = 10,
+    documents: Annotated[
+        list[str] | None,
+        typer.Option("--documents", help="Only these documents (repeat, or separate by ',')."),
+    ] = None,
+    out: OutOption = None,
+    params: ParamsOption = None,
+) -> None:
+    """Write each document's least sure (paragraph, theme) pairs, with an empty `answer`."""
+    from pipeline.themes.review import run_review
+
+    chosen = [d.strip() for item in documents or [] for d in item.split(",") if d.strip()]
+    typer.echo(run_review(_layout(out, None), read_params(params), table, per_document, chosen))
+
+
+@themes_app.command("apply")
+def themes_apply(
+    table: Annotated[Path, typer.Argument(help="The review CSV with `answer` filled in.")],
+    withdraw: Annotated[
+        bool, typer.Option("--withdraw", help="Remove the answers that came from this file.")
+    ] = False,
+    out: OutOption = None,
+    params: ParamsOption = None,
+) -> None:
+    """Record the answers of a review CSV in the analysts' labels (build_tagger.labels)."""
+    from pipeline.themes.answers import run_apply
+
+    typer.echo(run_apply(_layout(out, None), read_params(params), table, withdraw))
 
 
 @app.command()

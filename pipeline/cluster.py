@@ -249,6 +249,19 @@ def _recurrence_table(timeline: pd.DataFrame) -> pd.DataFrame:
     return counts[get_table("recurrence").columns]
 
 
+def without_reports(
+    recs: pd.DataFrame, asks: pd.DataFrame, vectors: np.ndarray, documents: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """The recommendations, asks and vectors (rows in key order) of every document but
+    working group reports: a report's recommendations are adopted, not raised (the
+    `adopted` stage reads them)."""
+    reports = set(documents.loc[documents["doc_type"] == "wg_report", "doc_id"])
+    recs, asks = (t.sort_values(KEYS).reset_index(drop=True) for t in (recs, asks))
+    keep = ~asks["doc_id"].isin(reports).to_numpy()
+    kept = recs[~recs["doc_id"].isin(reports)].reset_index(drop=True)
+    return kept, asks[keep].reset_index(drop=True), np.asarray(vectors)[keep]
+
+
 def catalogue_contexts(
     catalogue: list[Ask], paragraphs: pd.DataFrame, gold: Path, taxonomy: Taxonomy
 ) -> list[Ask]:
@@ -285,7 +298,9 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
         "paragraphs", layout.table("paragraphs"), ["doc_id", "para_no", "text"]
     )
     vectors_path = layout.processed / "embeddings.safetensors"
-    vectors = load_vectors(vectors_path)
+    recs, asks, vectors = without_reports(
+        tables["recommendations"], tables["asks"], load_vectors(vectors_path), tables["documents"]
+    )
     frame = reporting_frame(taxonomy)
     matcher, matches = None, None
     (layout.cache / "vectors" / "cluster").mkdir(parents=True, exist_ok=True)  # a persist output
@@ -308,16 +323,14 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
             return settings.configure(matcher).index(catalogue)
 
         matcher = fitted_matcher(fit, restore, fingerprint, cache)
-        recs = tables["recommendations"].sort_values(KEYS).reset_index(drop=True)
-        asks = tables["asks"].sort_values(KEYS).reset_index(drop=True)
         query = queries(recs, asks, tables["paragraphs"], tables["documents"])
         matches = doc_matches(query, vectors, matcher, cache, fingerprint)
         cache.prune()
     elif settings.catalogue:
         log.warning("cluster: asks not embedded with %s: no catalogue matching", MODEL_ID)
     out = cluster(
-        tables["recommendations"],
-        tables["asks"],
+        recs,
+        asks,
         vectors,
         tables["documents"],
         tables["paragraphs"],

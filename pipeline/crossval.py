@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.embed import EmbedSettings, asks_table, embed
-from pipeline.evaluate import asks_cv, cv_lines, tagger_cv
+from pipeline.evaluate import asks_cv, cv_lines, tagger_cv, write_confusion
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.parallel import ParallelSettings
@@ -77,17 +77,18 @@ def gold_tables(
 def crossval(
     layout: Layout, params: dict[str, Any], taxonomy: Taxonomy, encoder: Encoder
 ) -> dict[str, Any]:
-    """cv.json's content and the leave-one-document-out per-label table (pure of writes)."""
+    """cv.json's content, the leave-one-document-out per-label table and the confusion rows
+    of `by` and `to` (pure of writes)."""
     score_gold = load_settings(GoldSettings, "gold", params).score_folder
-    scores, per_label = tagger_cv(score_gold, params, taxonomy, encoder)
+    scores, per_label, confusion = tagger_cv(score_gold, params, taxonomy, encoder)
     _, gold = read_gold(score_gold, taxonomy.labels)
     tables, vectors = gold_tables(score_gold, layout.models / "tagger", taxonomy, params, encoder)
     asks = {"leave_one_session_out": asks_cv(tables, vectors, params, taxonomy, gold, encoder)}
-    return {"cv": {"tagger": scores, "asks": asks}, "per_label": per_label}
+    return {"cv": {"tagger": scores, "asks": asks}, "per_label": per_label, "confusion": confusion}
 
 
 def main(layout: Layout, params: dict[str, Any]) -> dict[str, Any]:
-    """`crp crossval`: metrics/cv.json and metrics/per_label.csv."""
+    """`crp crossval`: metrics/cv.json, per_label.csv, confusion_by.csv, confusion_to.csv."""
     taxonomy = stage_taxonomy("crossval", taxonomy_folder(params))
     (layout.cache / "vectors" / "crossval").mkdir(parents=True, exist_ok=True)  # persist
     encoder = open_encoder(layout, params, "crossval")
@@ -97,6 +98,7 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, Any]:
     text = json.dumps(out["cv"], indent=2, sort_keys=True) + "\n"
     (layout.metrics / "cv.json").write_text(text, encoding="utf-8")
     out["per_label"].to_csv(layout.metrics / "per_label.csv", index=False, float_format="%.4f")
+    write_confusion(out["confusion"], layout.metrics)
     for line in cv_lines(out["cv"]["tagger"]):
         log.info(line)
     a = out["cv"]["asks"]["leave_one_session_out"]

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +34,10 @@ from pipeline.scoring import (
     score_recommendations,
     score_tags,
 )
-from pipeline.vectors import Encoder, load_vectors
+from pipeline.vectors import Encoder, load_vectors, open_encoder
+
+if TYPE_CHECKING:
+    from pipeline.themes.training import GoldParagraphs
 
 log = logging.getLogger("crp")
 
@@ -97,6 +100,17 @@ def _write_json(path: Path, data: dict) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
+CONFUSION_FILES = {"by": "confusion_by.csv", "to": "confusion_to.csv"}
+
+
+def write_confusion(confusion: pd.DataFrame, metrics_dir: Path) -> None:
+    """metrics/confusion_by.csv and confusion_to.csv: one row (gold, predicted) per matched
+    recommendation, leave-one-document-out, for `dvc plots show` (template confusion)."""
+    for name, file in CONFUSION_FILES.items():
+        rows = confusion[confusion["field"] == name][["gold", "predicted"]]
+        rows.to_csv(metrics_dir / file, index=False)
+
+
 def cv_lines(scores: dict[str, Any]) -> Iterable[str]:
     """One line per run and field: the shipped variant's F1 beside the rules alone."""
     for run in ("in_sample", "leave_one_out", "first_contact"):
@@ -108,6 +122,15 @@ def cv_lines(scores: dict[str, Any]) -> Iterable[str]:
         recs = variants[shipped]["recommendations"]
         cells.append(f"by={recs['by_accuracy']:.3f} to={recs['to_accuracy']:.3f}")
         yield f"{run:18s} {shipped}: " + " ".join(cells)
+    analyst = scores.get("simulated_analyst")
+    if analyst:
+        curve = " ".join(
+            f"K={k[1:]}: {v['shipped']['f1']:.3f} (unreviewed {v['unreviewed']['before']:.3f}"
+            f"→{v['unreviewed']['shipped']:.3f})"
+            for k, v in analyst.items()
+            if k.startswith("k")
+        )
+        yield f"{'simulated analyst':18s} themes F1, {curve}"
 
 
 def summary_lines(metrics: dict) -> Iterable[str]:
@@ -190,26 +213,39 @@ CV_FIELDS = (
 
 def tagger_cv(
     gold_dir: Path, params: dict[str, Any], taxonomy: Taxonomy, encoder: Encoder
-) -> tuple[dict[str, Any], pd.DataFrame]:
+) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """The tagger judged on the gold paragraphs of `gold_dir`: in-sample,
     leave-one-document-out and first contact, the lexicon alone (`rules`) and with the
     theme decision (`decision`, as build_tagger trains it, with what it rejected and added;
-    sentence vectors from `encoder` when it reads them). Returns (scores by run and
-    variant, LODO per-label table of the shipped variant)."""
+    sentence vectors from `encoder` when it reads them); in every run the addressee of an
+    ask that names none is decided by a decision fitted on the fold's training documents
+    (`implied_addressee`: how many it changed against the rules, and how many of those
+    the gold reads as it does); and the simulated analyst (pipeline/themes/analyst.py: F1
+    after answering K = 0, 5, 10, 20 pairs of the session, leave-one-document-out, from
+    the same fold decisions). Returns (scores by run and variant, LODO per-label table of
+    the shipped variant, LODO `by` and `to` of the matched recommendations)."""
     from pipeline.build_tagger import BuildTaggerSettings, build_nlp
+    from pipeline.tagging.gold import decide_folds, resolver_rules, tag_gold
+    from pipeline.themes.analyst import simulate
     from pipeline.themes.crossval import judge, validation_runs
-    from pipeline.themes.training import Embedded, tag_gold
+    from pipeline.themes.training import Embedded
 
     tagger = load_settings(BuildTaggerSettings, "build_tagger", params)
     settings = load_settings(EvaluateSettings, "evaluate", params)
-    gold = tag_gold(build_nlp(taxonomy), gold_dir, taxonomy)
+    nlp = build_nlp(taxonomy)
+    gold = tag_gold(nlp, gold_dir, taxonomy)
     embedded = Embedded.of(gold, taxonomy, encoder) if tagger.similarity else None
     shipped = "decision" if tagger.decision else "rules"
     summary: dict[str, Any] = {}
     per_label = pd.DataFrame()
+    confusion = pd.DataFrame()
     doc_ids = sorted({d for d, _ in gold.keys})
+    models: dict = {}  # the fold decisions, kept for the simulated analyst
     for run, (folds, in_sample) in validation_runs(doc_ids, settings.first_contact).items():
-        results = judge(gold, taxonomy, tagger.themes, embedded, folds, in_sample)
+        # the addressee an unnamed ask implies, decided in each fold by a decision fitted
+        # on its training documents, before the rows are scored
+        addressees = decide_folds(gold, folds, resolver_rules(nlp))
+        results = judge(gold, taxonomy, tagger.themes, embedded, folds, in_sample, models)
         summary[run] = {
             variant: {
                 **{f: result["scores"][f] for f in CV_FIELDS},
@@ -219,10 +255,38 @@ def tagger_cv(
             }
             for variant, result in results.items()
         }
+        summary.setdefault("implied_addressee", {})[run] = addressees
         if run == "leave_one_out":
             per_label = results[shipped]["per_label"]
+            confusion = recommendation_confusion(gold)
     summary["first_contact_documents"] = sorted(settings.first_contact)
-    return summary, per_label
+    if tagger.decision:  # answers to a session's least sure pairs, leave-one-document-out
+        summary["simulated_analyst"] = simulate(
+            gold, taxonomy, tagger.themes, embedded, doc_ids, models
+        )
+    return summary, per_label, confusion
+
+
+def recommendation_confusion(gold: GoldParagraphs) -> pd.DataFrame:
+    """`by` and `to` of every gold recommendation matched by a tagged one: (field, gold,
+    predicted) rows, for the confusion matrices (dvc plots)."""
+    from pipeline.schemas import get_table
+    from pipeline.tagging.rows import doc_rows
+
+    recs = []
+    for doc, (doc_id, para_no), row in zip(gold.docs, gold.keys, gold.rows, strict=True):
+        recs += doc_rows(doc_id, para_no, doc, row["text"])[1]
+    table = pd.DataFrame(recs, columns=get_table("recommendations").columns)
+    pairs = match_recommendations(table, dict(zip(gold.keys, gold.rows, strict=True)))
+    return pd.DataFrame(
+        [
+            {"field": f, "gold": g[f], "predicted": p[f]}
+            for g, p, _ in pairs
+            if p is not None
+            for f in ("by", "to")
+        ],
+        columns=["field", "gold", "predicted"],
+    )
 
 
 def asks_cv(
@@ -288,6 +352,16 @@ def main(layout: Layout, params: dict[str, Any], thresholds: bool = True) -> dic
     write_metrics(metrics, per_label, layout.metrics)
     for line in summary_lines(metrics):
         log.info(line)
+    (layout.cache / "vectors" / "evaluate").mkdir(parents=True, exist_ok=True)  # persist
+    if layout.table("adopted").exists():  # working group reports: metrics/uptake.json
+        from pipeline.adoption import evaluation
+
+        encoder = open_encoder(layout, params, "evaluate")
+        uptake = evaluation.evaluate_uptake(layout, params, taxonomy, encoder)
+        _write_json(layout.metrics / "uptake.json", uptake)
+        for line in evaluation.summary_lines(uptake):
+            log.info(line)
+        encoder.flush()
     if thresholds:
         settings = load_settings(ClusterSettings, "cluster", params)
         table = sweep(

@@ -63,7 +63,7 @@ class Knowledge:
     @classmethod
     def from_taxonomy(cls, taxonomy: Taxonomy) -> Knowledge:
         return cls(
-            Bodies(taxonomy.working_groups, taxonomy.meetings),
+            Bodies(taxonomy.working_groups, taxonomy.meetings, taxonomy.doc_types),
             WordKnowledge.from_taxonomy(taxonomy),
         )
 
@@ -120,6 +120,7 @@ def extract_document(
         "n_pages": 0,
         "status": "ok",
         "error": None,
+        "doc_type": None,
         "symbol": None,
         "title": None,
         "working_group": None,

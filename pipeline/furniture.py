@@ -84,10 +84,13 @@ def mark_furniture(
             if line.top > top_zone or not _furniture(line, repeated):
                 break
             line.role = "furniture"
-        for line in reversed(ordered):  # and from the bottom edge up, over footnotes
+        for n in range(len(ordered) - 1, -1, -1):  # and from the bottom edge up, over footnotes
+            line = ordered[n]
             if line.bottom < bottom_zone:
                 break
-            if _furniture(line, repeated):
+            if repeated(line) or (
+                is_furniture_text(line.text) and not _continues(ordered[n - 1] if n else None, line)
+            ):
                 line.role = "furniture"
 
 
@@ -109,6 +112,22 @@ def _repeated_margin_lines(
     return (
         {text for text, on in exact.items() if len(on) >= needed},
         {text for text, on in numbered.items() if len(on) >= needed},
+    )
+
+
+SENTENCE_END = (".", ":", ";", "!", "?", ")", "”", '"', "’")
+
+
+def _continues(above: Line | None, line: Line) -> bool:
+    """A line of the body's text finishing the sentence of the line above it, at the line
+    pitch ("... is contained in document" | "CTOC/COP/WG.4/2024/INF/1."): body text, though
+    its words look like a footer's."""
+    return (
+        above is not None
+        and above.role != "furniture"
+        and abs(above.size - line.size) < 0.5
+        and not above.text.rstrip().endswith(SENTENCE_END)
+        and 0 < line.top - above.top <= 1.6 * line.size
     )
 
 

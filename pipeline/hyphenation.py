@@ -25,6 +25,7 @@ URL_TAIL = re.compile(r"(?:https?://|www\.)\S*$", re.IGNORECASE)
 CLOSED_HYPHEN = re.compile(r"[”’\")\]][-‐]$")
 SUSPENDING = {"and", "or", "nor", "to"}
 SOFT_HYPHEN = "\u00ad"
+SENTENCE_END = re.compile(r"(?:^\s*|[.!?:][”’\")\]]*\s+)[“‘\"(\[]*$")
 SPACES = re.compile(r"[ \t]+")
 
 
@@ -91,26 +92,36 @@ class Vocabulary:
         )
 
 
-def keep_hyphen(left: str, right: str, vocab: Vocabulary, min_zipf: float) -> bool:
-    """Whether `left-` at a line end followed by `right` is a hyphenated word."""
+def keep_hyphen(
+    left: str, right: str, vocab: Vocabulary, min_zipf: float, starts_sentence: bool = False
+) -> bool:
+    """Whether `left-` at a line end followed by `right` is a hyphenated word.
+
+    `starts_sentence`: `left` opens a sentence, so its capital says nothing of a name."""
     if not right or right[0].isupper() or right[0].isdigit():
         return True
     joined, hyphenated = f"{left}{right}", f"{left}-{right}"
-    if left[0].isupper() and hyphenated.lower() in vocab.known.name_compounds:
+    if (
+        left[0].isupper()
+        and not starts_sentence
+        and hyphenated.lower() in vocab.known.name_compounds
+    ):
         return True  # part of a name: "Security and Co-|operation in Europe"
     in_doc_joined, in_doc_hyphenated = vocab.count(joined), vocab.count(hyphenated)
     if in_doc_joined != in_doc_hyphenated:
         return in_doc_hyphenated > in_doc_joined
     if left.lower() in vocab.known.keep_prefixes or hyphenated.lower() in vocab.known.compounds:
         return True
-    if zipf(joined.lower()) >= min_zipf or joined.lower() in vocab.known.names:
+    z_joined = zipf(joined.lower())
+    # a joined form English writes this often is the word, however uncommon: "concealment",
+    # "acceded", "marketplaces" (params.yaml segment.hyphen_min_zipf, 2.5)
+    if z_joined >= min_zipf or joined.lower() in vocab.known.names:
         return False
     if vocab.has_inflection(joined, left):
         return False
     # The joined form is rare or unknown: a known word before the hyphen and a right
-    # part more common than the joined form read as a compound ("follow-up",
-    # "sex-disaggregated"); anything else is one word split in two ("typo-logies").
-    z_joined = zipf(joined.lower())
+    # part more common than the joined form read as a compound ("sex-disaggregated",
+    # "child-sensitive"); anything else is one word split in two ("typo-logies").
     return zipf(left.lower()) >= 3.0 and zipf(right.lower()) > max(z_joined, 1.5)
 
 
@@ -135,10 +146,18 @@ def join_pair(prev: str, nxt: str, vocab: Vocabulary, min_zipf: float) -> str:
         right = leading.group(1) if leading else ""
         if _suspended(fragment.group(1), right, min_zipf):
             return f"{prev} {nxt}"  # "gender- and child-sensitive": the hyphen waits
-        if keep_hyphen(fragment.group(1), right, vocab, min_zipf):
+        before = prev[: len(prev) - len(fragment.group(0))]
+        if keep_hyphen(fragment.group(1), right, vocab, min_zipf, _opens_sentence(before)):
             return prev + nxt
         return prev[:-1] + nxt
     return f"{prev} {nxt}"
+
+
+def _opens_sentence(before: str) -> bool:
+    """Whether a word preceded by `before` (the text up to it) opens a sentence: nothing
+    before it, or a sentence mark (and closing quotes or brackets) then space, then
+    perhaps an opening quote or bracket."""
+    return SENTENCE_END.search(before) is not None
 
 
 def _suspended(left: str, right: str, min_zipf: float) -> bool:
@@ -159,7 +178,7 @@ def _continues_url(url: str, nxt: str) -> bool:
     return url.endswith(("/", "_", "-", "=", "?", "&", "#", "%"))
 
 
-def join_lines(texts: list[str], vocab: Vocabulary, min_zipf: float = 3.0) -> str:
+def join_lines(texts: list[str], vocab: Vocabulary, min_zipf: float = 2.5) -> str:
     """The lines of one paragraph as one clean string."""
     out = ""
     for text in texts:

@@ -1,10 +1,13 @@
 """Document metadata read from the first page and the introduction.
 
 The masthead gives the symbol and the body; the title is the longest display-type
-block; the introduction says which meeting of which series it was and when
-("The second meeting of the constructive dialogue on firearms took place on 5 May").
-Names, symbols, meeting kinds and ordinals come from the taxonomy
-(`working_groups.yaml`), handed in by the extract stage.
+block that stands alone on its lines (the masthead sets the issuing body beside the
+distribution and date); the introduction says which meeting of which series it was and
+when ("The second meeting of the constructive dialogue on firearms took place on 5 May"),
+else the title ("Report on the meeting ... held in Vienna on 3 and 4 April 2024"), else
+the masthead's date of issue. The kind of document (CRP, working group report, other) is
+told by its title and masthead (`doc_types.yaml`). Names, symbols, meeting kinds and
+ordinals come from the taxonomy (`working_groups.yaml`), handed in by the extract stage.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from pipeline.knowledge.compiled import Meetings, WorkingGroup
+from pipeline.knowledge.documents import DocTypes
 from pipeline.readers.lines import Line
 
 SYMBOL_RE = re.compile(r"\b[A-Z]{2,}(?:/[A-Z0-9][A-Za-z0-9.]*){2,}\b")
@@ -42,31 +46,39 @@ _MONTH = r"(January|February|March|April|May|June|July|August|September|October|
 DATE_DMY = re.compile(
     rf"\b(\d{{1,2}})(?:\s*(?:and|to|-|–)\s*\d{{1,2}})?\s+{_MONTH}(?:\s+(\d{{4}}))?"
 )
+WG_REPORT = "wg_report"  # labels.yaml doc_types: a working group's report on its meeting
 DATE_MDY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})")
 
 
 @dataclass(frozen=True)
 class Bodies:
-    """The working groups and meeting kinds a masthead and introduction may name."""
+    """The working groups and meeting kinds a masthead and introduction may name, and the
+    rules that tell the kind of document (None: every document is of no known kind)."""
 
     working_groups: dict[str, WorkingGroup]
     meetings: Meetings
+    doc_types: DocTypes | None = None
 
 
 def read_metadata(
     first_page: list[Line], intro: str, pdf_metadata: dict[str, str], size: float, bodies: Bodies
 ) -> dict[str, Any]:
-    """symbol, title, working_group, meeting, session_ordinal, date and year of a document."""
+    """doc_type, symbol, title, working_group, meeting, session_ordinal, date and year of a
+    document."""
     masthead = " \n".join(line.text for line in first_page)
     symbol = _symbol(masthead, pdf_metadata)
     title = _title(first_page, size) or pdf_metadata.get("Subject") or None
+    doc_type = bodies.doc_types.of(title, masthead) if bodies.doc_types else None
     text = f"{title or ''} {intro}"
     working_group = _working_group(masthead, symbol, text, bodies.working_groups)
     meeting = _meeting(text, bodies.meetings)
     issued = _masthead_date(first_page)
     ordinal, when = _session(intro, meeting, issued.year if issued else None, bodies.meetings)
-    when = when or issued
+    when = when or _first_date(title or "", issued.year if issued else None) or issued
+    if doc_type == WG_REPORT:  # the meeting of a report is the body that met, as titled
+        meeting = _body_named(title or "", bodies.working_groups) or meeting
     return {
+        "doc_type": doc_type,
         "symbol": symbol,
         "title": title,
         "working_group": working_group,
@@ -83,7 +95,30 @@ def _symbol(masthead: str, pdf_metadata: dict[str, str]) -> str | None:
 
 
 def _title(lines: list[Line], size: float) -> str | None:
-    """The longest block of bold display type on the first page."""
+    """The longest block of bold display type on the first page that stands alone on its
+    lines: a masthead sets its lines beside others (the issuing body beside the
+    distribution and date, "United Nations" beside the symbol), a title spans its column
+    alone. When every block has a neighbour, the longest of them."""
+    blocks = _display_blocks(lines, size)
+    if not blocks:
+        return None
+    alone = [b for b in blocks if not any(_beside(line, lines) for line in b)]
+    best = max(alone or blocks, key=lambda b: sum(len(ln.text) for ln in b))
+    return re.sub(r"\s+", " ", " ".join(ln.text for ln in best)).strip()
+
+
+def _beside(line: Line, lines: list[Line]) -> bool:
+    """Whether another line of the page shares `line`'s height without overlapping it."""
+    return any(
+        other is not line
+        and min(other.bottom, line.bottom) - max(other.top, line.top) > 0
+        and (other.x0 >= line.x1 or other.x1 <= line.x0)
+        for other in lines
+    )
+
+
+def _display_blocks(lines: list[Line], size: float) -> list[list[Line]]:
+    """Consecutive lines of bold type larger than the body's, grouped by size and pitch."""
     blocks: list[list[Line]] = []
     for line in sorted(lines, key=lambda ln: ln.top):
         if line.role == "furniture" or not line.bold or line.size < size + 1:
@@ -94,10 +129,7 @@ def _title(lines: list[Line], size: float) -> str | None:
                 blocks[-1].append(line)
                 continue
         blocks.append([line])
-    if not blocks:
-        return None
-    best = max(blocks, key=lambda b: sum(len(ln.text) for ln in b))
-    return re.sub(r"\s+", " ", " ".join(ln.text for ln in best)).strip()
+    return blocks
 
 
 def _working_group(
@@ -114,6 +146,16 @@ def _working_group(
         for topic in group.topics:
             if re.search(rf"(dialogue|working group) on {re.escape(topic)}\b", lowered):
                 return wg_id
+    return None
+
+
+def _body_named(title: str, groups: dict[str, WorkingGroup]) -> str | None:
+    """The name of a working group as `title` writes it ("Working Group on Firearms")."""
+    for group in groups.values():
+        for name in sorted(group.names, key=len, reverse=True):
+            found = re.search(re.escape(name), title, re.IGNORECASE)
+            if found:
+                return found.group(0)
     return None
 
 

@@ -27,10 +27,21 @@ from pipeline.provenance import code_digest
 from pipeline.report_pages import SiteData, document_page, documents_page, site_data
 from pipeline.report_search import write_search
 from pipeline.report_themes import ThemeIndex, index_page, theme_pages
+from pipeline.report_uptake import ask_labels, uptake_notes, uptake_page
 from pipeline.schemas import read_table
 
 log = logging.getLogger("crp")
-TABLES = ("documents", "paragraphs", "tags", "recommendations", "rec_clusters", "clusters")
+TABLES = (
+    "documents",
+    "paragraphs",
+    "tags",
+    "recommendations",
+    "rec_clusters",
+    "clusters",
+    "adopted",
+    "adopted_asks",
+    "uptake",
+)
 
 
 def environment() -> Environment:
@@ -54,20 +65,28 @@ def render(layout: Layout, cache_dir: Path | None = None, taxonomy: Taxonomy | N
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    common = {"n_documents": len(site.sessions) + len(site.others)}
+    common = {"n_documents": len(site.sessions) + len(site.reports) + len(site.others)}
     index = ThemeIndex.build(site)
     themes = theme_pages(site, index)
+    notes = uptake_notes(site)
     for theme in themes:
         theme["top_cluster"] = theme["clusters"][0] if theme["clusters"] else None
+        for cluster in theme["clusters"]:
+            cluster["uptake"] = notes.get(cluster["ask_id"], [])
         _write(out / theme["page"], env.get_template("theme.html").render(theme=theme, **common))
     page = index_page(site, index, themes)
+    for ask in page["recurring"]:
+        ask["uptake"] = notes.get(ask["ask_id"], [])
+    page["reports"] = uptake_index(site)
     _write(out / "index.html", env.get_template("index.html").render(**page, **common))
+    labels = {t["id"]: t["label"] for t in themes}
+    uptake = uptake_page(site, labels)
+    _write(out / "uptake.html", env.get_template("uptake.html").render(**uptake, **common))
     documents = documents_page(site)
     _write(
         out / "documents.html",
         env.get_template("documents.html").render(documents=documents, **common),
     )
-    labels = {t["id"]: t["label"] for t in themes}
     pages = DocumentPages(site, env, labels, cache_dir)
     for row in site.documents[site.documents["status"] == "ok"].itertuples():
         _write(out / f"doc-{row.doc_id}.html", pages.page(row))
@@ -88,10 +107,17 @@ class DocumentPages:
         self, site: SiteData, env: Environment, labels: dict[str, str], cache_dir: Path | None
     ) -> None:
         self.site, self.env, self.labels = site, env, labels
-        shown = (site.taxonomy.working_groups, site.taxonomy.instruments)
+        shown = (site.taxonomy.working_groups, site.taxonomy.instruments, ask_labels(site))
         fingerprint = digest(code_digest("report"), labels, site.raw_rel, shown)
         self.cache = DocCache(cache_dir, fingerprint) if cache_dir else None
-        frames = (site.documents, site.paragraphs, site.tags.drop(columns="key"), site.recs)
+        frames = (
+            site.documents,
+            site.paragraphs,
+            site.tags.drop(columns="key"),
+            site.recs,
+            site.adopted,
+            site.adopted_asks,
+        )
         self.keys = [doc_digests(frame) for frame in frames] if self.cache else []
 
     def page(self, row: Any) -> str:
@@ -109,6 +135,18 @@ class DocumentPages:
         """Forget the pages of documents no longer in the corpus."""
         if self.cache is not None:
             self.cache.prune()
+
+
+def uptake_index(site: SiteData) -> dict[str, Any]:
+    """What the index says of the working group reports and the uptake page."""
+    return {
+        "documents": [
+            {"label": site.label_of[d], "page": f"doc-{d}.html"} for d in site.reports["doc_id"]
+        ],
+        "n_adopted": len(site.adopted),
+        "n_raised": len(site.uptake),
+        "n_taken": int(site.uptake["taken_up"].fillna(False).astype(bool).sum()),
+    }
 
 
 def _write(path: Path, html: str) -> None:

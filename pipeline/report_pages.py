@@ -6,9 +6,12 @@ context a template renders.
 Nothing here reads a file or writes HTML (that is `pipeline.report`); every string of
 document text stays text, escaped by the templates or by `highlight`.
 
-Documents whose session cannot be read (a report, an annex: no working group or year) are
-still documents: they have a page, their paragraphs are listed on theme pages, and the
-index lists them under "Other documents"; only the per-session charts leave them out.
+The sessions are the constructive dialogues (documents of `doc_type` crp with a working
+group and a year); working group reports (wg_report) are listed apart, with the
+recommendations they adopted (pipeline.report_uptake). Other documents (an annex, an NGO
+report, a CRP whose session cannot be read) are still documents: they have a page, their
+paragraphs are listed on theme pages, and the index lists them under "Other documents";
+only the per-session charts leave them and the reports out.
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ from markupsafe import Markup, escape
 from pipeline.knowledge.taxonomy import Taxonomy
 
 Key = tuple[str, int]
+CRP, REPORT = "crp", "wg_report"  # labels.yaml doc_types
+
+
+def _empty(name: str) -> pd.DataFrame:
+    from pipeline.schemas import get_table
+
+    return get_table(name).empty()
 
 
 def highlight(text: str, spans: list[tuple[int, int]]) -> Markup:
@@ -46,10 +56,13 @@ def group_name(taxonomy: Taxonomy, working_group: Any) -> str:
 
 
 def session_label(row: Any, taxonomy: Taxonomy) -> str:
-    """ "Firearms 2023 (no. 2)"; a document of no known session is named by its id."""
+    """ "Firearms 2023 (no. 2)"; "Firearms Working Group report 2024"; a document of no
+    known session is named by its id."""
     if pd.isna(row.working_group) or not row.working_group:
         return f"{row.doc_id} (not a session summary)"
     year = "" if pd.isna(row.year) else f" {int(row.year)}"
+    if getattr(row, "doc_type", None) == REPORT:
+        return f"{group_name(taxonomy, row.working_group)} Working Group report{year}"
     ordinal = "" if pd.isna(row.session_ordinal) else f" (no. {int(row.session_ordinal)})"
     return f"{group_name(taxonomy, row.working_group)}{year}{ordinal}"
 
@@ -73,7 +86,13 @@ class SiteData:
     recs: pd.DataFrame
     rec_clusters: pd.DataFrame
     clusters: pd.DataFrame  # indexed by cluster_id
-    sessions: pd.DataFrame = field(init=False)  # readable documents with a session, in time
+    # working group reports: their adopted recommendations, the asks those take up, and
+    # per ask and working group of the dialogues whether and when it was taken up
+    adopted: pd.DataFrame = field(default_factory=lambda: _empty("adopted"))
+    adopted_asks: pd.DataFrame = field(default_factory=lambda: _empty("adopted_asks"))
+    uptake: pd.DataFrame = field(default_factory=lambda: _empty("uptake"))
+    sessions: pd.DataFrame = field(init=False)  # readable dialogues with a session, in time
+    reports: pd.DataFrame = field(init=False)  # readable working group reports, in time
     others: pd.DataFrame = field(init=False)  # readable documents of no known session
     label_of: dict[str, str] = field(init=False)
     order: dict[str, int] = field(init=False)  # doc_id → position in time (others last)
@@ -89,8 +108,12 @@ class SiteData:
         ok["date_key"] = ok["date"].fillna("9999")
         ok = ok.sort_values(["date_key", "doc_id"])
         known = ok["working_group"].notna() & ok["year"].notna()
-        self.sessions, self.others = ok[known], ok[~known]
-        readable = pd.concat([self.sessions, self.others])
+        kind = ok["doc_type"] if "doc_type" in ok else pd.Series(CRP, index=ok.index)
+        report = known & (kind == REPORT)
+        dialogue = known & ~report & kind.fillna(CRP).isin([CRP])
+        self.sessions, self.reports = ok[dialogue], ok[report]
+        self.others = ok[~dialogue & ~report]
+        readable = pd.concat([self.sessions, self.reports, self.others])
         self.label_of = {r.doc_id: session_label(r, self.taxonomy) for r in readable.itertuples()}
         self.order = {d: i for i, d in enumerate(readable["doc_id"])}
         self.paragraph_of = {
@@ -120,6 +143,7 @@ def site_data(tables: dict[str, pd.DataFrame], taxonomy: Taxonomy, raw_rel: str)
     """The report's data from the pipeline's tables (documents, paragraphs, tags,
     recommendations, rec_clusters, clusters)."""
     plain = {name: _plain(frame) for name, frame in tables.items()}
+    reports = {name: plain[name] for name in ("adopted", "adopted_asks", "uptake") if name in plain}
     return SiteData(
         taxonomy=taxonomy,
         raw_rel=raw_rel,
@@ -129,6 +153,7 @@ def site_data(tables: dict[str, pd.DataFrame], taxonomy: Taxonomy, raw_rel: str)
         recs=plain["recommendations"],
         rec_clusters=plain["rec_clusters"],
         clusters=plain["clusters"].set_index("cluster_id"),
+        **reports,
     )
 
 
@@ -167,6 +192,9 @@ def document_page(site: SiteData, row: Any, theme_labels: dict[str, str]) -> dic
         _document_paragraph(site, p, tags.get(int(p.para_no), {}), recs, theme_labels)
         for p in paras.itertuples()
     ]
+    adopted = adopted_of(site, doc_id)
+    for item in items:
+        item["adopted"] = adopted.get(item["para_no"])
     fields = ("doc_id", "title", "symbol", "meeting", "session_ordinal", "date")
     doc = {k: _shown(getattr(row, k)) for k in fields}
     doc["working_group"] = (
@@ -175,6 +203,24 @@ def document_page(site: SiteData, row: Any, theme_labels: dict[str, str]) -> dic
     doc["session"] = site.label_of.get(doc_id, doc_id)
     doc["pdf"] = site.pdf_link(doc_id, None)
     return {"doc": doc, "paragraphs": items}
+
+
+def adopted_of(site: SiteData, doc_id: str) -> dict[int, dict[str, Any]]:
+    """para_no → {to, asks (labels)} of a report's adopted recommendations."""
+    rows = site.adopted[site.adopted["doc_id"] == doc_id]
+    if len(rows) == 0:
+        return {}
+    labels = {a.id: a.label for a in site.taxonomy.asks}
+    taken = site.adopted_asks[site.adopted_asks["doc_id"] == doc_id].sort_values(
+        ["para_no", "score"], ascending=[True, False]
+    )
+    asks: dict[int, list[str]] = defaultdict(list)
+    for para_no, ask_id in zip(taken["para_no"], taken["ask_id"], strict=True):
+        asks[int(para_no)].append(labels.get(str(ask_id), str(ask_id)))
+    return {
+        int(p): {"to": str(to).replace("_", " "), "asks": asks.get(int(p), [])}
+        for p, to in zip(rows["para_no"], rows["to"], strict=True)
+    }
 
 
 def _shown(value: Any) -> Any:

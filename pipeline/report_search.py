@@ -149,9 +149,24 @@ def recommendation_rows(site: SiteData) -> pd.DataFrame:
     return rows
 
 
+def adopted_rows(site: SiteData) -> pd.DataFrame:
+    """A recommendation a working group adopted: its paragraph's text, themes, countries
+    and organizations (it is the whole paragraph)."""
+    adopted = site.adopted
+    rows = adopted[["doc_id", "para_no", "text"]].assign(
+        sub_no=0, themes=[sorted(set(t)) if t is not None else [] for t in adopted["themes"]]
+    )
+    keys = pd.MultiIndex.from_frame(rows[["doc_id", "para_no"]])
+    for column, kind in (("countries", "country"), ("orgs", "org")):
+        labels = _labels_of_paragraphs(site, kind).reindex(keys)
+        rows[column] = [v if isinstance(v, list) else [] for v in labels]
+    return rows
+
+
 ROW_KINDS: tuple[RowKind, ...] = (
     RowKind("paragraph", "Paragraph", paragraph_rows),
     RowKind("recommendation", "Recommendation", recommendation_rows),
+    RowKind("adopted", "Adopted recommendation", adopted_rows),
 )
 
 

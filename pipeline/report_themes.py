@@ -20,6 +20,7 @@ from pipeline.report_pages import SiteData, group_name, highlight
 
 MAX_BARS = 30  # more sessions than this are pooled by working group and year in charts
 MAX_PARAGRAPHS = 200  # a theme page lists at most this many paragraphs, the most recent first
+ANALYST_RULE = "analyst/"  # the rule of a theme tag an analyst confirmed (crp themes apply)
 Key = tuple[str, int]
 
 
@@ -36,6 +37,7 @@ class ThemeIndex:
     rec_rows: dict[str, list[int]]  # theme → rows of recs_clustered
     cluster_sessions: dict[int, list[str]]  # cluster → session labels, in time
     first_doc: dict[int, str]  # cluster → the document where it was first asked
+    session_ids: frozenset[str] = frozenset()  # the dialogues (charted by session)
 
     @classmethod
     def build(cls, site: SiteData) -> ThemeIndex:
@@ -51,7 +53,13 @@ class ThemeIndex:
             for cid, group in placed.groupby("cluster_id")
         }
         first = placed.groupby("cluster_id")["doc_id"].first().to_dict()
-        return cls(dict(tuple(themes.groupby("label"))), rec_rows, sessions, first)
+        return cls(
+            dict(tuple(themes.groupby("label"))),
+            rec_rows,
+            sessions,
+            first,
+            frozenset(site.sessions["doc_id"]),
+        )
 
 
 def theme_page(site: SiteData, index: ThemeIndex, theme_id: str) -> dict[str, Any]:
@@ -69,7 +77,7 @@ def theme_page(site: SiteData, index: ThemeIndex, theme_id: str) -> dict[str, An
         "page": f"theme-{theme_id}.html",
         "n_paragraphs": len(keys),
         "n_documents": len({d for d, _ in keys}),
-        "n_other_paragraphs": sum(d in set(site.others["doc_id"]) for d, _ in keys),
+        "n_other_paragraphs": sum(d not in index.session_ids for d, _ in keys),
         "sparkline": charts.sparkline([s for _, _, s in shares], theme.title),
         "chart": charts.share_by_session(shares, theme.title),
         "speakers": speakers,
@@ -135,6 +143,7 @@ def _theme_clusters(site: SiteData, index: ThemeIndex, theme_id: str) -> list[di
         out.append(
             {
                 "id": cid,
+                "ask_id": site.clusters.loc[cid, "ask_id"],
                 "label": site.clusters.loc[cid, "label"] or "(no label)",
                 "candidate": site.clusters.loc[cid, "source"] == "new",
                 "size": int(site.clusters.loc[cid, "size"]),
@@ -163,14 +172,17 @@ def _recommendation(site: SiteData, r: Any, first_doc: str | None) -> dict[str, 
 def _paragraphs(site: SiteData, keys: list[Key], hits: pd.DataFrame) -> list[dict]:
     """The theme's paragraphs, those the classifier is surest are about it first (then the
     oldest session first); at most MAX_PARAGRAPHS (every paragraph stays on its document's
-    page)."""
+    page). A paragraph an analyst confirmed (its rows' rule `analyst/<theme>`) says so."""
     spans = defaultdict(list)
     strength: dict[Key, float] = {}
+    confirmed: set[Key] = set()
     for r in hits.itertuples():
         key = (r.doc_id, int(r.para_no))
         spans[key].append((int(r.start), int(r.end)))
         if not pd.isna(r.score):
             strength[key] = max(strength.get(key, 0.0), float(r.score))
+        if isinstance(r.rule, str) and r.rule.startswith(ANALYST_RULE):
+            confirmed.add(key)
     order = site.order
     keys = sorted(keys, key=lambda k: (-strength.get(k, 0.0), order.get(k[0], 1 << 30), k[1]))
     out = []
@@ -188,6 +200,7 @@ def _paragraphs(site: SiteData, keys: list[Key], hits: pd.DataFrame) -> list[dic
                 "doc_page": f"doc-{doc_id}.html#p{para_no}",
                 "section": subsection or row["section"],
                 "strength": strength.get((doc_id, para_no)),
+                "confirmed": (doc_id, para_no) in confirmed,
             }
         )
     return out
@@ -229,6 +242,7 @@ def recurring(site: SiteData, index: ThemeIndex, limit: int = 15) -> list[dict[s
             c = site.clusters.loc[cid]
             rows.append(
                 {
+                    "ask_id": c["ask_id"],
                     "label": c["label"],
                     "size": int(c["size"]),
                     "sessions": sessions,

@@ -65,13 +65,15 @@ TABLES: dict[str, Table] = {
             "documents",
             ("doc_id",),
             "One row per input file: checksum, status (ok/failed), error, and metadata "
-            "read from the document.",
+            "read from the document, its kind first (doc_type: crp, wg_report or other, "
+            "labels.yaml doc_types; empty for a file that could not be read).",
             doc_id=STR,
             file=STR,
             sha256=STR,
             n_pages=INT,
             status=STR,
             error=STR,
+            doc_type=STR,
             symbol=STR,
             title=STR,
             working_group=STR,
@@ -129,7 +131,9 @@ TABLES: dict[str, Table] = {
             "Long-format tags of every paragraph: articles, actor and speaker types, named "
             "organizations and States, themes; each with its evidence span and the rule "
             "that produced it. A theme's `score` is the theme classifier's probability "
-            "that the paragraph is about it (filter on it; empty without a classifier).",
+            "that the paragraph is about it (filter on it; empty without a classifier); a "
+            "theme an analyst confirmed has rule `analyst/<theme>` and score 1.0 "
+            "(data/labels/themes.jsonl, `crp themes apply`).",
             doc_id=STR,
             para_no=INT,
             kind=STR,
@@ -236,10 +240,65 @@ TABLES: dict[str, Table] = {
             new=BOOL,
         ),
         _table(
+            "adopted",
+            ("doc_id", "para_no"),
+            "One row per recommendation a working group adopted (a numbered paragraph of the "
+            "chapter of recommendations of a report, doc_type wg_report): its text, to whom "
+            "it is addressed, the themes the tagger finds in it (most probable first), and "
+            "the catalogue ask it resembles most with the matcher's score, taken up or not.",
+            doc_id=STR,
+            para_no=INT,
+            text=STR,
+            to=STR,
+            themes=STR_LIST,
+            candidate=STR,
+            candidate_score=FLOAT,
+        ),
+        _table(
+            "adopted_asks",
+            ("doc_id", "para_no", "ask_id"),
+            "One row per adopted recommendation and catalogue ask it takes up (none, one or "
+            "several): the matcher's score, and who decided (source: matcher or analyst).",
+            doc_id=STR,
+            para_no=INT,
+            ask_id=STR,
+            score=FLOAT,
+            source=STR,
+        ),
+        _table(
+            "uptake",
+            ("ask_id", "working_group"),
+            "One row per ask raised in the constructive dialogues of a working group: where "
+            "and when it was first raised, how often and by whom since, and whether a report "
+            "of that working group dated after it adopted a recommendation taking it up "
+            "(the first such report, its paragraph, year and the lag in years) or not.",
+            ask_id=STR,
+            working_group=STR,
+            label=STR,
+            source=STR,
+            first_doc=STR,
+            first_para_no=INT,
+            first_date=STR,
+            first_year=INT,
+            n_raised=INT,
+            n_sessions=INT,
+            last_date=STR,
+            by_types=STR_LIST,
+            themes=STR_LIST,
+            taken_up=BOOL,
+            report_doc=STR,
+            report_para_no=INT,
+            report_date=STR,
+            report_year=INT,
+            lag_years=INT,
+            status=STR,
+        ),
+        _table(
             "theme_by_session",
             ("theme", "doc_id"),
             "Paragraphs tagged with each theme in each session (working group, year, "
-            "session), and their share of the session's paragraphs.",
+            "session), and their share of the session's paragraphs (working group reports "
+            "left out).",
             theme=STR,
             working_group=STR,
             year=INT,
@@ -265,7 +324,8 @@ TABLES: dict[str, Table] = {
             "article_by_session",
             ("article", "doc_id"),
             "Firearms Protocol articles by session: paragraphs citing the article (explicit) "
-            "and paragraphs discussing its subject without the number (related).",
+            "and paragraphs discussing its subject without the number (related); working group "
+            "reports left out.",
             article=STR,
             working_group=STR,
             year=INT,

@@ -5,7 +5,8 @@ the layout agrees (the same indent as other paragraph starts, after a sentence e
 block boundary: a page break, a gap wider than the line pitch, or a line broken short
 of the text block's edge with room for the next word); every other body line continues
 it, across page breaks. Headings are told by type and by what surrounds them, never by
-one producer's spacing: bold lines with a roman numeral open a section; a line wholly in
+one producer's spacing: bold lines with a roman numeral open a section (the next one:
+"C." after "II." is the third lettered sub-heading, not section 100); a line wholly in
 italic or bold that does not end like a sentence, after a paragraph that ended and
 before the next numbered paragraph, opens a sub-section.
 """
@@ -40,7 +41,7 @@ HEADING_END = (".", ":", ";", ",")  # a heading never ends like a sentence or a 
 
 @dataclass(frozen=True)
 class SegmentSettings:
-    hyphen_min_zipf: float = 3.0
+    hyphen_min_zipf: float = 2.5
 
     def __post_init__(self) -> None:
         if not 0 <= self.hyphen_min_zipf <= 8:
@@ -164,6 +165,7 @@ def _paragraphs(lines: pd.DataFrame, join: Callable[[list[str]], str]) -> Iterat
     page = _measure(lines)
     section: str | None = None
     subsection: str | None = None
+    numeral = 0  # the number of the last section heading (0: none yet)
     heading: _Heading | None = None
     para: _Para | None = None
     start_x: float | None = None
@@ -188,8 +190,9 @@ def _paragraphs(lines: pd.DataFrame, join: Callable[[list[str]], str]) -> Iterat
         elif heading is not None and _continues_heading(heading, line, page):
             heading.texts.append(text)
             heading.last = line
-        elif _is_section(line, text):
+        elif _is_section(line, text, numeral):
             heading = _Heading("section", [text], line)
+            numeral = roman_value(text)
         elif _is_subsection(rows, i, para, boundary or heading is not None):
             if heading is not None:
                 section, subsection = _apply(heading, section, subsection, join)
@@ -236,8 +239,24 @@ def _paragraph_number(
     return None
 
 
-def _is_section(line: Line, text: str) -> bool:
-    return bool(line["bold"]) and bool(SECTION_RE.match(text))
+ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def roman_value(text: str) -> int:
+    """The value of the roman numeral `text` starts with ("IV. Adoption" → 4), 0 if none."""
+    match = re.match(r"^([IVXLC]+)\.", text)
+    if not match:
+        return 0
+    values = [ROMAN[c] for c in match.group(1)]
+    return sum(-v if v < w else v for v, w in zip(values, [*values[1:], 0], strict=True))
+
+
+def _is_section(line: Line, text: str, numeral: int = 0) -> bool:
+    """A bold heading numbered by the next roman numeral (any, before the first section;
+    a number may be skipped): "C." or "I." after "II." letter sub-headings."""
+    if not (bool(line["bold"]) and SECTION_RE.match(text)):
+        return False
+    return numeral == 0 or numeral < roman_value(text) <= numeral + 2
 
 
 def _same_type(a: Line, b: Line) -> bool:

@@ -25,6 +25,13 @@ def _sessions(documents: pd.DataFrame) -> pd.DataFrame:
     return documents.loc[documents["status"] == "ok", SESSION]
 
 
+def _dialogues(documents: pd.DataFrame) -> pd.DataFrame:
+    """The sessions of the by-session tables: every read document but the working group
+    reports (doc_type wg_report), whose paragraphs are no session of a dialogue."""
+    kind = documents["doc_type"] if "doc_type" in documents else pd.Series(index=documents.index)
+    return _sessions(documents[kind != "wg_report"])
+
+
 def _tag_sets(tags: pd.DataFrame, kind: str, explicit: bool | None = None) -> pd.DataFrame:
     sub = tags[tags["kind"] == kind]
     if explicit is not None:
@@ -38,7 +45,7 @@ def theme_by_session(
     themes = _tag_sets(tags, "theme").rename(columns={"label": "theme"})
     totals = paragraphs.groupby("doc_id").size().rename("session_paragraphs").reset_index()
     counts = themes.groupby(["theme", "doc_id"]).size().rename("paragraphs").reset_index()
-    out = counts.merge(totals, on="doc_id").merge(_sessions(documents), on="doc_id")
+    out = counts.merge(totals, on="doc_id").merge(_dialogues(documents), on="doc_id")
     out["share"] = (out["paragraphs"] / out["session_paragraphs"]).round(6)
     return out
 
@@ -68,7 +75,7 @@ def article_by_session(tags: pd.DataFrame, documents: pd.DataFrame) -> pd.DataFr
         .reset_index()
         .rename(columns={"label": "article"})
     )
-    return out.merge(_sessions(documents), on="doc_id")
+    return out.merge(_dialogues(documents), on="doc_id")
 
 
 def theme_cooccurrence(tags: pd.DataFrame) -> pd.DataFrame:

@@ -97,6 +97,7 @@ def document_row(**over) -> dict:
         "n_pages": 1,
         "status": "ok",
         "error": None,
+        "doc_type": "crp",
         "symbol": None,
         "title": None,
         "working_group": "firearms",
@@ -174,11 +175,19 @@ def pipeline_out(tmp_path_factory) -> Path:
     return out
 
 
-def tiny_site(paragraphs: list[dict], tags: list[dict] = (), recommendations: list[dict] = ()):
+def tiny_site(
+    paragraphs: list[dict],
+    tags: list[dict] = (),
+    recommendations: list[dict] = (),
+    adopted: list[dict] = (),
+    adopted_asks: list[dict] = (),
+    uptake: list[dict] = (),
+):
     """The report's data (`SiteData`) for a few hand-written rows: paragraphs as {doc_id,
     para_no, text}, tags as {doc_id, para_no, kind, label, start, end}, recommendations as
-    {doc_id, para_no, rec_no, text, start, end, themes}; documents "d" (firearms 2023) and
-    "e" (smuggling of migrants 2024)."""
+    {doc_id, para_no, rec_no, text, start, end, themes}, and the adopted, adopted_asks and
+    uptake tables' rows; documents "d" (firearms 2023) and "e" (smuggling of migrants
+    2024), dialogues, and "r", a report of the Working Group on Firearms of 2024."""
     from pipeline.knowledge.taxonomy import stage_taxonomy
     from pipeline.report_pages import site_data
     from pipeline.schemas import get_table
@@ -198,6 +207,14 @@ def tiny_site(paragraphs: list[dict], tags: list[dict] = (), recommendations: li
             date="2024-06-03",
             session_ordinal=3,
         ),
+        document_row(
+            doc_id="r",
+            file="r.pdf",
+            doc_type="wg_report",
+            year=2024,
+            date="2024-04-03",
+            session_ordinal=None,
+        ),
     ]
     tables = {
         "documents": frame("documents", documents),
@@ -208,5 +225,8 @@ def tiny_site(paragraphs: list[dict], tags: list[dict] = (), recommendations: li
         ),
         "rec_clusters": frame("rec_clusters", []),
         "clusters": frame("clusters", []),
+        "adopted": frame("adopted", list(adopted), themes=[], candidate=None),
+        "adopted_asks": frame("adopted_asks", list(adopted_asks), source="matcher"),
+        "uptake": frame("uptake", list(uptake), by_types=[], themes=[]),
     }
     return site_data(tables, stage_taxonomy("report"), "../raw")

@@ -8,6 +8,7 @@ missing browser is a failure, not a skip.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -225,3 +226,41 @@ def test_browser_search_analyzes_words_as_python_does(browser, pipeline_out):
         sorted(STOP_WORDS),
     )
     assert in_browser == [[list(pair) for pair in analyze(t)] for t in texts]
+
+
+def test_browser_uptake_page_reads_well_and_links_both_ways(browser, pipeline_out, tmp_path):
+    """From dialogue to recommendation: each working group's asks, those taken up linked to
+    the adopted recommendation and to where civil society first raised them."""
+    import pandas as pd
+    from selenium.webdriver.common.by import By
+
+    reports = pipeline_out / "reports"
+    errors = open_page(browser, reports / "index.html")
+    assert errors == [], errors
+    browser.find_element(By.LINK_TEXT, "From dialogue to recommendation").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "From dialogue to recommendation"
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+    assert broken_links(browser) == []
+    body = browser.find_element(By.TAG_NAME, "main").text
+    assert not re.search(r"\b(?:nan|NaT|None,|None\)|None\.)|<NA>", body)  # no empty cell shown
+    uptake = pd.read_parquet(pipeline_out / "uptake.parquet")
+    taken = uptake[uptake["taken_up"]]
+    assert len(taken), "the sample corpus has asks taken up"
+    groups = browser.find_elements(By.CSS_SELECTOR, "main section h2")
+    assert len(groups) == uptake["working_group"].nunique()
+    items = browser.find_elements(By.CSS_SELECTOR, "ol.uptake > li")
+    assert len(items) == len(taken)
+    first = taken.sort_values(["working_group", "first_date", "ask_id"]).iloc[0]
+    item = items[0]
+    assert "First raised in" in item.text and "Taken up" in item.text
+    assert item.find_element(By.TAG_NAME, "blockquote").text  # the adopted recommendation
+    links = [a.get_attribute("href") for a in item.find_elements(By.TAG_NAME, "a")]
+    assert links[0].endswith(f"doc-{first['first_doc']}.html#p{int(first['first_para_no'])}")
+    assert links[1].endswith(f"doc-{first['report_doc']}.html#p{int(first['report_para_no'])}")
+    browser.save_screenshot(str(tmp_path / "uptake.png"))
+    assert (tmp_path / "uptake.png").stat().st_size > 10_000
+
+    item.find_elements(By.TAG_NAME, "a")[1].click()  # to the adopted recommendation
+    paragraph = browser.find_element(By.ID, f"p{int(first['report_para_no'])}")
+    assert "Adopted recommendation" in paragraph.text and "takes up" in paragraph.text
+    assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -48,6 +48,18 @@ def test_running_header_repeated_on_pages_is_furniture_but_body_is_not():
     assert roles == [["furniture", "body", "furniture"]] * 3
 
 
+def test_a_symbol_finishing_the_sentence_above_it_is_body_text_not_a_footer():
+    lines = [
+        line(1, 720, "A list of participants is contained in document"),
+        line(1, 733, "CTOC/COP/WG.4/2024/INF/1."),  # in the bottom margin, at the line pitch
+        line(1, 797, "6/7", 8.0),
+        line(1, 797 + 0.0, "CTOC/COP/WG.4/2024/3"),  # a footer symbol far below the text
+    ]
+    lines[3].x0, lines[3].x1 = 400, 500
+    mark_furniture([lines], [842.0], FurnitureSettings())
+    assert [ln.role for ln in lines] == ["body", "body", "furniture", "furniture"]
+
+
 def test_footnote_block_is_separated_with_markers():
     lines = [
         line(1, 100, "Body text with a marker.", markers=["1"], marker_offsets=[23]),

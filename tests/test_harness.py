@@ -105,8 +105,7 @@ def sample_pdfs():
 
 def _jobs() -> list:
     return [
-        pytest.param(doc_id, style, id=f"{style.key()}-{doc_id}")
-        for doc_id, style in sample_jobs()
+        pytest.param(doc_id, style, id=f"{style.key()}-{doc_id}") for doc_id, style in sample_jobs()
     ]
 
 

@@ -85,6 +85,15 @@ def test_join_lines_keeps_urls_whole(lines, expected):
             "Organization for Security and Co-operation in Europe",
         ),
         (["regional co-", "operation"], "regional cooperation"),
+        # an uncommon word split in two, not a compound of two words
+        (["online market-", "places"], "online marketplaces"),
+        (["the conceal-", "ment of"], "the concealment of"),
+        (["nor ac-", "ceded to"], "nor acceded to"),
+        (["long-", "term support"], "long-term support"),  # hyphenation.yaml keep_compounds
+        # a capital that opens a sentence is no sign of a name
+        (["in court. Co-", "operation with"], "in court. Cooperation with"),
+        (["Co-", "operation with"], "Cooperation with"),
+        (["(OSCE). “Co-", "operation”"], "(OSCE). “Cooperation”"),
     ],
 )
 def test_join_lines_suspended_hyphens_compounds_and_names(lines, expected):

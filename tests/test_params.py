@@ -19,6 +19,7 @@ import functools
 import hashlib
 import io
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -251,6 +252,84 @@ def build_change(**settings) -> Case:
     return case
 
 
+def build_labels(request):
+    """The analysts' answers: one answer that flips a gold paragraph's theme retrains the
+    decision (the answer replaces the gold's target in training)."""
+    from pipeline.themes.labels import ThemeAnswer, text_hash, write_answers
+
+    gold, _ = request.getfixturevalue("small_gold")
+    row = json.loads((gold / "som_2024_cd3.paragraphs.jsonl").read_text().splitlines()[2])
+    theme = "victims_survivors"
+    answer = ThemeAnswer(
+        doc_id="som_2024_cd3",
+        para_no=int(row["para_no"]),
+        theme=theme,
+        answer="no" if theme in row.get("themes", []) else "yes",
+        text_sha256=text_hash(row["text"]),
+        text=row["text"],
+        file="review.csv",
+        date="2026-01-01T00:00:00+00:00",
+    )
+    labels = request.getfixturevalue("tmp_path") / "themes.jsonl"
+    write_answers(labels, [answer])
+    return run_build(gold), run_build(gold, labels=str(labels))
+
+
+# ---------------------------------------------------------------- adopted
+
+
+class WordsMatcher:
+    """Scores an ask by the share of its words in the query text (hedged words dilute it)."""
+
+    def __init__(self) -> None:
+        self.frame = re.compile(r"(?!)")  # no reporting frame to strip
+        self.ASKS = {
+            "mark": "mark frames receivers",
+            "data": "collect data",
+            "files": "distribution digital files",
+        }
+        self.index_ = type("Index", (), {"ids": sorted(self.ASKS)})()
+
+    def scores(self, query: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        ids = self.index_.ids
+        rows = []
+        for text in query["ask"]:
+            words = set(re.findall(r"[a-z]+", text.lower()))
+            rows.append([len(words & set(self.ASKS[a].split())) / len(words) * 1.5 for a in ids])
+        return np.array([list(range(len(ids)))] * len(query)), np.clip(rows, 0, 1)
+
+
+def adopted_change(**settings) -> Case:
+    """A working group report's recommendations taken up by a matcher that reads their words."""
+
+    def run(**over) -> bytes:
+        from test_adopted import CHAPEAU, DOCUMENTS, TAXONOMY, paragraphs
+
+        from pipeline.adopted import adopted
+        from pipeline.adoption.matching import MatchSettings
+        from pipeline.schemas import get_table
+
+        report = paragraphs(
+            "r",
+            [
+                (1, "I. Recommendations", None, CHAPEAU),
+                (2, "I. Recommendations", None, "States should mark frames, collect data."),
+                (
+                    3,
+                    "I. Recommendations",
+                    None,
+                    "States parties should consider addressing, as appropriate and in "
+                    "accordance with their domestic law, the distribution of digital files.",
+                ),
+            ],
+        )
+        tags = get_table("tags").empty()
+        out = adopted(report, DOCUMENTS, tags, TAXONOMY, WordsMatcher(), MatchSettings(**over))
+        return frames_bytes(out)
+
+    return lambda request: (run(), run(**settings))
+
+
 def gold_train(request):
     """The training gold: what the theme decision learns, and where the catalogue's
     examples find their paragraphs (cluster)."""
@@ -472,7 +551,7 @@ def evaluate_first_contact(request):
 
     def cv(first_contact: list[str]) -> bytes:
         params = {"evaluate": {"first_contact": first_contact}}
-        summary, _ = tagger_cv(gold, params, taxonomy, hashing_encoder())
+        summary, _, _ = tagger_cv(gold, params, taxonomy, hashing_encoder())
         return json.dumps(summary, sort_keys=True).encode()
 
     return cv([]), cv(["tip_2022_cd1"])
@@ -490,6 +569,7 @@ COMPUTING: dict[str, Case] = {
     "gold.train": gold_train,
     "gold.score": gold_score,
     "build_tagger.decision": build_change(decision=False),
+    "build_tagger.labels": build_labels,
     "build_tagger.similarity": build_change(similarity=False),
     "build_tagger.lexicon_features": build_change(lexicon_features=False),
     "tag.max_chars": tag_change(max_chars=1000),
@@ -504,6 +584,9 @@ COMPUTING: dict[str, Case] = {
     "cluster.max_exact": cluster_change(max_exact=2, n_neighbors=2),
     "cluster.n_neighbors": cluster_change(max_exact=2, n_neighbors=2),
     "evaluate.first_contact": evaluate_first_contact,
+    "adopted.min_score": adopted_change(min_score=0.2),
+    "adopted.max_asks": adopted_change(max_asks=1),
+    "adopted.strip_hedges": adopted_change(strip_hedges=True),
 }
 EXECUTION: dict[str, Case] = {
     "extract.backend": extract_backend,

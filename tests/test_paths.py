@@ -90,7 +90,7 @@ def test_crp_run_says_which_gold_it_trains_on_and_which_it_scores_against(tmp_pa
     import yaml
 
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
-    params["build_tagger"]["classifier"] = False  # quick: nothing trained, no model loaded
+    params["build_tagger"]["decision"] = False  # quick: nothing trained, no model loaded
     params["embed"]["model"] = "tfidf"
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params), encoding="utf-8")
     command = [sys.executable, "-m", "pipeline.cli", "run", str(raw), "--out", str(tmp_path / "o")]

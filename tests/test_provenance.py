@@ -38,9 +38,7 @@ def required(stage: str) -> list[Path]:
 
 def uncovered(files: list[Path], deps: list[Path]) -> list[str]:
     return sorted(
-        str(f.relative_to(REPO))
-        for f in files
-        if not any(f == d or d in f.parents for d in deps)
+        str(f.relative_to(REPO)) for f in files if not any(f == d or d in f.parents for d in deps)
     )
 
 

@@ -80,7 +80,9 @@ def test_segment_layouts_and_readers_give_the_same_paragraphs(layout_tables):
 
 
 def test_segment_page_furniture_and_footnote_markers_never_reach_text(sample_tables):
-    text = " ".join(sample_tables["paragraphs"]["text"])
+    documents, paragraphs = sample_tables["documents"], sample_tables["paragraphs"]
+    crps = set(documents.loc[documents["doc_type"] == "crp", "doc_id"])  # reports cite CRPs
+    text = " ".join(paragraphs.loc[paragraphs["doc_id"].isin(crps), "text"])
     assert "V.2" not in text  # job numbers
     assert "CRP.1" not in text  # running-header symbol
     assert "Distr.:" not in text  # first-page masthead
@@ -309,3 +311,32 @@ def test_segment_styled_line_before_a_number_out_of_sequence_is_text():
     assert list(got.index) == [1, 2]
     assert pd.isna(got.loc[2, "subsection"])
     assert "Summary of the views expressed" in got.loc[1, "text"]
+
+
+def test_segment_lettered_sub_heading_c_is_not_section_one_hundred():
+    # "C." (and "D.", "I.", "V."...) is a roman numeral only when it is the next section's
+    # number: after "I. Recommendations" it is the third lettered sub-heading.
+    lines = _lines(
+        [
+            (1, 100, 70, "I. Recommendations", True, False, 160),
+            (1, 120, 70, "B. Diversion", True, True, 140),
+            (1, 140, 70, "1. First recommendation.", False, False, 200),
+            (1, 160, 70, "C. Technical assistance and follow-up", True, True, 240),
+            (1, 180, 70, "2. Second recommendation.", False, False, 210),
+            (1, 200, 70, "II. Summary of deliberations", True, False, 220),
+            (1, 220, 70, "3. Third paragraph.", False, False, 190),
+        ]
+    )
+    got = segment(lines, SegmentSettings()).set_index("para_no")
+    assert got.loc[2, "section"] == "I. Recommendations"
+    assert got.loc[2, "subsection"] == "C. Technical assistance and follow-up"
+    assert got.loc[3, "section"] == "II. Summary of deliberations"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"), [("I. A", 1), ("IV. B", 4), ("IX. C", 9), ("XIV. D", 14), ("C. E", 100)]
+)
+def test_segment_roman_value(text, value):
+    from pipeline.segment import roman_value
+
+    assert roman_value(text) == value

@@ -32,8 +32,10 @@ def test_load_missing_folder_says_what_to_run(tmp_path):
 def test_theme_tables_agree_with_the_tags(pipeline_out):
     tags = pipeline.load("tags", pipeline_out)
     themes = tags[tags["kind"] == "theme"][["doc_id", "para_no", "label"]].drop_duplicates()
+    documents = pipeline.load("documents", pipeline_out)
+    reports = set(documents.loc[documents["doc_type"] == "wg_report", "doc_id"])
     by_session = pipeline.load("theme_by_session", pipeline_out)
-    assert by_session["paragraphs"].sum() == len(themes)
+    assert by_session["paragraphs"].sum() == (~themes["doc_id"].isin(reports)).sum()
     assert ((by_session["share"] > 0) & (by_session["share"] <= 1)).all()
     co = pipeline.load("theme_cooccurrence", pipeline_out)
     diagonal = co[co["theme_a"] == co["theme_b"]].set_index("theme_a")["paragraphs"]
@@ -63,3 +65,23 @@ def test_article_by_session_separates_explicit_and_related(pipeline_out):
     articles = pipeline.load("article_by_session", pipeline_out)
     assert articles["article"].str.startswith("firearms_protocol:").all()
     assert articles["explicit"].sum() > 0 and articles["related"].sum() > 0
+
+
+def test_tables_by_session_leave_working_group_reports_out():
+    from conftest import document_row
+
+    from pipeline.tables import article_by_session, theme_by_session
+
+    documents = pd.DataFrame(
+        [document_row(), document_row(doc_id="r", doc_type="wg_report", session_ordinal=None)]
+    )
+    paragraphs = pd.DataFrame({"doc_id": ["d", "r"], "para_no": [1, 1]})
+    tags = pd.DataFrame(
+        [
+            {"doc_id": d, "para_no": 1, "kind": kind, "label": label, "explicit": True}
+            for d in ("d", "r")
+            for kind, label in (("theme", "ghost_guns"), ("article", "firearms_protocol:8"))
+        ]
+    )
+    assert set(theme_by_session(paragraphs, tags, documents)["doc_id"]) == {"d"}
+    assert set(article_by_session(tags, documents)["doc_id"]) == {"d"}

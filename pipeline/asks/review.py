@@ -13,6 +13,10 @@ a match scored below a bar, with the proposed ask, its label and score, and an e
 
 `crp asks apply OUT.csv` merges the decisions into asks.yaml (comments and order kept),
 checks the result with the taxonomy loader, and the next `dvc repro` matches against it.
+
+The adopted recommendations of working group reports whose match is unsure are listed
+after the dialogues' (`source` adopted), and their answers go to adopted.yaml
+(pipeline.adoption.review).
 """
 
 from __future__ import annotations
@@ -87,8 +91,8 @@ def read_decisions(
     changes = Changes()
     for n, row in enumerate(table.fillna("").itertuples(index=False), start=2):
         decision = str(row.decision).strip()
-        if not decision:
-            continue
+        if not decision or str(getattr(row, "source", "")) == "adopted":
+            continue  # an adopted recommendation's answer goes to adopted.yaml
         example = _example(row)
         target = _target(decision, row, known, path, n)
         if target in known:
@@ -164,6 +168,7 @@ def _new_ask(ask_id: str, spec: dict[str, Any]) -> dict[str, Any]:
 def apply_asks(table_path: Path, layout: Any, params: dict[str, Any]) -> str:
     """`crp asks apply`: the decisions of `table_path` merged into the catalogue file of the
     taxonomy folder, which is checked by the loader (and left as it was if invalid)."""
+    from pipeline.adoption.review import apply_adopted
     from pipeline.knowledge.taxonomy import load_taxonomy, taxonomy_folder
     from pipeline.schemas import read_table
 
@@ -179,6 +184,7 @@ def apply_asks(table_path: Path, layout: Any, params: dict[str, Any]) -> str:
     }
     table = pd.read_csv(table_path, dtype=str, keep_default_na=False)
     changes = read_decisions(table, known, groups, table_path)
+    decided = apply_adopted(table, folder, known, table_path)
     path = folder / "asks.yaml"
     before = path.read_text(encoding="utf-8")
     path.write_text(apply_changes(before, changes), encoding="utf-8")
@@ -188,7 +194,8 @@ def apply_asks(table_path: Path, layout: Any, params: dict[str, Any]) -> str:
         path.write_text(before, encoding="utf-8")
         raise
     added = sum(len(v) for v in changes.examples.values())
+    adopted = f"; {decided} adopted recommendation(s) decided in adopted.yaml" if decided else ""
     return (
         f"{path}: {added} example(s) added to {len(changes.examples)} ask(s), "
-        f"{len(changes.new_asks)} new ask(s); `dvc repro` matches against them"
+        f"{len(changes.new_asks)} new ask(s){adopted}; `dvc repro` matches against them"
     )

@@ -87,6 +87,7 @@ class Actors:
     abbreviations: list[str]
     case_sensitive: list[str]
     organization_patterns: list[dict[str, Any]]
+    addressing: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,15 @@ def _non_empty(values: list[str]) -> list[str]:
     return [v.strip() for v in values]
 
 
+# The kinds of document the pipeline tells apart (labels.yaml `doc_types`), for a
+# labels.yaml written before they were part of the contract.
+DOC_TYPES = {
+    "crp": "conference room paper: the Chair's summary of a constructive dialogue",
+    "wg_report": "report of a working group meeting, opening with the recommendations it adopted",
+    "other": "any other document",
+}
+
+
 class Labels(Strict):
     """labels.yaml: the label contract with the gold (ids and what they mean)."""
 
@@ -38,6 +47,7 @@ class Labels(Strict):
     actor_types: dict[str, str]
     addressee_types: dict[str, str]
     themes: dict[str, str]
+    doc_types: dict[str, str] = Field(default_factory=lambda: dict(DOC_TYPES))
 
 
 class WorkingGroupSpec(Strict):
@@ -121,7 +131,14 @@ class SpeakerSpec(Strict):
     role_nouns: list[str]
     role_types: dict[str, str] = Field(default_factory=dict)
     links: list[str] = Field(default_factory=lambda: ["of"])
-    pronouns: list[str]
+    pronouns: dict[str, Literal["male", "female", "person", "group"]]
+    anaphoric_nouns: dict[str, Literal["person", "former"]] = Field(default_factory=dict)
+    title_genders: dict[str, Literal["male", "female"]] = Field(default_factory=dict)
+    affiliations: list[str] = Field(default_factory=list)
+    group_fallback: bool = True
+    affiliation_nouns: dict[str, str] = Field(default_factory=dict)
+    panel_words: list[str] = Field(default_factory=list)
+    panel_verbs: list[str] = Field(default_factory=list)
     subject_prefix: list[str] = Field(default_factory=list)
     modifier_stops: list[str] = Field(default_factory=list)
     verb_gap: list[str] = Field(default_factory=list)
@@ -145,10 +162,22 @@ class OrganizationPattern(Strict):
     pattern: list[dict[str, Any]]
 
 
+class AddressingSpec(Strict):
+    """actors.yaml `addressing`: how a recommendation names its addressee without an
+    addressee term, and the evidence of what an ask that names none implies."""
+
+    pronouns: list[str] = Field(default_factory=list)
+    agent_words: list[str] = Field(default_factory=list)
+    clause_openers: list[str] = Field(default_factory=list)
+    passive: str | None = None
+    implied: dict[str, list[str]] = Field(default_factory=dict)
+
+
 class ActorsFile(Strict):
     actor_types: dict[str, TermsSpec]
     speaker: SpeakerSpec
     addressees: dict[str, TermsSpec]
+    addressing: AddressingSpec = Field(default_factory=AddressingSpec)
     abbreviations: list[str] = Field(default_factory=list)
     case_sensitive: list[str] = Field(default_factory=list)
     organization_patterns: list[OrganizationPattern] = Field(default_factory=list)

@@ -44,6 +44,8 @@ PART_FILES: dict[str, tuple[str, ...]] = {
     "recommendations": ("recommendations.yaml", "reporting.yaml", "labels.yaml"),
     "asks": ("asks.yaml", "labels.yaml"),
     "wording": ("ask_wording.yaml", "reporting.yaml"),
+    "doc_types": ("doc_types.yaml", "labels.yaml"),
+    "adopted": ("adopted.yaml", "asks.yaml", "labels.yaml"),
 }
 REPORTING_VERBS = "{reporting_verbs}"  # where recommendations.yaml regexes use reporting.yaml
 
@@ -219,6 +221,7 @@ def load_actors(folder: Path, labels: m.Labels, reporting_verbs: tuple[str, ...]
             ("speaker", "unlisted_organization_words", k): v
             for k, v in speaker.unlisted_organization_words.items()
         },
+        **{("speaker", "affiliation_nouns", k): v for k, v in speaker.affiliation_nouns.items()},
         **{
             ("organization_patterns", i, "type"): item.type
             for i, item in enumerate(spec.organization_patterns)
@@ -240,7 +243,20 @@ def load_actors(folder: Path, labels: m.Labels, reporting_verbs: tuple[str, ...]
         abbreviations=list(spec.abbreviations),
         case_sensitive=list(spec.case_sensitive),
         organization_patterns=[p.model_dump() for p in spec.organization_patterns],
+        addressing=_addressing(source, spec.addressing),
     )
+
+
+def _addressing(source: Source, spec: m.AddressingSpec) -> dict[str, Any]:
+    """actors.yaml `addressing`, its regexes checked."""
+    for name, patterns in spec.implied.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise source.error(("addressing", "implied", name), "not a snake_case evidence name")
+        for i, pattern in enumerate(patterns):
+            _compiles(source, ("addressing", "implied", name, i), pattern)
+    if spec.passive is not None:
+        _compiles(source, ("addressing", "passive"), spec.passive)
+    return spec.model_dump()
 
 
 def load_recommendations(

@@ -31,13 +31,14 @@ from pipeline.knowledge.compiled import (
     Wording,
     WorkingGroup,
 )
+from pipeline.knowledge.documents import AdoptedRules, DocTypes, load_adopted, load_doc_types
 from pipeline.knowledge.source import TaxonomyError
 from pipeline.params import load_settings
 from pipeline.paths import TAXONOMY_DIR, project_path
 
 # The taxonomy parts each stage reads (stage = module = dvc.yaml stage = CLI subcommand).
 STAGE_PARTS: dict[str, tuple[str, ...]] = {
-    "extract": ("working_groups", "hyphenation", "gazetteers"),
+    "extract": ("working_groups", "hyphenation", "gazetteers", "doc_types"),
     "segment": ("hyphenation", "gazetteers"),
     "build_tagger": (
         "labels",
@@ -51,9 +52,22 @@ STAGE_PARTS: dict[str, tuple[str, ...]] = {
     "tag": (),
     "embed": ("recommendations",),
     "cluster": ("labels", "recommendations", "asks", "wording"),
+    "adopted": ("labels", "actors", "recommendations", "asks", "adopted", "wording"),
+    "uptake": (),
     "tables": (),
-    "report": ("labels", "working_groups", "themes", "articles"),
-    "evaluate": ("labels",),
+    "report": ("labels", "working_groups", "themes", "articles", "asks"),
+    "evaluate": (  # the uptake scores fit the adopted stage's matcher as it does
+        "labels",
+        "asks",
+        "wording",
+        "working_groups",
+        "themes",
+        "articles",
+        "actors",
+        "recommendations",
+        "gazetteers",
+        "adopted",
+    ),
     "crossval": (  # cross-validation compiles the tagger and fits the matcher as stages do
         "labels",
         "asks",
@@ -156,6 +170,17 @@ class Taxonomy:
         self._need("asks")
         return p.load_asks(self.folder, self._labels)
 
+    @cached_property
+    def _doc_types(self) -> DocTypes:
+        self._need("doc_types")
+        return load_doc_types(self.folder, self._labels)
+
+    @cached_property
+    def _adopted(self) -> AdoptedRules:
+        self._need("adopted")
+        asks = self._asks if "asks" in self.parts else p.load_asks(self.folder, self._labels)
+        return load_adopted(self.folder, {a.id for a in asks})
+
     # -- what stages use ----------------------------------------------------------------
     @property
     def labels(self) -> m.Labels:
@@ -245,6 +270,16 @@ class Taxonomy:
     def wording(self) -> Wording:
         """How asks are worded: label verbs, clause ends, stop words (ask_wording.yaml)."""
         return self._wording
+
+    @property
+    def doc_types(self) -> DocTypes:
+        """How a document's kind is read from its title and masthead (doc_types.yaml)."""
+        return self._doc_types
+
+    @property
+    def adopted(self) -> AdoptedRules:
+        """Where working group reports hold their adopted recommendations (adopted.yaml)."""
+        return self._adopted
 
 
 _WORD = re.compile(r"[^\W\d_]+")

@@ -41,7 +41,11 @@ class LinearModel(ClassifierMixin, BaseEstimator):
         self.min_scale = min_scale
 
     def fit(
-        self, x: np.ndarray, y: np.ndarray, feature_names: Sequence[str] | None = None
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        feature_names: Sequence[str] | None = None,
+        sample_weight: np.ndarray | None = None,
     ) -> LinearModel:
         from sklearn.linear_model import LogisticRegression
 
@@ -51,7 +55,7 @@ class LinearModel(ClassifierMixin, BaseEstimator):
         model = LogisticRegression(
             C=self.C, solver=self.solver, max_iter=self.max_iter, random_state=self.random_state
         )
-        model.fit((x - mean) / scale, y)
+        model.fit((x - mean) / scale, y, sample_weight=sample_weight)
         self.mean_, self.scale_ = mean, scale
         self.coef_ = model.coef_[0].astype(np.float64)
         self.intercept_ = float(model.intercept_[0])

@@ -79,7 +79,8 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
 
     Fewer Python objects and fewer calls: a character's box is read only where a run could
     break (after a space or a line end, at a change of size) and at the end of a run; the
-    font name is read at the start of each run, where a style can change.
+    font name is read there too, at the start of each word, where a style can change
+    (a heading's upright "A." before its italic words is a run of its own).
     """
     count = raw.FPDFText_CountChars(textpage)
     if count <= 0:
@@ -131,7 +132,10 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
         left, right = rect.left, rect.right
         base = baseline(i)
         bottom = base + DESCENT * size
-        if run and not (rtl or alone) and run[5] == size and abs(run[4] - bottom) < 0.5:
+        length = raw.FPDFText_GetFontInfo(textpage, i, name_buffer, 256, flags)
+        name = name_buffer.raw[: max(0, length - 1)].decode("utf-8", "replace")
+        same_line = run and run[5] == size and abs(run[4] - bottom) < 0.5
+        if same_line and not (rtl or alone) and run[6] == name:
             last_right = run[2]
             if run[7] != i - 1 or boundary:
                 get_box(textpage, run[7], rect)
@@ -145,8 +149,6 @@ def _chars(textpage: raw.FPDF_TEXTPAGE, height: float) -> list[Char]:
                 continue
         if run:
             close()
-        length = raw.FPDFText_GetFontInfo(textpage, i, name_buffer, 256, flags)
-        name = name_buffer.raw[: max(0, length - 1)].decode("utf-8", "replace")
         top = base - ASCENT * size
         run = [ch, left, right, top, bottom, float(size), name, i, i if ch != " " else -1]
         boundary = ch == " " or line_end or rtl

@@ -8,7 +8,9 @@ config and is saved with the pipeline.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy
@@ -17,9 +19,13 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from pipeline.tagging.addressees import MODEL_FILE as IMPLIED_FILE
+from pipeline.tagging.addressees import ImpliedAddressee
 from pipeline.tagging.articles import InstrumentNames, find_articles
 from pipeline.tagging.recommendations import RecommendationRules, paragraph_recommendations
 from pipeline.tagging.speakers import (
+    Carried,
+    Discourse,
     Speaker,
     SpeakerRules,
     acting,
@@ -126,10 +132,13 @@ class Resolver:
 
     Writes `doc.spans` keys, each once: orgs, countries, theme_hits (the lexicon's theme
     matches), articles_related, speakers, actors, recommendations; and
-    `doc._.recommendations` (by, to, rule per sentence). Who speaks and who acts is
-    decided in `pipeline/tagging/speakers/`, which sentence recommends what to whom in
-    `pipeline/tagging/recommendations.py`; which themes a paragraph and its
-    recommendations are about in `pipeline/themes/` (component `crp_themes`).
+    `doc._.recommendations` (by, to, rule and, where no addressee is named, the evidence
+    of what the ask implies, per sentence). Who speaks and who acts is decided in
+    `pipeline/tagging/speakers/`, which sentence recommends what to whom in
+    `pipeline/tagging/recommendations.py` (the addressee an ask implies by the learned
+    decision of `pipeline/tagging/addressees.py`, set with `set_implied` and saved with
+    the pipeline, `to_disk`); which themes a paragraph and its recommendations are about
+    in `pipeline/themes/` (component `crp_themes`).
     """
 
     def __init__(
@@ -141,28 +150,50 @@ class Resolver:
         self.speaker = SpeakerRules.from_config(speaker)
         self.recommendation = RecommendationRules.from_config(recommendation)
         self.subject_working_groups = set(subject_working_groups)
+        self.implied: ImpliedAddressee | None = None
+
+    def set_implied(self, model: ImpliedAddressee | None) -> None:
+        """The learned decision of the addressee an ask implies (None: the rules')."""
+        self.implied = model
+
+    def to_disk(self, path: Path, exclude: Iterable[str] = ()) -> None:
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        if self.implied is not None:
+            text = json.dumps(self.implied.to_json(), indent=1, sort_keys=True)
+            (path / IMPLIED_FILE).write_text(text + "\n", encoding="utf-8")
+
+    def from_disk(self, path: Path, exclude: Iterable[str] = ()) -> Resolver:
+        file = Path(path) / IMPLIED_FILE
+        data = json.loads(file.read_text(encoding="utf-8")) if file.exists() else None
+        self.implied = ImpliedAddressee.from_json(data) if data is not None else None
+        return self
 
     def __call__(self, doc: Doc) -> Doc:
         self._resolve(doc, None)
         return doc
 
     def pipe(self, stream: Iterable[Doc], batch_size: int = 128) -> Iterator[Doc]:
-        """Paragraphs in document order: one that continues the previous paragraph of its
-        document ("She further recommended ...") inherits that paragraph's last speaker.
+        """Paragraphs in document order: an anaphor with no referent in its paragraph
+        ("She further recommended ...") refers to a speaker of the previous paragraph of
+        its document, and a paragraph that continues the previous one's statement inherits
+        its last speaker.
 
         What carries over is kept per document (`doc._.doc_id`), so paragraphs of several
         documents in one stream, in any interleaving, never inherit from one another; a
         paragraph with no document (`doc_id` None) inherits nothing."""
-        carried: dict[str, str | None] = {}
+        carried: dict[str, Carried] = {}
         for doc in stream:
             key = doc._.doc_id
-            last = self._resolve(doc, carried.get(key) if key is not None else None)
+            left = self._resolve(doc, carried.get(key) if key is not None else None)
             if key is not None:
-                carried[key] = last
+                carried[key] = left
             yield doc
 
-    def _resolve(self, doc: Doc, previous: str | None) -> str | None:
-        """Annotate one paragraph; returns the speaker a next paragraph may continue."""
+    def _resolve(self, doc: Doc, previous: Carried | None) -> Carried:
+        """Annotate one paragraph; returns what the next paragraph of its document may
+        refer to."""
+        previous = previous or Carried()
         terms = [s for key in TERM_KEYS if key in doc.spans for s in doc.spans[key]]
         by_kind: dict[str, list[Span]] = {}
         for span in terms:
@@ -180,7 +211,9 @@ class Resolver:
         ]
         mentions, unlisted = typed_mentions(doc, orgs, countries, actor_terms, self.speaker)
         unlisted_orgs = [Span(doc, m.start, m.end, label=m.type, span_id=m.rule) for m in unlisted]
-        said = paragraph_speakers(doc, mentions, self.speaker, previous)
+        group = self.speaker.impersonal_type if self.speaker.group_fallback else None
+        discourse = Discourse(previous.referents, group_type=group)
+        said = paragraph_speakers(doc, mentions, self.speaker, discourse)
         speakers = [
             Span(doc, sp.start, sp.end, label=sp.type, span_id=sp.rule)
             for _, found in said
@@ -197,9 +230,9 @@ class Resolver:
         themes = [t for t in self._themes(by_kind, names) if not _overlaps(t, speakers)]
         doc.spans[THEME_HITS] = themes
         doc.spans["articles_related"] = self._related(doc, by_kind, names)
-        carried = previous if previous and self.speaker.continues(doc) else None
+        carried = previous.last if previous.last and self.speaker.continues(doc) else None
         self._recommendations(doc, said, by_kind, carried)
-        return _last_speaker(said, carried)
+        return Carried(discourse.referents(), _last_speaker(said, carried))
 
     def _themes(self, by_kind: dict[str, list[Span]], names: list[Span]) -> list[Span]:
         negatives = by_kind.get("neg", [])
@@ -232,8 +265,17 @@ class Resolver:
         """The recommendation spans and records (by, to, rule; their themes are the theme
         decision's, pipeline/themes/component.py)."""
         addressees = [_relabel(s) for s in filter_spans(by_kind.get("to", []))]
+        speakers = list(doc.spans["speakers"])
+        actors = [a for a in doc.spans["actors"] if not _overlaps(a, speakers)]
         records = paragraph_recommendations(
-            said, addressees, self.recommendation, self.speaker.impersonal_type, carried
+            said,
+            addressees,
+            actors,
+            speakers,
+            self.recommendation,
+            self.speaker.impersonal_type,
+            carried,
+            self.implied,
         )
         recs = []
         for record in records:

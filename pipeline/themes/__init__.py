@@ -21,4 +21,11 @@ three steps, each a module of this package:
 `component` is the spaCy component `crp_themes`, the sole writer of `doc.spans["themes"]`,
 `doc._.theme_scores` and the themes of `doc._.recommendations`; `crossval` judges the
 decision leave-one-document-out and on first contact.
+
+Analysts correct it: `review` (`crp themes review`) writes the pairs the decision is least
+sure of (`unsure`), `answers` (`crp themes apply`) records the filled-in answers in the
+analysts' labels (`labels`: data/labels/themes.jsonl, never the gold); the decision learns
+from them as partial rows (`training`, `model`: a mask of known targets) and per session
+(`sessions`: an offset per theme answered, kept by document), and `crp_themes` applies
+them as final. `analyst` simulates an analyst answering K pairs of a session it never saw.
 """

@@ -153,8 +153,11 @@ def judge(
     embedded: Embedded | None,
     folds: Folds,
     in_sample: bool = False,
+    models: dict[tuple[str, ...], ThemeModel] | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """variant → {"scores", "per_label", and for the decision "work"}, pooled over folds."""
+    """variant → {"scores", "per_label", and for the decision "work"}, pooled over folds.
+    `models` keeps each fold's decision by its training documents (the simulated analyst
+    starts from the same ones)."""
     pooled: dict[str, dict[str, list]] = {v: {"tags": [], "recs": [], "rows": []} for v in VARIANTS}
     counts: Counter[str] = Counter()
     for train_ids, test_ids in folds:
@@ -162,6 +165,8 @@ def judge(
             raise ValueError(f"fold scores {test_ids} but trains on {train_ids}")
         rows = [i for i, (d, _) in enumerate(gold.keys) if d in set(test_ids)]
         model = train(gold, taxonomy, settings, embedded, train_ids)
+        if models is not None:
+            models[tuple(sorted(train_ids))] = model
         for variant, m in (("rules", None), ("decision", model)):
             tags, recs, probs = decide_rows(gold, rows, m, embedded if m else None)
             pooled[variant]["tags"] += tags

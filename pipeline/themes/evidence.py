@@ -9,6 +9,7 @@ cross-validation build it from gold paragraphs run through the same rules.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -80,3 +81,9 @@ def texts_to_embed(paragraphs: Sequence[Paragraph]) -> list[str]:
         for s in p.sentence_texts:
             seen.setdefault(s, None)
     return list(seen)
+
+
+def text_hash(text: str) -> str:
+    """The sha256 of a paragraph's text, its whitespace normalized (a spreadsheet or the
+    tagger's control-character cleaning never changes it): the key of analysts' answers."""
+    return hashlib.sha256(" ".join(str(text).split()).encode("utf-8")).hexdigest()

@@ -41,39 +41,89 @@ NEIGHBOURS_FILE = "neighbours.safetensors"
 @dataclass(frozen=True)
 class ThemeSettings:
     """similarity: read sentence vectors (all-MiniLM-L6-v2); lexicon: the hand-written
-    lexicon's hits as features of the decision; c: the decision's inverse L2 strength."""
+    lexicon's hits as features of the decision; c: the decision's inverse L2 strength;
+    answer_weight: how much an analyst's answer counts beside a gold pair."""
 
     similarity: bool = True
     lexicon: bool = False
     c: float = 1.0
+    answer_weight: float = 1.0
     vocabulary: VocabularySettings = field(default_factory=VocabularySettings)
 
 
 @dataclass
 class TrainingSet:
-    """Gold paragraphs with their themes and document, and the example sentences."""
+    """Training paragraphs with their themes and document, and the example sentences.
+
+    `known` (paragraphs × labels, None: all) says which targets are known: a gold
+    paragraph knows every theme, an analyst's answer one theme of its paragraph; the
+    vocabulary's per-theme model, the neighbours and the decision's pair rows use only
+    known targets. `weights` (one per paragraph, None: all 1) weigh its pair rows in the
+    decision."""
 
     paragraphs: list[Paragraph]
     targets: np.ndarray  # paragraphs × labels, 0/1
     documents: list[str]
     examples: list[str]
     example_targets: np.ndarray  # examples × labels
+    known: np.ndarray | None = None  # paragraphs × labels, bool
+    weights: np.ndarray | None = None  # paragraphs
 
-    def without(self, document: str) -> TrainingSet:
-        keep = [i for i, d in enumerate(self.documents) if d != document]
+    @property
+    def mask(self) -> np.ndarray:
+        if self.known is None:
+            return np.ones(self.targets.shape, dtype=bool)
+        return np.asarray(self.known, dtype=bool)
+
+    @property
+    def row_weights(self) -> np.ndarray:
+        return np.ones(len(self.paragraphs)) if self.weights is None else np.asarray(self.weights)
+
+    def subset(self, rows: Sequence[int]) -> TrainingSet:
+        rows = list(rows)
         return TrainingSet(
-            [self.paragraphs[i] for i in keep],
-            self.targets[keep],
-            [self.documents[i] for i in keep],
+            [self.paragraphs[i] for i in rows],
+            self.targets[rows],
+            [self.documents[i] for i in rows],
             self.examples,
             self.example_targets,
+            None if self.known is None else self.mask[rows],
+            None if self.weights is None else self.row_weights[rows],
         )
+
+    def without(self, document: str) -> TrainingSet:
+        return self.subset([i for i, d in enumerate(self.documents) if d != document])
 
     def rows_of(self, document: str) -> list[int]:
         return [i for i, d in enumerate(self.documents) if d == document]
 
+    def plus(self, other: TrainingSet) -> TrainingSet:
+        """This set's paragraphs and `other`'s (its examples are not added)."""
+        return TrainingSet(
+            self.paragraphs + other.paragraphs,
+            np.vstack([self.targets, other.targets]),
+            self.documents + other.documents,
+            self.examples,
+            self.example_targets,
+            np.vstack([self.mask, other.mask]),
+            np.concatenate([self.row_weights, other.row_weights]),
+        )
+
 
 Vectors = Mapping[str, np.ndarray]
+
+
+@dataclass
+class PairRows:
+    """The decision's training rows (known pairs, out-of-fold evidence), kept after `fit`
+    (not saved) so that a new session's answers can be added without refitting the rest
+    (`sessions.with_session`)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    groups: np.ndarray
+    whole: np.ndarray  # the pair's paragraph has every target known (gold)
 
 
 class ThemeModel:
@@ -100,12 +150,17 @@ class ThemeModel:
         """The parts evidence is computed from, fitted on `data` alone."""
         texts = [p.text for p in data.paragraphs] + list(data.examples)
         targets = np.vstack([data.targets, data.example_targets])
+        known = np.vstack([data.mask, np.ones(data.example_targets.shape, dtype=bool)])
         weights = [1.0] * len(data.paragraphs) + [self.settings.vocabulary.example_weight] * len(
             data.examples
         )
         vocabulary = ThemeVocabulary(self.labels, self.settings.vocabulary)
-        vocabulary.fit(texts, targets, weights)
-        rates = Rates.count([p.working_group for p in data.paragraphs], data.targets)
+        vocabulary.fit(texts, targets, weights, known)
+        whole = data.mask.all(axis=1)  # a partial answer is no sample of its working group
+        rates = Rates.count(
+            [p.working_group for p, w in zip(data.paragraphs, whole, strict=True) if w],
+            data.targets[whole],
+        )
         parts = Parts(
             self.labels, vocabulary, rates, lexicon_read_on=frozenset(self.lexicon_read_on)
         )
@@ -114,7 +169,8 @@ class ThemeModel:
                 raise ValueError("settings.similarity needs vectors and concepts")
             width = next(iter(concepts.vectors.values())).shape[1]
             own = np.array([vectors[p.text] for p in data.paragraphs]).reshape(-1, width)
-            parts.concepts, parts.neighbours = concepts, Neighbours(own, data.targets)
+            neighbours = Neighbours(own, data.targets, known=data.mask)
+            parts.concepts, parts.neighbours = concepts, neighbours
         return parts
 
     def out_of_fold(
@@ -140,14 +196,19 @@ class ThemeModel:
         vectors: Vectors | None = None,
         concepts: Concepts | None = None,
     ) -> ThemeModel:
-        x = self.out_of_fold(data, vectors, concepts)
-        y = data.targets.ravel()
-        groups = np.repeat(np.asarray(data.documents), len(self.labels))
+        known = data.mask.ravel()  # only the pairs whose answer is known are learned from
+        x = self.out_of_fold(data, vectors, concepts)[known]
+        y = data.targets.ravel()[known]
+        w = np.repeat(data.row_weights, len(self.labels))[known]
+        groups = np.repeat(np.asarray(data.documents), len(self.labels))[known]
+        whole = np.repeat(data.mask.all(axis=1), len(self.labels))[known]
         self.parts_ = self.fit_parts(data, vectors, concepts)
         self.lexicon_ = self._reads_lexicon(data)
         names = feature_names(self.parts_, self.lexicon_)
-        self.decision_ = self._linear().fit(x, y, names)
-        self.threshold_ = self._threshold(x, y, groups)
+        self.decision_ = self._linear().fit(x, y, names, sample_weight=w)
+        self.threshold_ = self._threshold(x, y, w, groups, whole)
+        self.rows_ = PairRows(x, y, w, groups, whole)
+        self.sessions_ = {}
         return self
 
     def _reads_lexicon(self, data: TrainingSet) -> bool:
@@ -159,13 +220,18 @@ class ThemeModel:
         seen = set(self.lexicon_read_on)
         return self.settings.lexicon and any(d not in seen for d in data.documents)
 
-    def _threshold(self, x: np.ndarray, y: np.ndarray, groups: np.ndarray) -> float:
+    def _threshold(
+        self, x: np.ndarray, y: np.ndarray, w: np.ndarray, groups: np.ndarray, whole: np.ndarray
+    ) -> float:
         """The threshold of best micro F1, each document scored by a decision fitted
-        without it (the parts were already fitted without it)."""
-        scores = logo_predictions(self._linear(), x, y, groups)
+        without it (the parts were already fitted without it). F1 is counted on the pairs
+        of wholly known paragraphs (the gold) where there are any: an analyst's answers
+        are the unsure pairs, no sample of what the threshold meets."""
+        scores = logo_predictions(self._linear(), x, y, groups, sample_weight=w)
         if np.isnan(scores).all():  # one training document: no decision fitted without it
             scores = self.decision_.proba(x)
-        truth = np.asarray(y, dtype=bool)
+        counted = whole if whole.any() else np.ones(len(y), dtype=bool)
+        scores, truth = scores[counted], np.asarray(y, dtype=bool)[counted]
         return choose_threshold(
             scores, lambda kept: 2 * (kept & truth).sum() / max(kept.sum() + truth.sum(), 1)
         )
@@ -179,11 +245,24 @@ class ThemeModel:
         return probs >= self.threshold_
 
     def predict_proba(
-        self, paragraphs: Sequence[Paragraph], vectors: Vectors | None = None
+        self, paragraphs: Sequence[Paragraph], vectors: Vectors | None = None, sessions: bool = True
     ) -> np.ndarray:
-        """paragraphs × labels."""
+        """paragraphs × labels; with `sessions`, a paragraph of a document analysts answered
+        about has that session's offsets added to its log-odds (pipeline/themes/sessions.py)."""
         x = pair_features(paragraphs, self.parts_, vectors, self.lexicon_)
-        return self.decision_.proba(x).reshape(len(paragraphs), len(self.labels))
+        probs = self.decision_.proba(x).reshape(len(paragraphs), len(self.labels))
+        offsets = getattr(self, "sessions_", {}) if sessions else {}
+        rows = [i for i, p in enumerate(paragraphs) if p.document in offsets]
+        if not rows:
+            return probs
+        shift = np.zeros((len(rows), len(self.labels)))
+        for k, i in enumerate(rows):
+            for label, b in offsets[paragraphs[i].document].items():
+                shift[k, self.labels.index(label)] = b
+        q = np.clip(probs[rows], 1e-12, 1 - 1e-12)
+        z = np.log(q) - np.log1p(-q) + shift
+        probs[rows] = 1.0 / (1.0 + np.exp(-z))
+        return probs
 
     # -- persistence --------------------------------------------------------------------
     def to_disk(self, folder: Path) -> None:
@@ -198,6 +277,7 @@ class ThemeModel:
             "threshold": self.threshold_,
             "reads_lexicon": self.lexicon_,
             "rates": self.parts_.rates.to_json(),
+            "sessions": getattr(self, "sessions_", {}),
         }
         text = json.dumps(data, indent=1, sort_keys=True)
         (folder / MODEL_FILE).write_text(text + "\n", encoding="utf-8")
@@ -228,4 +308,5 @@ class ThemeModel:
         model.decision_ = LinearModel.from_json(data["decision"])
         model.threshold_ = float(data["threshold"])
         model.lexicon_ = bool(data["reads_lexicon"])
+        model.sessions_ = {d: dict(o) for d, o in data.get("sessions", {}).items()}
         return model

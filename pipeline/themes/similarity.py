@@ -57,11 +57,23 @@ class Concepts:
 
 class Neighbours:
     """Training paragraphs (vectors and gold themes): the similarity-weighted share of a
-    paragraph's nearest neighbours tagged with each theme."""
+    paragraph's nearest neighbours tagged with each theme, among those whose answer for
+    the theme is known (`known`: paragraphs × labels; an analyst's answer knows one)."""
 
-    def __init__(self, vectors: np.ndarray, targets: np.ndarray, k: int = N_NEIGHBOURS) -> None:
+    def __init__(
+        self,
+        vectors: np.ndarray,
+        targets: np.ndarray,
+        k: int = N_NEIGHBOURS,
+        known: np.ndarray | None = None,
+    ) -> None:
         self.vectors = unit_rows(vectors)
         self.targets = np.asarray(targets, dtype=np.float32)
+        self.known = (
+            np.ones(self.targets.shape, np.float32)
+            if known is None
+            else np.asarray(known, dtype=np.float32)
+        )
         self.k = k
 
     def shares(self, x: np.ndarray) -> np.ndarray:
@@ -72,15 +84,16 @@ class Neighbours:
         sims = x @ self.vectors.T
         k = min(self.k, sims.shape[1])
         nearest = np.argsort(-sims, axis=1, kind="stable")[:, :k]
-        weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0)
-        votes = (weights[:, :, None] * self.targets[nearest]).sum(axis=1)
-        return votes / np.maximum(weights.sum(axis=1, keepdims=True), 1e-9)
+        weights = np.maximum(np.take_along_axis(sims, nearest, axis=1), 0.0)[:, :, None]
+        known = self.known[nearest]
+        votes = (weights * known * self.targets[nearest]).sum(axis=1)
+        return votes / np.maximum((weights * known).sum(axis=1), 1e-9)
 
     def to_disk(self, path: Path) -> None:
         from safetensors.numpy import save_file
 
         save_file(
-            {"vectors": self.vectors, "targets": self.targets},
+            {"vectors": self.vectors, "targets": self.targets, "known": self.known},
             str(path),
             metadata={"k": json.dumps(self.k)},
         )
@@ -93,4 +106,4 @@ class Neighbours:
         with safe_open(str(path), framework="numpy") as handle:
             k = json.loads((handle.metadata() or {}).get("k", str(N_NEIGHBOURS)))
         tensors = load_file(str(path))
-        return cls(tensors["vectors"], tensors["targets"], k)
+        return cls(tensors["vectors"], tensors["targets"], k, tensors.get("known"))

@@ -3,28 +3,28 @@
 Each gold paragraph's text runs through the tagger's rules (everything before
 `crp_themes`), document by document and in order, as the tag stage runs them, so the
 decision learns from the same lexicon hits it will read. Texts are embedded once, by an
-encoder that keeps vectors by content (pipeline/vectors).
+encoder that keeps vectors by content (pipeline/vectors). Analysts' answers
+(pipeline/tagging/gold.py `tag_answers` runs their paragraphs through the rules)
+(pipeline/themes/labels.py) are partial rows: each knows the themes it answers; an answer
+about a gold paragraph replaces the gold's target for that theme (in training only).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from spacy.language import Language
 from spacy.tokens import Doc
 
-from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy
 from pipeline.themes.concepts import concept_texts, example_set, theme_labels
-from pipeline.themes.evidence import Paragraph, from_doc, of_document, texts_to_embed
+from pipeline.themes.evidence import Paragraph, texts_to_embed
+from pipeline.themes.labels import text_hash
 from pipeline.themes.model import ThemeModel, ThemeSettings, TrainingSet
+from pipeline.themes.sessions import fit_sessions
 from pipeline.themes.similarity import Concepts
-
-COMPONENT = "crp_themes"
 
 
 @dataclass
@@ -57,28 +57,54 @@ class GoldParagraphs:
         )
 
 
-def tag_gold(nlp: Language, gold_dir: Path, taxonomy: Taxonomy) -> GoldParagraphs:
-    """Every gold paragraph through the rules, document by document, in order."""
-    docs_meta, gold = read_gold(gold_dir, taxonomy.labels)
-    by_doc: dict[str, list[dict]] = {}
-    for (doc_id, _), row in sorted(gold.items()):
-        by_doc.setdefault(doc_id, []).append(row)
-    disabled = [COMPONENT] if COMPONENT in nlp.pipe_names else []
-    keys, rows, paragraphs, docs = [], [], [], []
-    with nlp.select_pipes(disable=disabled):
-        for doc_id, doc_rows in sorted(by_doc.items()):
-            group = docs_meta.get(doc_id, {}).get("working_group")
-            made = []
-            for row in doc_rows:
-                doc = nlp.make_doc(row["text"])
-                doc._.working_group = group
-                made.append(doc)
-            for row, doc in zip(doc_rows, nlp.pipe(made), strict=True):
-                keys.append((doc_id, int(row["para_no"])))
-                rows.append(row)
-                paragraphs.append(of_document(from_doc(doc), doc_id))
-                docs.append(doc)
-    return GoldParagraphs(keys, rows, paragraphs, docs)
+def with_answers(
+    data: TrainingSet,
+    gold: GoldParagraphs,
+    keep: Sequence[int],
+    answered: GoldParagraphs,
+    labels: Sequence[str],
+    weight: float = 1.0,
+) -> TrainingSet:
+    """`data` (the gold rows `keep` of `gold`) with the analysts' answers: an answer about
+    one of those gold paragraphs (same document, same text) replaces its target for that
+    theme; the others are partial rows (known: the themes answered) weighing `weight`."""
+    index = {label: i for i, label in enumerate(labels)}
+    where = {(gold.keys[i][0], text_hash(gold.rows[i]["text"])): k for k, i in enumerate(keep)}
+    targets = data.targets.copy()
+    extra = []
+    for n, row in enumerate(answered.rows):
+        k = where.get((row["doc_id"], text_hash(row["text"])))
+        if k is None:
+            extra.append(n)
+            continue
+        for theme, yes in row["answers"].items():
+            targets[k, index[theme]] = int(yes)
+    out = TrainingSet(
+        data.paragraphs,
+        targets,
+        data.documents,
+        data.examples,
+        data.example_targets,
+        data.known,
+        data.weights,
+    )
+    if not extra:
+        return out
+    known = np.zeros((len(extra), len(labels)), dtype=bool)
+    partial = np.zeros((len(extra), len(labels)), dtype=np.int64)
+    for r, n in enumerate(extra):
+        for theme, yes in answered.rows[n]["answers"].items():
+            known[r, index[theme]], partial[r, index[theme]] = True, int(yes)
+    rows = TrainingSet(
+        [answered.paragraphs[n] for n in extra],
+        partial,
+        [answered.keys[n][0] for n in extra],
+        data.examples,
+        data.example_targets,
+        known,
+        np.full(len(extra), weight),
+    )
+    return out.plus(rows)
 
 
 def embed_texts(encoder: Any, texts: Sequence[str]) -> dict[str, np.ndarray]:
@@ -103,10 +129,16 @@ class Embedded:
     concepts: Concepts
 
     @classmethod
-    def of(cls, gold: GoldParagraphs, taxonomy: Taxonomy, encoder: Any) -> Embedded:
-        return cls(
-            embed_texts(encoder, texts_to_embed(gold.paragraphs)), concepts_of(taxonomy, encoder)
-        )
+    def of(
+        cls,
+        gold: GoldParagraphs,
+        taxonomy: Taxonomy,
+        encoder: Any,
+        also: Sequence[Paragraph] = (),
+    ) -> Embedded:
+        """The vectors of the gold paragraphs (and of `also`: answered paragraphs)."""
+        texts = texts_to_embed([*gold.paragraphs, *also])
+        return cls(embed_texts(encoder, texts), concepts_of(taxonomy, encoder))
 
 
 def train(
@@ -115,13 +147,22 @@ def train(
     settings: ThemeSettings,
     embedded: Embedded | None = None,
     keep: Sequence[str] | None = None,
+    answered: GoldParagraphs | None = None,
 ) -> ThemeModel:
-    """The decision fitted on the gold documents `keep` (all by default); `embedded` (the
-    gold texts' vectors and the concepts) when `settings.similarity`."""
+    """The decision fitted on the gold documents `keep` (all by default) and the analysts'
+    answers (`pipeline.tagging.gold.tag_answers`), with the offsets of each session they
+    answered about outside the gold; `embedded` (the texts' vectors and the concepts)
+    when `settings.similarity`."""
     data = gold.training_set(taxonomy, keep)
+    if answered is not None and answered.keys:
+        rows = [i for i, (d, _) in enumerate(gold.keys) if keep is None or d in keep]
+        labels = theme_labels(taxonomy)
+        data = with_answers(data, gold, rows, answered, labels, settings.answer_weight)
     if settings.similarity and embedded is None:
         raise ValueError("settings.similarity: give the gold texts' vectors (Embedded.of)")
     vectors = embedded.vectors if settings.similarity and embedded else None
     concepts = embedded.concepts if settings.similarity and embedded else None
     model = ThemeModel(theme_labels(taxonomy), settings, taxonomy.lexicon_read_on)
-    return model.fit(data, vectors, concepts)
+    model.fit(data, vectors, concepts)
+    model.sessions_ = fit_sessions(model, data, vectors)  # what the answers say of a session
+    return model

@@ -63,9 +63,12 @@ class ThemeVocabulary:
         texts: Sequence[str],
         targets: np.ndarray,
         weights: Sequence[float] | None = None,
+        known: np.ndarray | None = None,
     ) -> ThemeVocabulary:
         """texts: training paragraphs and example sentences; targets: texts × labels (0/1);
-        weights: one per text (example sentences count `example_weight`)."""
+        weights: one per text (example sentences count `example_weight`); known: texts ×
+        labels, whether the target is known (an analyst's answer says yes or no for one
+        theme only): each theme's model learns from the texts whose target it knows."""
         from sklearn.linear_model import LogisticRegression
 
         vectorizer = self._vectorizer()
@@ -73,12 +76,14 @@ class ThemeVocabulary:
         w = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=float)
         coef = np.zeros((len(self.labels), x.shape[1]), dtype=np.float64)
         intercept = np.full(len(self.labels), -30.0)  # a theme never seen is never given
+        mask = np.ones(targets.shape, dtype=bool) if known is None else np.asarray(known, bool)
         for i in range(len(self.labels)):
-            y = targets[:, i]
+            rows = np.flatnonzero(mask[:, i])
+            y = targets[rows, i]
             if 0 < y.sum() < len(y):
                 model = LogisticRegression(
                     C=self.settings.c, solver="liblinear", class_weight="balanced", random_state=0
-                ).fit(x, y, sample_weight=w)
+                ).fit(x[rows], y, sample_weight=w[rows])
                 coef[i], intercept[i] = model.coef_[0], model.intercept_[0]
         self._transform = None
         self.vocabulary_ = {str(t): int(i) for t, i in vectorizer.vocabulary_.items()}

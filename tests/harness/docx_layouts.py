@@ -111,14 +111,15 @@ def sample(styles: list[Style] | None = None, size: int = SAMPLE_SIZE) -> list[S
 
 def sample_jobs(styles: list[Style] | None = None) -> list[tuple[str, Style]]:
     """The sample's (document, combination) pairs: each combination with two documents,
-    taken in turn (the second pass continues where the first stopped), so every document
-    appears while there are at most twice as many documents as combinations."""
+    or more where there are more than twice as many documents as combinations, taken in
+    turn (each pass continues where the last stopped), so every document appears."""
     docs = doc_ids()
     chosen = styles or sample()
+    passes = max(2, -(-len(docs) // len(chosen)))
     return [
-        (docs[(k + shift) % len(docs)], style)
+        (docs[(k + n * len(chosen)) % len(docs)], style)
         for k, style in enumerate(chosen)
-        for shift in (0, len(chosen))
+        for n in range(passes)
     ]
 
 

@@ -43,11 +43,19 @@ def role_owner(
         after = link_end(doc, j, rules)
     if after is None:
         return None
-    stop = next(
-        (t.i for t in doc[after : after + 6] if t.lower_ in rules.reporting_verbs), len(doc)
+    named = {k for m in typed if m.kind != "term" for k in range(m.start, m.end)}
+    stop = next(  # a reporting verb, not a word of a name ("Liberty [Shared]")
+        (
+            t.i
+            for t in doc[after : after + 6]
+            if t.lower_ in rules.reporting_verbs and t.i not in named
+        ),
+        len(doc),
     )
     found = [m for m in typed if after <= m.start <= after + 4 and m.end <= stop]
     owner = min(found, key=lambda m: (m.start, -m.end), default=None)
+    if owner is None:
+        owner = _affiliation_noun(doc, after, stop, rules) or _apposed(doc, after, stop, typed)
     if owner is not None and owner.kind == "country" and role.type != "participant":
         return None  # "an academic from Brazil" stays academia
     if owner is not None and owner.kind == "term":  # "the secretariat of [FATF]"
@@ -58,6 +66,29 @@ def role_owner(
         )
         owner = named or owner
     return owner
+
+
+def _affiliation_noun(doc: Doc, after: int, stop: int, rules: SpeakerRules) -> Mention | None:
+    """A body the owner phrase names by a word that tells its kind, not by its name: "a
+    member of [a youth-led network] active in Central America" (actors.yaml
+    `affiliation_nouns`)."""
+    nouns = rules.affiliation_nouns or {}
+    words = lowers(doc)
+    for k in range(after, min(after + 5, stop, len(doc))):
+        if words[k] in nouns:
+            return Mention(after, k + 1, nouns[words[k]], "term", f"speaker/affiliation/{words[k]}")
+        if doc[k].text in (",", ";", "(") or words[k] in rules.reporting_verbs:
+            return None
+    return None
+
+
+def _apposed(doc: Doc, after: int, stop: int, typed: list[Mention]) -> Mention | None:
+    """The kind of body an apposition gives an owner no gazetteer or name form types: "a
+    representative of [borderline-europe], [a non-governmental organization] that ..."."""
+    comma = next((t.i for t in doc[after : min(after + 8, stop)] if t.text == ","), None)
+    if comma is None or comma + 2 >= len(doc) or doc[comma + 1].lower_ not in ("a", "an"):
+        return None
+    return next((m for m in typed if m.kind == "term" and m.start == comma + 2), None)
 
 
 def affiliated(doc: Doc, mention: Mention, typed: list[Mention], rules: SpeakerRules) -> bool:
@@ -91,7 +122,9 @@ def unlisted_organizations(doc: Doc, typed: list[Mention], rules: SpeakerRules) 
         if start < len(doc) and doc[start].lower_ == "the":
             start += 1
         end = _name_end(doc, start, rules)
-        if end is None or any(i in covered for i in range(start, end)):
+        if end is None or any(
+            k in covered and not _joined(doc, start, k) for k in range(start, end)
+        ):
             continue
         after = end + 1 + (end + 1 < len(doc) and doc[end + 1].lower_ == "the")
         if end < len(doc) and doc[end].lower_ in ("at", "of", "in", "within") and after in covered:
@@ -109,6 +142,15 @@ def unlisted_organizations(doc: Doc, typed: list[Mention], rules: SpeakerRules) 
     return out
 
 
+def _joined(doc: Doc, start: int, k: int) -> bool:
+    """Whether token k of a name starting at `start` follows a hyphen that joins two of its
+    words ("La Strada-[Ukraine]"): part of the name, not a mention of its own."""
+    return any(
+        doc[j].text == "-" and not doc[j].whitespace_ and not doc[j - 1].whitespace_
+        for j in range(start + 1, k)
+    )
+
+
 def _name_end(doc: Doc, start: int, rules: SpeakerRules) -> int | None:
     """The end of a capitalized name starting at `start` (None if there is none)."""
 
@@ -118,21 +160,26 @@ def _name_end(doc: Doc, start: int, rules: SpeakerRules) -> int | None:
 
     if start >= len(doc) or not capital(start) or doc[start].is_stop:
         return None
-    if doc[start].lower_ in rules.not_names:
-        return None
+    opens_generic = doc[start].lower_ in rules.not_names  # "International", "National"
+
+    def connector(i: int) -> bool:
+        return i < len(doc) and (
+            doc[i].lower_ in rules.name_connectors or doc[i].text in ("-", "'s", "’s", "&")
+        )
+
     end, capitals = start + 1, 1
     while end < len(doc):
         if capital(end):
             end, capitals = end + 1, capitals + 1
-        elif (
-            (doc[end].lower_ in rules.name_connectors or doc[end].text in ("-", "'s", "’s", "&"))
-            and end + 1 < len(doc)
-            and capital(end + 1)
-        ):
+        elif connector(end) and end + 1 < len(doc) and capital(end + 1):
             end += 1
+        elif connector(end) and connector(end + 1) and end + 2 < len(doc) and capital(end + 2):
+            end += 2  # "Universidad de los Andes", "Office of the Prosecutor"
         else:
             break
     single = doc[start].is_upper and len(doc[start]) >= 3
+    if opens_generic:  # "International cooperation" is none, "International X Academy" is
+        return end if capitals >= 3 else None
     return end if capitals >= 2 or single else None
 
 
@@ -158,7 +205,8 @@ def co_owners(doc: Doc, owner: Mention, typed: list[Mention], rules: SpeakerRule
             j == at
             or j not in starts
             or not any(doc[k].lower_ in (",", "and") for k in range(at, j))
-        ):
+            or (starts[j].end == j + 1 and doc[j].lower_ in rules.role_nouns)
+        ):  # "..., an [academic] from X": a role of its own, not one more owner
             break
         out.append(starts[j])
         at = starts[j].end

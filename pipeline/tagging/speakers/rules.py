@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc
 
+from pipeline.tagging.speakers.mentions import Referent
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -22,10 +24,14 @@ class Mention:
 
 @dataclass(frozen=True)
 class Speaker:
+    """A speaker a sentence reports, and the referent it is (None: the floor, which no
+    anaphor refers to)."""
+
     start: int
     end: int
     type: str
     rule: str
+    referent: Referent | None = None
 
 
 @dataclass(frozen=True)
@@ -35,7 +41,7 @@ class SpeakerRules:
     passive_verbs: frozenset[str]
     role_nouns: dict[str, str]  # role noun → the type it has when no actor follows
     links: tuple[tuple[str, ...], ...]
-    pronouns: frozenset[str]
+    pronouns: dict[str, str]  # pronoun → what it refers to: female, male or group
     subject_prefix: frozenset[str]
     verb_gap: frozenset[str]
     impersonal: tuple[tuple[str, ...], ...]
@@ -51,6 +57,13 @@ class SpeakerRules:
     not_names: frozenset[str] = frozenset()
     reporting_phrases: tuple[tuple[str, ...], ...] = ()
     modifier_stops: frozenset[str] = frozenset()  # before a mention: an object, no subject
+    anaphoric_nouns: dict[str, str] | None = None  # "the latter" → person, "the former" → former
+    title_genders: dict[str, str] | None = None  # "Ms." → female
+    affiliations: tuple[tuple[str, ...], ...] = ()  # "Speaking for X, one participant ..."
+    group_fallback: bool = True  # "they" with no group refers to the generic participants
+    affiliation_nouns: dict[str, str] | None = None  # "a member of a youth-led [network]"
+    panel_words: frozenset[str] = frozenset()  # "[Its members] were a representative of X"
+    panel_verbs: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, cfg: dict) -> SpeakerRules:
@@ -73,7 +86,7 @@ class SpeakerRules:
                     reverse=True,
                 )
             ),
-            pronouns=words("pronouns"),
+            pronouns={k.lower(): v for k, v in (cfg.get("pronouns") or {}).items()},
             subject_prefix=words("subject_prefix"),
             verb_gap=words("verb_gap"),
             impersonal=tuple(tuple(p.lower().split()) for p in cfg.get("impersonal", [])),
@@ -94,6 +107,15 @@ class SpeakerRules:
             not_names=words("not_names"),
             reporting_phrases=_phrases(cfg.get("reporting_phrases", [])),
             modifier_stops=words("modifier_stops"),
+            anaphoric_nouns={k.lower(): v for k, v in (cfg.get("anaphoric_nouns") or {}).items()},
+            title_genders={k.lower(): v for k, v in (cfg.get("title_genders") or {}).items()},
+            affiliations=_phrases(cfg.get("affiliations", [])),
+            group_fallback=bool(cfg.get("group_fallback", True)),
+            panel_words=words("panel_words"),
+            panel_verbs=words("panel_verbs"),
+            affiliation_nouns={
+                k.lower(): v for k, v in (cfg.get("affiliation_nouns") or {}).items()
+            },
         )
 
     def continues(self, doc: Doc) -> bool:

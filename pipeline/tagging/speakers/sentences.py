@@ -2,15 +2,18 @@
 
 Speakers are the actors whose statement a sentence reports:
 
-* a role construction names one wherever it stands before the report, or after a verb
-  of presenting: "The representative of Small Arms Survey referred to ..." → academia,
-  "... introduced by a researcher from Monash University" → academia;
+* a role construction names one wherever it stands before the report, after a verb of
+  presenting, or in a list opened by a colon: "The representative of Small Arms Survey
+  referred to ..." → academia, "... introduced by a researcher from Monash University" →
+  academia, "A panel took the floor: an academic from X, a representative of Y, ...";
 * otherwise the subject of a reporting verb, at the start of its clause: "Several
-  speakers noted" → participant, "The Chair opened" → chair, "INTERPOL presented" → igo;
-* "He"/"She"/"They", "the panellist" and "the same speaker" take the last speaker of the
-  paragraph, or of the previous paragraph when the paragraph continues its statement
-  ("She further recommended ...", "In addition, the speaker ...");
-* "According to one panellist, ...", "Speaking on behalf of X, ..." attribute the sentence;
+  speakers noted" → participant, "The Chair opened" → chair, "INTERPOL presented" → igo
+  (not the subject of a passive: "participants were invited to ...");
+* "He"/"She"/"They", "the panellist", "the same speaker", "the latter" take the nearest
+  compatible speaker (in number, and in gender where the text gives it) of the paragraph,
+  then of the previous paragraph of the same document (mentions.py);
+* "According to one panellist, ..." attributes the sentence to the actor closing the
+  opening phrase; "Speaking for X, one participant ..." gives its subject X's type;
 * a subject followed by where it comes from ("An academic from the University of X",
   "Another speaker, representing an NGO,") takes the type of the actor named there;
 * "It was noted that", "Reference was made to" report the floor (participant).
@@ -21,12 +24,22 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span
 
 from pipeline.tagging.speakers.affiliations import co_owners, link_end, role_owner
+from pipeline.tagging.speakers.mentions import FORMER, GROUP, PERSON, Discourse, Referent
 from pipeline.tagging.speakers.rules import Mention, Speaker, SpeakerRules
+from pipeline.tagging.speakers.subjects import (
+    apposition,
+    clause_start,
+    complement,
+    impersonal,
+    passive_report,
+    phrase_verbs,
+    subject_ok,
+)
 from pipeline.tagging.views import lowers, sentences
 
 __all__ = ["paragraph_speakers", "sentence_speakers"]
 
-CLAUSE_BREAKS = {",", ";", ":"}
+INTRODUCING = ("by", "from", ":", "with")  # "... introduced by a researcher from X"
 
 
 def _roles_and_pronouns(
@@ -51,96 +64,65 @@ def _roles_and_pronouns(
             found.append(Mention(i, i + 1, rules.role_nouns[word], "role", f"speaker/role/{word}"))
         elif word in rules.pronouns:
             found.append(Mention(i, i + 1, "", "pronoun", "speaker/pronoun"))
+        elif (
+            word in (rules.anaphoric_nouns or {})
+            and i > sent.start
+            and words[i - 1] in rules.anaphoric
+        ):  # "the latter", "the former"
+            found.append(Mention(i - 1, i + 1, "", "pronoun", f"speaker/anaphor/{word}"))
     return found
 
 
-def _impersonal(sent: Span, rules: SpeakerRules) -> Speaker | None:
-    words = lowers(sent.doc)[sent.start : min(sent.end, sent.start + 6)]
-    for phrase in rules.impersonal:
-        if tuple(words[: len(phrase)]) == phrase:
-            rest = words[len(phrase) : len(phrase) + 2]
-            if phrase[-1] in ("was", "were", "been") and not any(
-                w in rules.reporting_verbs for w in rest
-            ):
-                continue
-            return Speaker(
-                sent.start, sent.start + len(phrase), rules.impersonal_type, "speaker/impersonal"
-            )
-    return None
+def _wants(doc: Doc, mention: Mention, rules: SpeakerRules) -> tuple[str, str | None]:
+    """What an anaphor asks of its referent: (GROUP, PERSON or FORMER; a gender or None)."""
+    word = doc[mention.end - 1].lower_
+    kind = rules.pronouns.get(word) or (rules.anaphoric_nouns or {}).get(word)
+    if kind in (GROUP, PERSON, FORMER):
+        return kind, None
+    if kind is not None:  # female, male
+        return PERSON, kind
+    return (GROUP if _plural(doc, mention) else PERSON), None
 
 
-def _passive_report(sent: Span, typed: list[Mention], rules: SpeakerRules) -> Speaker | None:
-    """'<something> was stressed/noted' with no agent: the floor's view."""
-    for token in sent[1:]:
-        if token.lower_ in rules.passive_verbs and token.nbor(-1).lower_ in ("was", "were"):
-            agent = token.i + 1 < sent.end and token.nbor(1).lower_ == "by"
-            subject_typed = any(m.start < token.i and m.kind in ("org", "country") for m in typed)
-            if not agent and not subject_typed:
-                return Speaker(token.i - 1, token.i + 1, rules.impersonal_type, "speaker/passive")
-            return None
-    return None
+def _plural(doc: Doc, mention: Mention) -> bool:
+    """Whether a role names a group ("representatives", "several speakers")."""
+    return mention.rule.startswith("speaker/role/") and doc[mention.end - 1].lower_.endswith("s")
 
 
-def _clause_start(doc: Doc, sent: Span, i: int) -> int:
-    for j in range(i - 1, sent.start - 1, -1):
-        if doc[j].text in CLAUSE_BREAKS:
-            return j + 1
-    return sent.start
-
-
-def _subject_ok(
-    doc: Doc,
-    sent: Span,
-    mention: Mention,
-    end: int,
-    verb: int,
-    rules: SpeakerRules,
-    typed: list[Mention],
-) -> bool:
-    """A mention is the verb's subject if only determiners (and at most one modifier right
-    before it: "A young survivor", "Youth representatives") precede it in its clause and
-    only adverbs, further mentions or a comma-enclosed apposition stand before the verb."""
-    start = _clause_start(doc, sent, mention.start)
-    before = [k for k in range(start, mention.start) if doc[k].lower_ not in rules.subject_prefix]
-    if before and not (
-        before == [mention.start - 1]
-        and doc[mention.start - 1].is_alpha
-        and doc[mention.start - 1].lower_ not in rules.modifier_stops
-        and doc[mention.start - 1].lower_ not in rules.reporting_verbs
-    ):
-        return False
-    if end < verb and doc[end].text == "," and doc[verb - 1].text == ",":
-        return True
-    covered = {k for m in typed for k in range(m.start, m.end)}
-    depth = 0
-    for k in range(end, verb):
-        text = doc[k].text
-        depth += (text == "(") - (text == ")")
-        if depth > 0 or text == ")" or k in covered or doc[k].lower_ in rules.verb_gap:
-            continue
-        return False
-    return True
+def _referent(doc: Doc, mention: Mention, kind: str, rule: str, rules: SpeakerRules) -> Referent:
+    """A speaker named now: one person, a group, or (an organization or State) either."""
+    group = _plural(doc, mention) if mention.kind == "role" else None
+    gender = (rules.title_genders or {}).get(doc[mention.start].lower_)
+    return Referent(kind, group, gender, rule)
 
 
 def _resolve(
-    mention: Mention,
-    owner: Mention | None,
-    doc: Doc,
-    last: str | None,
-    anaphoric: frozenset[str] = frozenset({"the"}),
+    mention: Mention, owner: Mention | None, doc: Doc, discourse: Discourse, rules: SpeakerRules
 ) -> Speaker | None:
+    """The speaker a subject names: its owner's type, the referent of an anaphor (None
+    when there is none), or its own type."""
     if owner is not None:
         start, end = min(mention.start, owner.start), max(mention.end, owner.end)
-        return Speaker(start, end, owner.type, f"{mention.rule}+{owner.rule}")
+        rule = f"{mention.rule}+{owner.rule}"
+        referent = _referent(doc, mention, owner.type, rule, rules)
+        return Speaker(start, end, owner.type, rule, referent)
     if mention.kind == "pronoun":
-        return Speaker(mention.start, mention.end, last, "speaker/pronoun") if last else None
-    if mention.kind == "role" and last:  # "the panellist(s)", "the same speaker", "these experts"
+        referent = discourse.refer(*_wants(doc, mention, rules))
+        if referent is None:
+            return None
+        return Speaker(mention.start, mention.end, referent.type, mention.rule, referent)
+    if mention.kind == "role":  # "the panellist(s)", "the same speaker", "these experts"
         start = mention.start
-        while start > 0 and doc[start - 1].lower_ in anaphoric and mention.start - start < 2:
+        while start > 0 and doc[start - 1].lower_ in rules.anaphoric and mention.start - start < 2:
             start -= 1
-        if start < mention.start:
-            return Speaker(start, mention.end, last, "speaker/coreference")
-    return Speaker(mention.start, mention.end, mention.type, mention.rule)
+        if start < mention.start and link_end(doc, mention.end, rules) is None:
+            # "the representative" refers back; "the representative of [a body the rules do
+            # not know]" introduces someone new
+            referent = discourse.refer(*_wants(doc, mention, rules))
+            if referent is not None:
+                return Speaker(start, mention.end, referent.type, "speaker/coreference", referent)
+    referent = _referent(doc, mention, mention.type, mention.rule, rules)
+    return Speaker(mention.start, mention.end, mention.type, mention.rule, referent)
 
 
 def _attribution(
@@ -149,7 +131,7 @@ def _attribution(
     typed: list[Mention],
     roles: list[Mention],
     rules: SpeakerRules,
-    last: str | None,
+    discourse: Discourse,
 ) -> Speaker | None:
     """ "According to one panellist, ...", "Speaking on behalf of a network of NGOs, ...":
     the actor that ends the opening phrase, right before its comma."""
@@ -166,62 +148,80 @@ def _attribution(
             continue
         owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
         if (owner.end if owner else mention.end) == comma:  # not "According to UNODC data,"
-            return _resolve(mention, owner, doc, last, rules.anaphoric)
+            return _resolve(mention, owner, doc, discourse, rules)
     return None
 
 
-def _complement(
-    doc: Doc, end: int, verb: int, typed: list[Mention], rules: SpeakerRules
-) -> tuple[int, Mention | None]:
-    """Where a subject's "from/of/at ..." phrase ends before its verb, and the actor named
-    in it: "An academic [from the University of X] stressed"."""
-    after = link_end(doc, end, rules)
-    if after is None or verb - end > rules.max_complement:
-        return end, None
-    if any(t.is_punct and t.text not in "()" for t in doc[after:verb]):
-        return end, None
-    inside = [m for m in typed if after <= m.start and m.end <= verb]
-    return verb, min(inside, key=lambda m: (m.start, -m.end), default=None)
-
-
-def _apposition(doc: Doc, end: int, verb: int, typed: list[Mention]) -> Mention | None:
-    """The actor named in a comma-enclosed apposition: "Another speaker, [from a
-    university in Brazil,] recommended"."""
-    if not (end < verb - 1 and doc[end].text == "," and doc[verb - 1].text == ","):
+def _affiliation(doc: Doc, sent: Span, typed: list[Mention], rules: SpeakerRules) -> Mention | None:
+    """ "Speaking for a network of women-led organizations in West Africa, one participant
+    ...", "Opening the dialogue on behalf of both Co-Chairs, Mr. X ...": the first actor
+    an affiliation phrase of the opening (before its first comma) names, whom the
+    sentence's subject speaks for."""
+    words = lowers(doc)
+    head = range(sent.start, min(sent.end, sent.start + 16))
+    comma = next((k for k in head if words[k] == ","), None)
+    if comma is None:
         return None
-    inside = [m for m in typed if end < m.start and m.end < verb]
+    at = next(
+        (
+            k + len(p)
+            for k in range(sent.start, comma)
+            for p in rules.affiliations
+            if tuple(words[k : k + len(p)]) == p
+        ),
+        None,
+    )
+    inside = [m for m in typed if at is not None and at <= m.start and m.end <= comma]
     return min(inside, key=lambda m: (m.start, -m.end), default=None)
 
 
-def _phrase_verbs(sent: Span, rules: SpeakerRules) -> list[int]:
-    """Where a reporting phrase starts ("took the floor"): its first word acts as the verb."""
-    words = lowers(sent.doc)[sent.start : sent.end]
-    return [
-        sent.start + i
-        for i in range(1, len(words))
-        for p in rules.reporting_phrases
-        if tuple(words[i : i + len(p)]) == p
-    ]
+def _introduced(
+    doc: Doc, sent: Span, role: Mention, owner: Mention, presenting: list[int], verbs: list[int]
+) -> bool:
+    """Whether a role construction introduces a speaker wherever it stands: after a verb
+    of presenting, right after "by", "from", ":" or "with", in a list a colon opens after a
+    report ("A panel took the floor: an academic from X, a representative of Y, ..."), or
+    before "who" and a reporting verb ("... to a representative of X, who highlighted")."""
+    before = [doc[k].lower_ for k in range(max(sent.start, role.start - 2), role.start)]
+    colon = [t.i for t in doc[sent.start : role.start] if t.text == ":"]
+    who = [t.lower_ for t in doc[owner.end : owner.end + 3]]
+    return (
+        any(p < role.start for p in presenting)
+        or any(w in INTRODUCING for w in before)
+        or any(v < c for c in colon for v in verbs + presenting)
+        or (who[:1] == ["who"] and len(who) > 1 and doc[owner.end + 1].i in verbs)
+        or (who[:2] == [",", "who"] and len(who) > 2 and doc[owner.end + 2].i in verbs)
+    )
 
 
 def sentence_speakers(
-    sent: Span, typed: list[Mention], rules: SpeakerRules, last: str | None
+    sent: Span, typed: list[Mention], rules: SpeakerRules, discourse: Discourse
 ) -> list[Speaker]:
-    """The speakers a sentence reports, given the last speaker so far."""
+    """The speakers a sentence reports, given the speakers met so far (`discourse`)."""
     doc = sent.doc
     typed = [m for m in typed if sent.start <= m.start and m.end <= sent.end]
-    special = _impersonal(sent, rules)
+    special = impersonal(sent, rules)
     if special is not None:
         return [special]
     roles = _roles_and_pronouns(doc, sent, rules, typed)
-    attributed = _attribution(doc, sent, typed, roles, rules, last)
+    attributed = _attribution(doc, sent, typed, roles, rules, discourse)
     if attributed is not None:
         return [attributed]
     words = lowers(doc)
     span = range(sent.start, sent.end)
     verbs = [i for i in span if words[i] in rules.reporting_verbs and i > sent.start]
-    verbs = sorted(verbs + _phrase_verbs(sent, rules))
+    verbs = sorted(verbs + phrase_verbs(sent, rules))
     presenting = [i for i in span if words[i] in rules.presenting_verbs]
+    # "Its members were a representative of X, ...", "It brought together a researcher
+    # from Y ...": a panel's composition, listed right after its verb
+    listed = [r.start for r in roles if r.kind == "role"]
+    presenting += [
+        i
+        for i in span
+        if words[i] in rules.panel_verbs
+        and any(words[k] in rules.panel_words for k in range(sent.start, i))
+        and any(i < r <= i + 3 for r in listed)
+    ]
     first_verb = verbs[0] if verbs else sent.end
     speakers: list[Speaker] = []
     reported = bool(verbs or presenting)  # "representatives of 27 States took part": no report
@@ -229,21 +229,12 @@ def sentence_speakers(
         owner = role_owner(doc, role, typed, rules)
         if owner is None:
             continue
-        who = [t.lower_ for t in doc[owner.end : owner.end + 3]]
-        introduced = (
-            any(p < role.start for p in presenting)
-            or (role.start > 0 and doc[role.start - 1].lower_ in ("by", "from", ":", "with"))
-            or (role.start > 1 and doc[role.start - 2].lower_ in ("by", "from", ":", "with"))
-            # "... gave the floor to a representative of X, who highlighted ..."
-            or (who[:2] == [",", "who"] and len(who) > 2 and who[2] in rules.reporting_verbs)
-            or (who[:1] == ["who"] and len(who) > 1 and who[1] in rules.reporting_verbs)
-        )
-        if role.start < first_verb or introduced:
-            speakers.append(_resolve(role, owner, doc, last, rules.anaphoric))  # type: ignore[arg-type]
+        if role.start < first_verb or _introduced(doc, sent, role, owner, presenting, verbs):
+            speakers.append(_resolve(role, owner, doc, discourse, rules))  # type: ignore[arg-type]
             for other in co_owners(doc, owner, typed, rules):
-                speakers.append(
-                    Speaker(other.start, other.end, other.type, f"{role.rule}+{other.rule}")
-                )
+                rule = f"{role.rule}+{other.rule}"
+                referent = _referent(doc, role, other.type, rule, rules)
+                speakers.append(Speaker(other.start, other.end, other.type, rule, referent))
     if speakers:
         return speakers
     role_starts = {r.start for r in roles}
@@ -251,26 +242,72 @@ def sentence_speakers(
         [m for m in typed if m.start not in role_starts or m.kind != "term"] + roles,
         key=lambda m: m.start,
     )
+    speaks_for = _affiliation(doc, sent, typed, rules)
+    subjects = _clause_subjects(doc, sent, roles, typed, rules)
     for verb in verbs:
         for mention in (m for m in candidates if m.end <= verb):
+            if speaks_for is not None and mention.start < speaks_for.end:
+                continue  # inside the opening "Speaking for X,"
+            discourse.local = [r for at, r in subjects if at < mention.start]
             owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
             end = owner.end if owner else mention.end
             if owner is None and mention.kind in ("role", "term"):
-                end, owner = _complement(doc, end, verb, typed, rules)
+                end, owner = complement(doc, end, verb, typed, rules)
                 if owner is not None and owner.kind == "country" and mention.type != "participant":
                     owner = None
-            if not _subject_ok(doc, sent, mention, end, verb, rules, typed + roles):
+            if not subject_ok(doc, sent, mention, end, verb, rules, typed + roles):
                 continue
             if owner is None and mention.kind == "role" and mention.type == "participant":
-                owner = _apposition(doc, end, verb, typed)
-            speaker = _resolve(mention, owner, doc, last, rules.anaphoric)
+                owner = apposition(doc, end, verb, typed) or speaks_for
+            speaker = _resolve(mention, owner, doc, discourse, rules)
+            discourse.local = []
             if speaker is not None:
                 return [
                     speaker,
-                    *_conjoined(doc, mention, end, verb, candidates, typed, rules, last),
+                    *_conjoined(doc, mention, end, verb, candidates, typed, rules, discourse),
                 ]
-    passive = _passive_report(sent, typed, rules)
-    return [passive] if passive else []
+    floor = passive_report(sent, typed, rules)
+    if floor is not None:
+        return [floor]
+    opening = _opening_view(doc, sent, roles, discourse, rules)
+    return [opening] if opening else []
+
+
+def _opening_view(
+    doc: Doc, sent: Span, roles: list[Mention], discourse: Discourse, rules: SpeakerRules
+) -> Speaker | None:
+    """ "In her view, ...", "In their experience, ...": a sentence that reports no one but
+    opens on whose view it gives (a pronoun between "In" and the first comma)."""
+    if doc[sent.start].lower_ != "in":
+        return None
+    head = doc[sent.start : min(sent.end, sent.start + 6)]
+    comma = next((t.i for t in head if t.text == ","), None)
+    pronoun = next(
+        (m for m in roles if m.kind == "pronoun" and comma is not None and m.end <= comma), None
+    )
+    return _resolve(pronoun, None, doc, discourse, rules) if pronoun is not None else None
+
+
+def _clause_subjects(
+    doc: Doc, sent: Span, roles: list[Mention], typed: list[Mention], rules: SpeakerRules
+) -> list[tuple[int, Referent]]:
+    """Role constructions that open a clause whatever follows them ("Several participants
+    were concerned that ..., they felt"): what a later anaphor refers to, in the sentence
+    and after it."""
+    out = []
+    for role in (r for r in roles if r.kind == "role"):
+        start = clause_start(doc, sent, role.start)
+        if any(doc[k].lower_ not in rules.subject_prefix for k in range(start, role.start)):
+            continue
+        if any(m.start == role.end and m.kind == "term" for m in typed):
+            continue  # "Member companies": a modifier, not a person
+        owner = role_owner(doc, role, typed, rules)
+        anaphor = role.start > start and doc[role.start - 1].lower_ in rules.anaphoric
+        if owner is None and anaphor and link_end(doc, role.end, rules) is None:
+            continue  # "the panellist": an anaphor itself
+        kind = owner.type if owner is not None else role.type
+        out.append((role.start, _referent(doc, role, kind, role.rule, rules)))
+    return out
 
 
 def _conjoined(
@@ -281,7 +318,7 @@ def _conjoined(
     candidates: list[Mention],
     typed: list[Mention],
     rules: SpeakerRules,
-    last: str | None,
+    discourse: Discourse,
 ) -> list[Speaker]:
     """Further subjects joined by 'and': "Several panellists and representatives of X"."""
     out = []
@@ -292,23 +329,32 @@ def _conjoined(
             doc[mention.start - 1].lower_ == "of" and doc[mention.start - 2].lower_ == "and"
         ):
             owner = role_owner(doc, mention, typed, rules) if mention.kind == "role" else None
-            speaker = _resolve(mention, owner, doc, last, rules.anaphoric)
+            speaker = _resolve(mention, owner, doc, discourse, rules)
             if speaker is not None and mention.kind != "pronoun":
                 out.append(speaker)
     return out
 
 
 def paragraph_speakers(
-    doc: Doc, mentions: list[Mention], rules: SpeakerRules, previous: str | None = None
+    doc: Doc, mentions: list[Mention], rules: SpeakerRules, discourse: Discourse | None = None
 ) -> list[tuple[Span, list[Speaker]]]:
-    """Each sentence with the speakers it reports, resolving pronouns along the way;
-    `previous` is the last speaker of the previous paragraph, followed when this one
-    continues its statement (`SpeakerRules.continues`)."""
+    """Each sentence with the speakers it reports, resolving anaphors along the way to the
+    speakers met so far: those of the paragraph, then those `discourse` holds of the
+    previous paragraph of the same document. Every speaker named becomes the nearest
+    referent of `discourse`, for the sentences and the paragraph that follow."""
+    discourse = discourse if discourse is not None else Discourse()
     out: list[tuple[Span, list[Speaker]]] = []
-    last: str | None = previous if previous and rules.continues(doc) else None
     for sent in sentences(doc):
-        speakers = sentence_speakers(sent, mentions, rules, last)
-        if speakers:
-            last = speakers[-1].type
+        speakers = sentence_speakers(sent, mentions, rules, discourse)
+        # "A representative of the secretariat reviewed ... . He drew attention to ...":
+        # whoever opens a clause is spoken of, though no reporting verb follows
+        inside = [m for m in mentions if sent.start <= m.start and m.end <= sent.end]
+        roles = _roles_and_pronouns(doc, sent, rules, inside)
+        for at, referent in _clause_subjects(doc, sent, roles, inside, rules):
+            if not any(sp.start <= at < sp.end for sp in speakers):
+                discourse.mention(referent)
+        for speaker in speakers:
+            if speaker.referent is not None:
+                discourse.mention(speaker.referent)
         out.append((sent, speakers))
     return out
