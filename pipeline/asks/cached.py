@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from pipeline.asks.features import Query
 from pipeline.asks.matcher import AskMatcher
 from pipeline.cache import DocCache, digest, doc_digests
 from pipeline.schemas import get_table, nullable_types, to_arrow
@@ -65,13 +66,18 @@ def doc_matches(
     if len(query) == 0:
         return matcher.match(query, vectors)
     keys = doc_digests(query[[*KEYS, *READ]])
-    parts: list[pa.Table] = []
-    fresh = 0
+    docs = []
     for doc, rows in sorted(query.groupby("doc_id", sort=True).indices.items()):
         rows = np.sort(rows)
         doc_vectors = np.ascontiguousarray(vectors[rows], dtype=np.float32)
         key = digest(fingerprint, keys[str(doc)], hashlib.sha256(doc_vectors).hexdigest())
-        entry = cache.get(key, ["matches"]) if cache else None
+        docs.append((doc, rows, doc_vectors, key, cache.get(key, ["matches"]) if cache else None))
+    todo = [rows for _, rows, _, _, entry in docs if entry is None]
+    if todo:
+        warm_encoder(matcher, query.iloc[np.concatenate(todo)])
+    parts: list[pa.Table] = []
+    fresh = 0
+    for doc, rows, doc_vectors, key, entry in docs:
         if entry is None:
             part = query.iloc[rows]
             found = matcher.match(part, doc_vectors)
@@ -93,6 +99,22 @@ def doc_matches(
     )
     out.index = query.index[table.index.to_numpy()]
     return out
+
+
+def warm_encoder(matcher: AskMatcher, recs: pd.DataFrame) -> None:
+    """Embed, in one call, the sentences and paragraphs of `recs` that the matcher's
+    features read (sentence_max, context_max), so that matching them one document at a
+    time finds every vector in the store: the model runs on large batches, not on one
+    document's thirty paragraphs at a time."""
+    encoder = matcher.encoder
+    if encoder is None or not hasattr(encoder, "encode"):
+        return
+    query = Query.of(recs, matcher.frame)
+    names = set(matcher.feature_names_)
+    texts = [*(query.texts if "sentence_max" in names else ()),
+             *(query.contexts if "context_max" in names else ())]  # fmt: skip
+    if texts:
+        encoder.encode(list(dict.fromkeys(texts)))
 
 
 def matcher_fingerprint(code: str, **parts: Any) -> str:
