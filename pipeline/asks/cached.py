@@ -33,6 +33,7 @@ log = logging.getLogger("crp")
 KEYS = ["doc_id", "para_no", "rec_no"]
 READ = ["text", "ask", "to", "themes", "working_group", "context"]  # what match() reads
 MATCHER_FILE = "matcher.json"
+WARM_CHUNK = 2048  # texts embedded per call by warm_encoder
 
 
 def fitted_matcher(
@@ -105,7 +106,8 @@ def warm_encoder(matcher: AskMatcher, recs: pd.DataFrame) -> None:
     """Embed, in one call, the sentences and paragraphs of `recs` that the matcher's
     features read (sentence_max, context_max), so that matching them one document at a
     time finds every vector in the store: the model runs on large batches, not on one
-    document's thirty paragraphs at a time."""
+    document's thirty paragraphs at a time (`WARM_CHUNK` texts per call: one call over a
+    whole corpus held 2 GB)."""
     encoder = matcher.encoder
     if encoder is None or not hasattr(encoder, "encode"):
         return
@@ -113,8 +115,9 @@ def warm_encoder(matcher: AskMatcher, recs: pd.DataFrame) -> None:
     names = set(matcher.feature_names_)
     texts = [*(query.texts if "sentence_max" in names else ()),
              *(query.contexts if "context_max" in names else ())]  # fmt: skip
-    if texts:
-        encoder.encode(list(dict.fromkeys(texts)))
+    unique = list(dict.fromkeys(texts))
+    for first in range(0, len(unique), WARM_CHUNK):  # memory: a chunk's tensors at a time
+        encoder.encode(unique[first : first + WARM_CHUNK])
 
 
 def matcher_fingerprint(code: str, **parts: Any) -> str:
