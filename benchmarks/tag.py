@@ -56,7 +56,7 @@ def timed(
     with timer() as t:
         if store is not None:
             encoder = store_encoder(store)
-            vectors = sentence_vectors(model, corpus, settings, encoder)
+            [vectors] = sentence_vectors(model, [corpus], settings, encoder)
             encoder.flush()
             nlp.get_pipe(THEMES).set_encoder(LookupEncoder(vectors, encoder.width))
         out = tag(corpus, groups, nlp, settings)

@@ -39,6 +39,9 @@ STAGES = [
     "tables",
     "report",
 ]
+# Stages `crp run` leaves out: cross-validation judges the learned parts on the gold, not
+# the outputs of a run (`crp crossval`, or `crp evaluate --cv`).
+OTHER_STAGES = ["crossval"]
 
 OutOption = Annotated[
     Path | None,
@@ -86,6 +89,7 @@ HELP = {
     "uptake": "Per ask and working group: first raised in a dialogue, taken up by a report or not.",
     "tables": "The analyst theme tables in data/processed/tables (parquet, CSV, README).",
     "report": "The theme reports as a static HTML site in reports/.",
+    "crossval": "The learned parts judged on gold documents they never saw → metrics/cv.json.",
 }
 
 
@@ -97,7 +101,7 @@ def _stage_command(name: str) -> None:
     app.command(name=name)(command)
 
 
-for _name in STAGES:
+for _name in STAGES + OTHER_STAGES:
     _stage_command(_name)
 
 
@@ -128,7 +132,10 @@ def evaluate(
     from pipeline import evaluate as evaluate_stage
 
     layout = _layout(out_dir, None)
-    evaluate_stage.main(layout, _scoring(read_params(params), gold_dir), thresholds=sweep, cv=cv)
+    settings = _scoring(read_params(params), gold_dir)
+    evaluate_stage.main(layout, settings, thresholds=sweep)
+    if cv:
+        _run_stage("crossval", layout, settings)
     typer.echo(f"metrics written to {layout.metrics}")
 
 

@@ -34,7 +34,7 @@ from pipeline.learn import unit_rows
 from pipeline.params import load_settings
 from pipeline.paths import GoldSettings, Layout
 from pipeline.schemas import get_table, read_table, write_table
-from pipeline.vectors import MODEL_ID, Encoder, load_vectors, open_encoder, vectors_model
+from pipeline.vectors import MODEL_ID, load_vectors, open_encoder, vectors_model
 
 log = logging.getLogger("crp")
 KEYS = ["doc_id", "para_no", "rec_no"]
@@ -108,12 +108,16 @@ def give_asks(
     settings: ClusterSettings,
     frame: re.Pattern[str],
     wording: Wording | None = None,
+    matches: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """ask_id, label, score and new of each recommendation: matched to the catalogue when
-    there is a matcher, else all clustered afresh as candidate new asks (labelled with the
-    taxonomy's `wording`, the matcher's when there is one)."""
+    there is a matcher (`matches`: its matches of `query`, if already made), else all
+    clustered afresh as candidate new asks (labelled with the taxonomy's `wording`, the
+    matcher's when there is one)."""
     if matcher is not None:
-        return assign(query, vectors, matcher, agglomeration=settings.agglomeration)
+        return assign(
+            query, vectors, matcher, agglomeration=settings.agglomeration, matched=matches
+        )
     ids, labels = new_asks(
         query,
         vectors,
@@ -139,15 +143,18 @@ def cluster(
     frame: re.Pattern[str],
     matcher: AskMatcher | None = None,
     wording: Wording | None = None,
+    matches: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """The rec_clusters, clusters and recurrence tables (pure: no I/O)."""
+    """The rec_clusters, clusters and recurrence tables (pure: no I/O). `matches`: the
+    matcher's matches of the recommendations sorted by key (`asks.cached.doc_matches`),
+    when already made."""
     recs = recs.sort_values(KEYS).reset_index(drop=True)
     asks = asks.sort_values(KEYS).reset_index(drop=True)
     if len(recs) == 0:
         names = ("rec_clusters", "clusters", "recurrence")
         return {name: get_table(name).empty() for name in names}
     query = queries(recs, asks, paragraphs, documents)
-    given = give_asks(query, vectors, matcher, settings, frame, wording)
+    given = give_asks(query, vectors, matcher, settings, frame, wording, matches)
     timeline = chronological(recs.assign(row=np.arange(len(recs))), documents)
     ids = renumber(given["ask_id"].to_numpy(), timeline["row"].to_numpy())
     rec_clusters = recs[KEYS].assign(
@@ -271,40 +278,56 @@ def catalogue_contexts(
     return with_contexts(catalogue, both)
 
 
-def fit_matcher(
-    taxonomy: Taxonomy,
-    paragraphs: pd.DataFrame,
-    settings: ClusterSettings,
-    encoder: Encoder,
-    gold: Path,
-) -> AskMatcher:
-    """The matcher fitted on the catalogue (its examples with their paragraphs, read from
-    this corpus or from the training gold `gold`)."""
-    catalogue = catalogue_contexts(taxonomy.asks, paragraphs, gold, taxonomy)
-    matcher = AskMatcher(encoder=encoder, frame=reporting_frame(taxonomy), wording=taxonomy.wording)
-    return settings.configure(matcher).fit(catalogue)
-
-
 def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    """`crp cluster`: embedded recommendations → rec_clusters, clusters, recurrence tables."""
+    """`crp cluster`: embedded recommendations → rec_clusters, clusters, recurrence tables.
+
+    The fitted matcher and each document's matches are kept in data/cache/cluster
+    (pipeline.asks.cached): a rerun after adding a document matches that document only."""
+    from pipeline.asks.cached import doc_matches, fitted_matcher, matcher_fingerprint
+    from pipeline.cache import DocCache
+    from pipeline.params import as_dict
+    from pipeline.provenance import code_digest
+
     settings = load_settings(ClusterSettings, "cluster", params)
     taxonomy = stage_taxonomy("cluster", taxonomy_folder(params))
     tables = {
         name: read_table(name, layout.table(name))
-        for name in ("recommendations", "asks", "documents", "paragraphs")
+        for name in ("recommendations", "asks", "documents")
     }
+    tables["paragraphs"] = read_table(
+        "paragraphs", layout.table("paragraphs"), ["doc_id", "para_no", "text"]
+    )
     vectors_path = layout.processed / "embeddings.safetensors"
-    matcher = None
+    recs, asks, vectors = without_reports(
+        tables["recommendations"], tables["asks"], load_vectors(vectors_path), tables["documents"]
+    )
+    frame = reporting_frame(taxonomy)
+    matcher, matches = None, None
     (layout.cache / "vectors" / "cluster").mkdir(parents=True, exist_ok=True)  # a persist output
     encoder = open_encoder(layout, params, "cluster")
     if settings.catalogue and vectors_model(vectors_path) == MODEL_ID and taxonomy.asks:
         gold = load_settings(GoldSettings, "gold", params).train_folder
-        matcher = fit_matcher(taxonomy, tables["paragraphs"], settings, encoder, gold)
+        catalogue = catalogue_contexts(taxonomy.asks, tables["paragraphs"], gold, taxonomy)
+        code = code_digest("cluster")
+        fingerprint = matcher_fingerprint(
+            code, catalogue=catalogue, model=encoder.model_id, settings=as_dict(settings)
+        )
+        cache = DocCache(layout.cache / "cluster", fingerprint)
+
+        def fit() -> AskMatcher:
+            matcher = AskMatcher(encoder=encoder, frame=frame, wording=taxonomy.wording)
+            return settings.configure(matcher).fit(catalogue)
+
+        def restore(text: str) -> AskMatcher:
+            matcher = AskMatcher.from_json(text, encoder, frame, taxonomy.wording)
+            return settings.configure(matcher).index(catalogue)
+
+        matcher = fitted_matcher(fit, restore, fingerprint, cache)
+        query = queries(recs, asks, tables["paragraphs"], tables["documents"])
+        matches = doc_matches(query, vectors, matcher, cache, fingerprint)
+        cache.prune()
     elif settings.catalogue:
         log.warning("cluster: asks not embedded with %s: no catalogue matching", MODEL_ID)
-    recs, asks, vectors = without_reports(
-        tables["recommendations"], tables["asks"], load_vectors(vectors_path), tables["documents"]
-    )
     out = cluster(
         recs,
         asks,
@@ -312,13 +335,14 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
         tables["documents"],
         tables["paragraphs"],
         settings,
-        reporting_frame(taxonomy),
+        frame,
         matcher,
         taxonomy.wording,
+        matches,
     )
     encoder.flush()
-    for name, frame in out.items():
-        write_table(frame, name, layout.table(name))
+    for name, table in out.items():
+        write_table(table, name, layout.table(name))
     matched = int((out["rec_clusters"]["source"] == "catalogue").sum())
     log.info(
         "cluster: %d recommendations, %d matched to the catalogue, in %d asks",

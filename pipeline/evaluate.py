@@ -290,22 +290,27 @@ def recommendation_confusion(gold: GoldParagraphs) -> pd.DataFrame:
 
 
 def asks_cv(
-    layout: Layout, params: dict[str, Any], taxonomy: Taxonomy, gold: Gold, encoder: Encoder
+    tables: dict[str, pd.DataFrame],
+    vectors: np.ndarray,
+    params: dict[str, Any],
+    taxonomy: Taxonomy,
+    gold: Gold,
+    encoder: Encoder,
 ) -> dict[str, Any]:
-    """The catalogue matcher leave-one-session-out on the pipeline's own recommendations of
-    the gold documents: ARI and V-measure against the gold asks, share matched, precision
-    of the matches (pipeline.asks.validation)."""
+    """The catalogue matcher leave-one-session-out on the recommendations of the gold
+    documents (`tables`: recommendations, asks, paragraphs, documents, such as
+    pipeline.crossval.gold_tables makes them; `vectors`: the asks', rows aligned with asks
+    sorted by key): ARI and V-measure against the gold asks, share matched, precision of
+    the matches (pipeline.asks.validation)."""
     from pipeline.asks.frame import reporting_frame
     from pipeline.asks.matcher import AskMatcher
     from pipeline.asks.validation import leave_one_session_out, match_quality
     from pipeline.cluster import ClusterSettings, catalogue_contexts, queries
 
     settings = load_settings(ClusterSettings, "cluster", params)
-    names = ("recommendations", "asks", "paragraphs", "documents")
-    t = read_tables(layout.processed, names)
+    t, names = tables, ("recommendations", "asks")
     keys = ["doc_id", "para_no", "rec_no"]
-    recs, asks = (t[n].sort_values(keys).reset_index(drop=True) for n in names[:2])
-    vectors = load_vectors(layout.processed / "embeddings.safetensors")
+    recs, asks = (t[n].sort_values(keys).reset_index(drop=True) for n in names)
     query = queries(recs, asks, t["paragraphs"], t["documents"])
     train_gold = load_settings(GoldSettings, "gold", params).train_folder
     catalogue = catalogue_contexts(taxonomy.asks, t["paragraphs"], train_gold, taxonomy)
@@ -334,14 +339,11 @@ def asks_cv(
     }
 
 
-def main(
-    layout: Layout, params: dict[str, Any], thresholds: bool = True, cv: bool = False
-) -> dict[str, Any]:
+def main(layout: Layout, params: dict[str, Any], thresholds: bool = True) -> dict[str, Any]:
     """`crp evaluate`: score the tables of layout.processed against the scoring gold
     (params.yaml `gold.score`); writes metrics/ (with `thresholds`, also the clustering
-    scores by threshold; with `cv`, the leave-one-out and first-contact scores of the
-    learned parts in metrics/cv.json: the tagger cross-validated on the scoring gold, the
-    matcher's catalogue completed from the training gold as the cluster stage does)."""
+    scores by threshold). The learned parts' cross-validation (metrics/cv.json) is the
+    `crossval` stage's: it depends on the gold, not on the tables."""
     taxonomy = stage_taxonomy("evaluate", taxonomy_folder(params))
     score_gold = load_settings(GoldSettings, "gold", params).score_folder
     gold_docs, gold = read_gold(score_gold, taxonomy.labels)
@@ -351,32 +353,15 @@ def main(
     for line in summary_lines(metrics):
         log.info(line)
     (layout.cache / "vectors" / "evaluate").mkdir(parents=True, exist_ok=True)  # persist
-    encoder = open_encoder(layout, params, "evaluate")
     if layout.table("adopted").exists():  # working group reports: metrics/uptake.json
         from pipeline.adoption import evaluation
 
+        encoder = open_encoder(layout, params, "evaluate")
         uptake = evaluation.evaluate_uptake(layout, params, taxonomy, encoder)
         _write_json(layout.metrics / "uptake.json", uptake)
         for line in evaluation.summary_lines(uptake):
             log.info(line)
         encoder.flush()
-    if cv:
-        scores, lodo_per_label, confusion = tagger_cv(score_gold, params, taxonomy, encoder)
-        asks = {"leave_one_session_out": asks_cv(layout, params, taxonomy, gold, encoder)}
-        encoder.flush()
-        _write_json(layout.metrics / "cv.json", {"tagger": scores, "asks": asks})
-        lodo_per_label.to_csv(layout.metrics / "per_label.csv", index=False, float_format="%.4f")
-        write_confusion(confusion, layout.metrics)
-        for line in cv_lines(scores):
-            log.info(line)
-        a = asks["leave_one_session_out"]
-        log.info(
-            "asks (leave-one-session-out): ARI=%.3f V=%.3f matched=%.2f precision=%.2f",
-            a["ari"],
-            a["v_measure"],
-            a["matched_share"],
-            a["match_precision"],
-        )
     if thresholds:
         settings = load_settings(ClusterSettings, "cluster", params)
         table = sweep(

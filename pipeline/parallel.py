@@ -46,15 +46,19 @@ def parallel_map(
     items: Sequence[T],
     settings: ParallelSettings,
     desc: str = "",
+    offset: int = 0,
+    total: int | None = None,
 ) -> list[R]:
-    """`[fn(item) for item in items]`, spread over the configured workers."""
+    """`[fn(item) for item in items]`, spread over the configured workers (`offset` and
+    `total`: where these items stand in a larger job, for the progress shown)."""
     if not items:
         return []
+    total = len(items) if total is None else total
     if settings.backend == "sequential" or len(items) == 1 or settings.n_jobs == 1:
-        return list(progress((fn(i) for i in items), len(items), desc))
+        return list(progress((fn(i) for i in items), total, desc, offset))
     with _backend(settings):
         jobs = Parallel(n_jobs=settings.n_jobs, return_as="generator")
-        return list(progress(jobs(delayed(fn)(i) for i in items), len(items), desc))
+        return list(progress(jobs(delayed(fn)(i) for i in items), total, desc, offset))
 
 
 @contextlib.contextmanager
@@ -73,15 +77,15 @@ def _backend(settings: ParallelSettings) -> Iterator[None]:
         yield
 
 
-def progress(results: Iterable[R], total: int, desc: str) -> Iterator[R]:
+def progress(results: Iterable[R], total: int, desc: str, offset: int = 0) -> Iterator[R]:
     """A progress bar on a terminal; a log line every ~10 % elsewhere (CI logs)."""
     if sys.stderr.isatty():
         from tqdm import tqdm
 
-        yield from tqdm(results, total=total, desc=desc, unit="doc", leave=False)
+        yield from tqdm(results, total=total, initial=offset, desc=desc, unit="doc", leave=False)
         return
     step = max(1, total // 10)
-    for done, result in enumerate(results, start=1):
+    for done, result in enumerate(results, start=offset + 1):
         if desc and (done % step == 0 or done == total) and total >= 20:
             log.info("%s: %d/%d", desc, done, total)
         yield result

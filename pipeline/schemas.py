@@ -191,6 +191,19 @@ TABLES: dict[str, Table] = {
             score=FLOAT,
         ),
         _table(
+            "matches",
+            ("doc_id", "para_no", "rec_no"),
+            "Cache entries of the cluster stage (data/cache/cluster), not an output: each "
+            "recommendation's best catalogue ask as the matcher scores it (ask_id empty below "
+            "its threshold), one document at a time.",
+            doc_id=STR,
+            para_no=INT,
+            rec_no=INT,
+            ask_id=STR,
+            score=FLOAT,
+            candidate=STR,
+        ),
+        _table(
             "clusters",
             ("cluster_id",),
             "One row per ask made in the corpus: a catalogue ask (its label) or a candidate new "
@@ -423,10 +436,11 @@ def write_table(df: pd.DataFrame, name: str, path: Path) -> Path:
     return path
 
 
-def read_table(name: str, path: Path) -> pd.DataFrame:
-    """Read table `name` from `path`, with nullable dtypes for integer columns."""
+def read_table(name: str, path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read table `name` from `path` (only `columns`, if given), with nullable dtypes for
+    integer columns."""
     get_table(name)
-    arrow = pq.read_table(path)
+    arrow = pq.read_table(path, columns=columns)
     return arrow.to_pandas(types_mapper=nullable_types)
 
 

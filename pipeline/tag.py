@@ -136,17 +136,22 @@ def uses_similarity(model: Path) -> bool:
 
 
 def sentence_vectors(
-    model: Path, paragraphs: pd.DataFrame, settings: TagSettings, encoder: Encoder
-) -> dict[str, np.ndarray]:
-    """The vector of every paragraph of `paragraphs` and of each of its sentences (what the
-    theme decision reads), from the encoder every stage shares (the store first), so that
-    no text is ever embedded twice."""
+    model: Path, documents: list[pd.DataFrame], settings: TagSettings, encoder: Encoder
+) -> list[dict[str, np.ndarray]]:
+    """For each document's paragraphs, the vector of every paragraph and of each of its
+    sentences (what the theme decision reads), from the encoder every stage shares (the
+    store first), so that no text is ever embedded twice. The documents' texts go to the
+    encoder together: larger batches of equal length, the same vectors."""
     nlp = load_tagger(str(model))
-    texts = [clean_text(t, settings.max_chars) for t in paragraphs["text"]]
+    wanted: list[list[str]] = []
     with nlp.select_pipes(enable=["crp_sentences"]):
-        wanted = [t for doc in nlp.pipe(texts) for t in (doc.text, *(s.text for s in doc.sents))]
-    unique = list(dict.fromkeys(wanted))
-    return dict(zip(unique, encoder.encode(unique), strict=True))
+        for paragraphs in documents:
+            texts = [clean_text(t, settings.max_chars) for t in paragraphs["text"]]
+            docs = nlp.pipe(texts)
+            wanted.append([t for d in docs for t in (d.text, *(s.text for s in d.sents))])
+    unique = list(dict.fromkeys(t for texts in wanted for t in texts))
+    found = dict(zip(unique, encoder.encode(unique), strict=True)) if unique else {}
+    return [{t: found[t] for t in texts} for texts in wanted]
 
 
 def tag_corpus(
@@ -174,12 +179,16 @@ def tag_corpus(
     for doc_id, group in paragraphs.groupby("doc_id", sort=True):
         wg = groups.get(doc_id)
         wg = None if pd.isna(wg) else str(wg)
-        key = digest(keys[str(doc_id)], wg)
-        vectors, width = None, 0
-        if encoder is not None and not (cache and cache.has(key, TABLES)):
-            vectors, width = sentence_vectors(model, group, settings, encoder), encoder.width
-        items.append((key, (str(model), group, wg, settings, vectors, width)))
-    return cached_tables(_tag_document, items, TABLES, cache, parallel, "tag")
+        items.append((digest(keys[str(doc_id)], wg), (str(model), group, wg, settings, None, 0)))
+    prepare = None
+    if encoder is not None:  # vectors looked up a chunk of documents at a time, not all at once
+
+        def prepare(payloads: list[tuple]) -> list[tuple]:
+            chunk = [p[1] for p in payloads]
+            vectors = sentence_vectors(model, chunk, settings, encoder)
+            return [(*p[:4], v, encoder.width) for p, v in zip(payloads, vectors, strict=True)]
+
+    return cached_tables(_tag_document, items, TABLES, cache, parallel, "tag", prepare)
 
 
 def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:

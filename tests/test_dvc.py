@@ -155,13 +155,13 @@ def test_a_params_change_reruns_exactly_the_stages_downstream_of_it(project):
     params["cluster"]["catalogue"] = False  # every recommendation clustered afresh
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     changed = changed_stages(project)
-    assert changed == {"cluster", "evaluate"}  # the stages that read cluster params
+    assert changed == {"cluster", "evaluate", "crossval"}  # the stages that read cluster params
     ran = {
         line.split("'")[1]
         for line in dvc(project, "repro").splitlines()
         if line.startswith("Running stage")
     }
-    assert ran == {"cluster", "uptake", "tables", "report", "evaluate"}
+    assert ran == {"cluster", "uptake", "tables", "report", "evaluate", "crossval"}
 
 
 def test_a_removed_pdf_leaves_no_trace(project):

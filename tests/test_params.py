@@ -547,7 +547,7 @@ def evaluate_first_contact(request):
     from pipeline.knowledge.taxonomy import stage_taxonomy
 
     gold, _ = request.getfixturevalue("small_gold")
-    taxonomy = stage_taxonomy("evaluate")
+    taxonomy = stage_taxonomy("crossval")
 
     def cv(first_contact: list[str]) -> bytes:
         params = {"evaluate": {"first_contact": first_contact}}

@@ -44,6 +44,31 @@ def test_two_runs_from_scratch_give_byte_identical_outputs(pipeline_out, tmp_pat
     assert first == again
 
 
+def test_a_document_added_to_a_run_gives_the_outputs_of_a_run_from_scratch(tmp_path):
+    """The per-document caches (extract, segment, tag, the matcher's matches, the report's
+    pages) and the vector store carried from a run without one document: adding it gives
+    the bytes of a run over all documents at once. The earliest session is the one added,
+    so every later ask is renumbered and every document's recurrence changes."""
+    added = "fa_2022_cd1.pdf"
+    runs = {}
+    for name in ("scratch", "incremental"):  # siblings: the report links ../raw alike
+        raw = tmp_path / name / "raw"
+        raw.mkdir(parents=True)
+        for path in RAW.iterdir():
+            if path.is_file() and (name == "scratch" or path.name != added):
+                shutil.copy2(path, raw / path.name)
+        runs[name] = Layout.under(tmp_path / name / "out", raw)
+    run_all(runs["scratch"], read_params())
+    layout = runs["incremental"]
+    run_all(layout, read_params())
+    before = digests(layout.processed)
+    shutil.copy2(RAW / added, layout.raw / added)
+    run_all(layout, read_params())
+    after = digests(layout.processed)
+    assert after == digests(runs["scratch"].processed)
+    assert before["clusters.parquet"] != after["clusters.parquet"]
+
+
 BLOCK_SOCKETS = textwrap.dedent("""
     import socket
     _connect = socket.socket.connect

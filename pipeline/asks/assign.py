@@ -93,13 +93,16 @@ def assign(
     new_threshold: float | None = None,
     new_prefix: str = "new_",
     agglomeration: Agglomeration | None = None,
+    matched: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each recommendation's ask: a catalogue ask when matched, else a candidate new ask
     (the unmatched clustered among themselves at `new_threshold`, by default the matcher's
     `new_threshold_`, with the matcher's weights and, unless given, agglomeration; see
     `new_asks`). recs: as `AskMatcher.match` reads them; vectors: the asks' embeddings,
-    aligned with recs. Returns, in recs' order: ask_id, label, score, new."""
-    matched = matcher.match(recs, vectors)
+    aligned with recs; matched: `matcher.match(recs, vectors)` if already computed (the
+    cluster stage matches and caches one document at a time). Returns, in recs' order:
+    ask_id, label, score, new."""
+    matched = matcher.match(recs, vectors) if matched is None else matched
     labels = dict(zip(matcher.index_.ids, matcher.index_.labels, strict=True))
     out = pd.DataFrame(
         {

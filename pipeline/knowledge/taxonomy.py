@@ -56,7 +56,7 @@ STAGE_PARTS: dict[str, tuple[str, ...]] = {
     "uptake": (),
     "tables": (),
     "report": ("labels", "working_groups", "themes", "articles", "asks"),
-    "evaluate": (  # cross-validation compiles the tagger and fits the matcher as stages do
+    "evaluate": (  # the uptake scores fit the adopted stage's matcher as it does
         "labels",
         "asks",
         "wording",
@@ -67,6 +67,17 @@ STAGE_PARTS: dict[str, tuple[str, ...]] = {
         "recommendations",
         "gazetteers",
         "adopted",
+    ),
+    "crossval": (  # cross-validation compiles the tagger and fits the matcher as stages do
+        "labels",
+        "asks",
+        "wording",
+        "working_groups",
+        "themes",
+        "articles",
+        "actors",
+        "recommendations",
+        "gazetteers",
     ),
 }
 ALL_PARTS = tuple(p.PART_FILES)

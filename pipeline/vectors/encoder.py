@@ -71,14 +71,13 @@ class Encoder:
         texts = list(texts)
         if not texts:
             return np.zeros((0, self.width), dtype=np.float32)
-        keys = self._ensure(texts)
-        return np.stack([self.store.vector(k) for k in keys]).astype(np.float32)
+        return self.store.vectors(self._ensure(texts))
 
     __call__ = encode
 
     def n_tokens(self, texts: list[str]) -> list[int]:
         keys = self._ensure(list(texts), count=False) if texts else []
-        return [self.store.n_tokens(k) for k in keys]
+        return self.store.token_counts(keys)
 
     def flush(self) -> None:
         self.store.flush()
