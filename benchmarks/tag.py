@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from common import RAW, peak_rss_mb, record, timer
 
-from pipeline.build_tagger import BuildTaggerSettings, add_decision, build_nlp
+from pipeline.build_tagger import BuildTaggerSettings, build
 from pipeline.extract import ExtractSettings, extract, input_files
 from pipeline.knowledge.taxonomy import stage_taxonomy
 from pipeline.parallel import ParallelSettings
@@ -32,11 +32,8 @@ GOLD = RAW.parent / "gold"
 
 def tagger(folder: Path, decision: bool, similarity: bool) -> Path:
     """A tagger saved to `folder`: rules, and the theme decision as build_tagger trains it."""
-    taxonomy = stage_taxonomy("build_tagger")
-    nlp = build_nlp(taxonomy)
-    if decision:
-        settings = BuildTaggerSettings(similarity=similarity)
-        add_decision(nlp, taxonomy, GOLD, settings, store_encoder(folder / "train"))
+    settings = BuildTaggerSettings(decision=decision, similarity=similarity)
+    nlp = build(stage_taxonomy("build_tagger"), settings, GOLD, store_encoder(folder / "train"))
     folder.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(folder / "tagger")
     return folder / "tagger"
