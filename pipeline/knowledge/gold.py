@@ -8,7 +8,6 @@ addressees).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from pydantic import Field
 
 from pipeline.knowledge.models import Labels, Strict, parse
 from pipeline.knowledge.parts import check_ids
-from pipeline.knowledge.source import Source, TaxonomyError, read_source
+from pipeline.knowledge.source import Source, TaxonomyError, jsonl_sources, read_source
 
 CRP, REPORT = "crp", "wg_report"  # labels.yaml doc_types
 
@@ -105,14 +104,7 @@ def gold_doc_types(folder: Path, labels: Labels) -> dict[str, str]:
 
 def _paragraphs(path: Path, labels: Labels) -> list[dict]:
     rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TaxonomyError(f"{path}:{number}: not JSON: {exc.msg}") from None
-        source = Source(path, data, {(): number})
+    for source in jsonl_sources(path):
         para = parse(source, GoldParagraph)
         loc = ("paragraph", para.para_no)
         check_ids(source, (*loc, "actor_types"), para.actor_types, labels.actor_types, "actor type")
@@ -184,22 +176,10 @@ def read_report_gold(folder: Path, labels: Labels) -> ReportGold:
         if path.exists():
             paras.update({(r["doc_id"], r["para_no"]): r for r in _paragraphs(path, labels)})
         path = folder / f"{doc_id}.recommendations.jsonl"
-        for number, data in _jsonl(path) if path.exists() else []:
-            source = Source(path, data, {(): number})
+        for source in jsonl_sources(path) if path.exists() else []:
             row = parse(source, GoldAdopted)
             loc = ("recommendation", row.para_no)
             check_ids(source, (*loc, "to"), [row.to], labels.addressee_types, "addressee type")
             check_ids(source, (*loc, "themes"), row.themes, labels.themes, "theme")
             adopted.append(row.model_dump())
     return ReportGold(docs, paras, adopted)
-
-
-def _jsonl(path: Path) -> list[tuple[int, dict]]:
-    rows = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if line.strip():
-            try:
-                rows.append((number, json.loads(line)))
-            except json.JSONDecodeError as exc:
-                raise TaxonomyError(f"{path}:{number}: not JSON: {exc.msg}") from None
-    return rows

@@ -7,6 +7,7 @@ the YAML parser's own marks (every node knows where it starts), never from a tex
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,21 @@ class Source:
 
 def _key(part: str | int) -> str | int:
     return part if isinstance(part, int) else str(part)
+
+
+def jsonl_sources(path: Path) -> list[Source]:
+    """Each non-blank line of a JSON Lines file as a Source located at its line number, or
+    a TaxonomyError naming the file and the line that is not JSON."""
+    sources = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise TaxonomyError(f"{path}:{number}: not JSON: {exc.msg}") from None
+        sources.append(Source(path, data, {(): number}))
+    return sources
 
 
 def read_source(path: Path) -> Source:

@@ -37,6 +37,18 @@ from pipeline.params import load_settings
 from pipeline.paths import TAXONOMY_DIR, project_path
 
 # The taxonomy parts each stage reads (stage = module = dvc.yaml stage = CLI subcommand).
+# cross-validation compiles the tagger and fits the matcher as the stages do
+LEARNED_PARTS = (
+    "labels",
+    "asks",
+    "wording",
+    "working_groups",
+    "themes",
+    "articles",
+    "actors",
+    "recommendations",
+    "gazetteers",
+)
 STAGE_PARTS: dict[str, tuple[str, ...]] = {
     "extract": ("working_groups", "hyphenation", "gazetteers", "doc_types"),
     "segment": ("hyphenation", "gazetteers"),
@@ -56,29 +68,8 @@ STAGE_PARTS: dict[str, tuple[str, ...]] = {
     "uptake": (),
     "tables": (),
     "report": ("labels", "working_groups", "themes", "articles", "asks"),
-    "evaluate": (  # the uptake scores fit the adopted stage's matcher as it does
-        "labels",
-        "asks",
-        "wording",
-        "working_groups",
-        "themes",
-        "articles",
-        "actors",
-        "recommendations",
-        "gazetteers",
-        "adopted",
-    ),
-    "crossval": (  # cross-validation compiles the tagger and fits the matcher as stages do
-        "labels",
-        "asks",
-        "wording",
-        "working_groups",
-        "themes",
-        "articles",
-        "actors",
-        "recommendations",
-        "gazetteers",
-    ),
+    "evaluate": (*LEARNED_PARTS, "adopted"),  # the uptake scores fit the adopted matcher
+    "crossval": LEARNED_PARTS,
 }
 ALL_PARTS = tuple(p.PART_FILES)
 

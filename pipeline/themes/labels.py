@@ -27,7 +27,7 @@ from typing import Literal
 
 from pipeline.knowledge.models import Labels, Strict, parse
 from pipeline.knowledge.parts import check_ids
-from pipeline.knowledge.source import Source, TaxonomyError
+from pipeline.knowledge.source import jsonl_sources
 from pipeline.themes.evidence import text_hash
 
 Key = tuple[str, int, str, str]  # doc_id, para_no, text_sha256, theme
@@ -62,14 +62,8 @@ def read_answers(path: Path, labels: Labels) -> list[ThemeAnswer]:
         return []
     answers: list[ThemeAnswer] = []
     first_line: dict[Key, int] = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise TaxonomyError(f"{path}:{number}: not JSON: {exc.msg}") from None
-        source = Source(path, data, {(): number})
+    for source in jsonl_sources(path):
+        number = source.line(())
         answer = parse(source, ThemeAnswer)
         check_ids(source, ("theme",), [answer.theme], labels.themes, "theme")
         if answer.working_group is not None:
