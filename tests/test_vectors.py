@@ -97,3 +97,36 @@ def test_vectors_minilm_vector_depends_on_its_text_alone():
     np.testing.assert_array_equal(together[: len(texts)], alone)
     np.testing.assert_array_equal(together[len(texts) :], alone[::-1])
     assert alone.shape == (5, 384) and np.allclose(np.linalg.norm(alone, axis=1), 1)
+
+
+@pytest.mark.slow
+def test_vectors_minilm_equals_sentence_transformers_bit_for_bit():
+    """The plain-torch forward pass (vectors/bert.py) gives sentence-transformers' vectors
+    exactly, so the store's vectors stay valid whichever computed them; token counts too."""
+    from sentence_transformers import SentenceTransformer
+
+    from pipeline.vectors.models import MAX_TOKENS, minilm_folder
+
+    texts = [
+        "States should mark firearms at import.",
+        "States should mark firearms at export.",  # the same length: one batch of two
+        "The Working Group invited UNODC to publish a guide on ghost guns and 3D printing.",
+        "",  # [CLS] [SEP] only
+        "Ünïcödé — “quotes” ½ and an emoji 🙂",
+        "firearms trafficking " * 150,  # beyond 256 tokens: cut to the first 255 and [SEP]
+    ]
+    ours = MiniLM(batch_size=64)
+    reference = SentenceTransformer(str(minilm_folder()), device="cpu")
+    reference.max_seq_length = MAX_TOKENS
+    counted = reference.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+    assert ours.n_tokens(texts) == [len(ids) for ids in counted]
+    expected = np.zeros((len(texts), ours.width), dtype=np.float32)
+    lengths = [min(len(ids), MAX_TOKENS) for ids in counted]
+    for length in sorted(set(lengths)):
+        rows = [i for i, n in enumerate(lengths) if n == length]
+        batch = [texts[i] for i in rows] * (2 if len(rows) == 1 else 1)
+        vectors = reference.encode(
+            batch, batch_size=len(batch), convert_to_numpy=True, normalize_embeddings=True
+        )
+        expected[rows] = vectors[: len(rows)]
+    np.testing.assert_array_equal(ours.encode(texts), expected)

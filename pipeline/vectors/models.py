@@ -68,16 +68,16 @@ class MiniLM:
         return int(json.loads(config.read_text(encoding="utf-8"))["word_embedding_dimension"])
 
     @property
-    def model(self):  # -> SentenceTransformer
+    def model(self):  # -> bert.Bert
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             try:
                 import torch
-                from sentence_transformers import SentenceTransformer
+
+                from pipeline.vectors.bert import Bert
             except ImportError as exc:
                 raise PipelineError(
-                    f"sentence vectors need torch and sentence-transformers ({exc.name} is "
+                    f"sentence vectors need torch, safetensors and tokenizers ({exc.name} is "
                     "missing); install the project, or set embed.model: tfidf"
                 ) from None
             device = self.device
@@ -87,33 +87,31 @@ class MiniLM:
                 raise PipelineError(
                     "params.yaml [encoder.device]: cuda requested but no GPU is visible"
                 )
-            self._model = SentenceTransformer(str(minilm_folder()), device=device)
-            self._model.max_seq_length = MAX_TOKENS
+            self._model = Bert(minilm_folder(), device=device)
         return self._model
 
     def n_tokens(self, texts: list[str]) -> list[int]:
         if not texts:
             return []
-        ids = self.model.tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
-        return [len(i) for i in ids]
+        return [len(ids) for ids in self.model.token_ids(texts)]
 
     def encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.width), dtype=np.float32)
-        lengths = [min(n, MAX_TOKENS) for n in self.n_tokens(texts)]
+        if not texts:
+            return out
+        # a longer text is cut as the model was trained: its first tokens, then [SEP]
+        token_ids = [
+            ids if len(ids) <= MAX_TOKENS else ids[: MAX_TOKENS - 1] + ids[-1:]
+            for ids in self.model.token_ids(texts)
+        ]
+        lengths = [len(ids) for ids in token_ids]
         size = max(2, self.batch_size)
         for length in sorted(set(lengths)):
             rows = [i for i, n in enumerate(lengths) if n == length]
             for start in range(0, len(rows), size):
                 chunk = rows[start : start + size]
-                batch = [texts[i] for i in chunk] * (2 if len(chunk) == 1 else 1)
-                vectors = self.model.encode(
-                    batch,
-                    batch_size=len(batch),
-                    convert_to_numpy=True,
-                    normalize_embeddings=True,
-                    show_progress_bar=False,
-                )
-                out[chunk] = vectors[: len(chunk)]
+                batch = [token_ids[i] for i in chunk] * (2 if len(chunk) == 1 else 1)
+                out[chunk] = self.model.encode(batch)[: len(chunk)]
         return out
 
 
