@@ -8,6 +8,7 @@ by `pipeline.knowledge.gold`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Iterable
@@ -19,12 +20,14 @@ import numpy as np
 import pandas as pd
 
 from pipeline.asks.clustering import cluster_labels, cut_tree, linkage_tree
+from pipeline.cache import DocCache, digest
 from pipeline.cluster import ClusterSettings, features
 from pipeline.errors import PipelineError
 from pipeline.knowledge.gold import read_gold
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
 from pipeline.paths import GoldSettings, Layout
+from pipeline.provenance import code_digest
 from pipeline.schemas import read_table
 from pipeline.scoring import (
     SET_FIELDS,
@@ -89,15 +92,8 @@ def _scored_tables(out_dir: Path) -> list[str]:
     return names + ["rec_clusters"] * (out_dir / "rec_clusters.parquet").exists()
 
 
-def write_metrics(metrics: dict, per_label: pd.DataFrame, metrics_dir: Path) -> None:
-    """tagging.json (in-sample scores of the tables) and per_label_in_sample.csv."""
-    metrics_dir.mkdir(parents=True, exist_ok=True)
-    _write_json(metrics_dir / "tagging.json", metrics)
-    per_label.to_csv(metrics_dir / "per_label_in_sample.csv", index=False, float_format="%.4f")
-
-
-def _write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+def _json_text(data: dict) -> str:
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
 
 
 CONFUSION_FILES = {"by": "confusion_by.csv", "to": "confusion_to.csv"}
@@ -343,32 +339,122 @@ def main(layout: Layout, params: dict[str, Any], thresholds: bool = True) -> dic
     """`crp evaluate`: score the tables of layout.processed against the scoring gold
     (params.yaml `gold.score`); writes metrics/ (with `thresholds`, also the clustering
     scores by threshold). The learned parts' cross-validation (metrics/cv.json) is the
-    `crossval` stage's: it depends on the gold, not on the tables."""
+    `crossval` stage's: it depends on the gold, not on the tables.
+
+    Only the rows of the documents the scores can read are kept (gold documents, and the
+    sessions of the catalogue's examples), and the metrics files are cached under
+    `data/cache/evaluate` by those rows, the gold, the taxonomy, the params and the code: a
+    new PDF that is none of them changes no score, so the scores are copied, not computed
+    (the uptake scores refit the ask matcher once per report)."""
     taxonomy = stage_taxonomy("evaluate", taxonomy_folder(params))
-    score_gold = load_settings(GoldSettings, "gold", params).score_folder
-    gold_docs, gold = read_gold(score_gold, taxonomy.labels)
-    tables = read_tables(layout.processed, _scored_tables(layout.processed))
-    metrics, per_label = evaluate(tables, gold_docs, gold)
-    write_metrics(metrics, per_label, layout.metrics)
+    gold_settings = load_settings(GoldSettings, "gold", params)
+    names = _scored_tables(layout.processed)
+    names += [n for n in UPTAKE_TABLES if n not in names and layout.table(n).exists()]
+    kept = read_documents(gold_settings, taxonomy)
+    tables, vectors = scored_rows(read_tables(layout.processed, names), layout, kept, thresholds)
+    key = digest(
+        {name: table_digest(frame) for name, frame in sorted(tables.items())},
+        None if vectors is None else hashlib.sha256(vectors.tobytes()).hexdigest(),
+        files_digest_of([gold_settings.score_folder, gold_settings.train_folder]),
+        files_digest_of(taxonomy.files()),
+        {k: params.get(k) for k in ("cluster", "adopted", "gold")},
+    )
+    cache = DocCache(layout.cache / "evaluate", code_digest("evaluate"))
+    cached = cache.get_text(key, "metrics.json")
+    files = json.loads(cached) if cached is not None else None
+    if files is None:
+        files = metrics_files(layout, params, taxonomy, tables, vectors)
+        cache.put_text(key, "metrics.json", json.dumps(files, sort_keys=True))
+    cache.prune()
+    layout.metrics.mkdir(parents=True, exist_ok=True)
+    for name, text in sorted(files.items()):
+        (layout.metrics / name).write_text(text, encoding="utf-8")
+    metrics = json.loads(files["tagging.json"])
     for line in summary_lines(metrics):
         log.info(line)
+    if "uptake.json" in files:
+        from pipeline.adoption.evaluation import summary_lines as uptake_lines
+
+        for line in uptake_lines(json.loads(files["uptake.json"])):
+            log.info(line)
+    return metrics
+
+
+UPTAKE_TABLES = ("rec_clusters", "adopted", "adopted_asks")
+
+
+def read_documents(gold: GoldSettings, taxonomy: Taxonomy) -> set[str]:
+    """The documents a score reads: those with a gold file (scoring or training folder)
+    and the sessions of the catalogue's examples (the uptake scores read their paragraphs)."""
+    kept = {e.doc_id for ask in taxonomy.asks for e in ask.examples}
+    for folder in (gold.score_folder, gold.train_folder):
+        if folder.is_dir():
+            kept |= {path.name.split(".", 1)[0] for path in folder.glob("*.json*")}
+    return kept
+
+
+def scored_rows(
+    tables: dict[str, pd.DataFrame], layout: Layout, kept: set[str], thresholds: bool
+) -> tuple[dict[str, pd.DataFrame], np.ndarray | None]:
+    """The tables' rows of the `kept` documents, and the sentence vectors of the kept
+    recommendations (with `thresholds`: the sweep clusters them)."""
+    vectors = None
+    if thresholds:
+        every = load_vectors(layout.processed / "embeddings.safetensors")
+        vectors = every[tables["recommendations"]["doc_id"].isin(kept).to_numpy()]
+    rows = {
+        name: frame[frame["doc_id"].isin(kept)].reset_index(drop=True)
+        for name, frame in tables.items()
+    }
+    return rows, vectors
+
+
+def table_digest(frame: pd.DataFrame) -> str:
+    """A digest of a table's columns and values, in row order."""
+    hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).to_numpy().tobytes()
+    return hashlib.sha256(",".join(frame.columns).encode() + hashed).hexdigest()
+
+
+def files_digest_of(paths: Iterable[Path]) -> str:
+    """A digest of files and of every file under folders, by path and content."""
+    files: list[Path] = []
+    for path in paths:
+        files += sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    hasher = hashlib.sha256()
+    for path in files:
+        hasher.update(str(path).encode())
+        hasher.update(path.read_bytes() if path.exists() else b"-")
+    return hasher.hexdigest()
+
+
+def metrics_files(
+    layout: Layout,
+    params: dict[str, Any],
+    taxonomy: Taxonomy,
+    tables: dict[str, pd.DataFrame],
+    vectors: np.ndarray | None,
+) -> dict[str, str]:
+    """The metrics files (name → text) of the scored rows."""
+    gold_docs, gold = read_gold(
+        load_settings(GoldSettings, "gold", params).score_folder, taxonomy.labels
+    )
+    scored = {n: tables[n] for n in _scored_tables(layout.processed)}
+    metrics, per_label = evaluate(scored, gold_docs, gold)
+    files = {
+        "tagging.json": _json_text(metrics),
+        "per_label_in_sample.csv": per_label.to_csv(index=False, float_format="%.4f"),
+    }
     (layout.cache / "vectors" / "evaluate").mkdir(parents=True, exist_ok=True)  # persist
-    if layout.table("adopted").exists():  # working group reports: metrics/uptake.json
+    if "adopted" in tables:  # working group reports: metrics/uptake.json
         from pipeline.adoption import evaluation
 
         encoder = open_encoder(layout, params, "evaluate")
-        uptake = evaluation.evaluate_uptake(layout, params, taxonomy, encoder)
-        _write_json(layout.metrics / "uptake.json", uptake)
-        for line in evaluation.summary_lines(uptake):
-            log.info(line)
+        uptake_tables = {n: tables[n] for n in evaluation.TABLES}
+        uptake = evaluation.evaluate_uptake(layout, params, taxonomy, encoder, uptake_tables)
+        files["uptake.json"] = _json_text(uptake)
         encoder.flush()
-    if thresholds:
+    if vectors is not None:
         settings = load_settings(ClusterSettings, "cluster", params)
-        table = sweep(
-            tables["recommendations"],
-            load_vectors(layout.processed / "embeddings.safetensors"),
-            settings,
-            gold,
-        )
-        table.to_csv(layout.metrics / "cluster_sweep.csv", index=False, float_format="%.4f")
-    return metrics
+        table = sweep(tables["recommendations"], vectors, settings, gold)
+        files["cluster_sweep.csv"] = table.to_csv(index=False, float_format="%.4f")
+    return files

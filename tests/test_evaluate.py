@@ -105,7 +105,8 @@ def test_recommendation_matches_at_80_percent_of_the_shorter_text():
     assert p is None
 
 
-def test_evaluate_a_folder(tmp_path):
+def write_folder(tmp_path):
+    """A gold folder of one document `d` and the output tables of a run over it."""
     gold_dir, out = tmp_path / "gold", tmp_path / "out"
     gold_dir.mkdir()
     (gold_dir / "d.doc.json").write_text(
@@ -164,6 +165,11 @@ def test_evaluate_a_folder(tmp_path):
         "recommendations",
         out / "recommendations.parquet",
     )
+    return gold_dir, out
+
+
+def test_evaluate_a_folder(tmp_path):
+    gold_dir, out = write_folder(tmp_path)
     metrics, _per_label = score_folder(out, gold_dir)
     assert metrics["extraction"]["text_similarity_mean"] == 1.0
     assert metrics["extraction"]["metadata_exact"] == 1.0
@@ -171,6 +177,35 @@ def test_evaluate_a_folder(tmp_path):
     assert metrics["recommendations"]["f1"] == 1.0
     assert metrics["recommendations"]["by_accuracy"] == 1.0
     assert metrics["recommendations"]["to_accuracy"] == 0.0
+
+
+def test_evaluate_scores_again_only_when_a_scored_document_changed(tmp_path, monkeypatch):
+    from pipeline import evaluate
+    from pipeline.paths import Layout
+
+    gold_dir, out = write_folder(tmp_path)
+    layout = Layout.under(out, tmp_path / "raw")
+    params = {"gold": {"score": str(gold_dir), "train": str(gold_dir)}}
+    evaluate.main(layout, params, thresholds=False)
+    first = (layout.metrics / "tagging.json").read_bytes()
+
+    # a document without gold: no score reads it, so the scores are copied from the cache
+    other = pd.read_parquet(out / "paragraphs.parquet")
+    write_table(
+        pd.concat([other, other.assign(doc_id="e")]), "paragraphs", out / "paragraphs.parquet"
+    )
+    computed = []
+    real = evaluate.metrics_files
+    monkeypatch.setattr(evaluate, "metrics_files", lambda *a: computed.append(1) or real(*a))
+    (layout.metrics / "tagging.json").unlink()
+    evaluate.main(layout, params, thresholds=False)
+    assert computed == [] and (layout.metrics / "tagging.json").read_bytes() == first
+
+    # a changed tag of the gold document is scored again: its theme is gone
+    tag_rows = tags([("article", "firearms_protocol:8", True)])
+    write_table(tag_rows.assign(start=[0], end=[1]), "tags", out / "tags.parquet")
+    metrics = evaluate.main(layout, params, thresholds=False)
+    assert computed == [1] and metrics["themes"]["f1"] == 0.0
 
 
 def test_evaluate_missing_outputs_is_a_clear_error(tmp_path):

@@ -130,10 +130,15 @@ def summary_lines(m: dict[str, Any]) -> list[str]:
 
 
 def evaluate_uptake(
-    layout: Any, params: dict[str, Any], taxonomy: Taxonomy, encoder: Any
+    layout: Any,
+    params: dict[str, Any],
+    taxonomy: Taxonomy,
+    encoder: Any,
+    tables: dict[str, pd.DataFrame] | None = None,
 ) -> dict[str, Any]:
-    """`crp evaluate`'s uptake scores of the tables of layout.processed against the scoring
-    gold (see module doc); `encoder`: evaluate's, over the one vector store."""
+    """`crp evaluate`'s uptake scores of the tables of layout.processed (or of `tables`,
+    the same tables already read) against the scoring gold (see module doc); `encoder`:
+    evaluate's, over the one vector store."""
     from pipeline.adopted import AdoptedSettings, fit_matcher
     from pipeline.cluster import catalogue_contexts
     from pipeline.params import load_settings
@@ -142,7 +147,8 @@ def evaluate_uptake(
 
     settings = load_settings(AdoptedSettings, "adopted", params)
     gold = load_settings(GoldSettings, "gold", params)
-    tables = {name: read_table(name, layout.table(name)) for name in TABLES}
+    if tables is None:
+        tables = {name: read_table(name, layout.table(name)) for name in TABLES}
     catalogue = catalogue_contexts(taxonomy.asks, tables["paragraphs"], gold.train_folder, taxonomy)
     return uptake_metrics(
         tables,
