@@ -3,6 +3,8 @@ recommendations, to whom they are addressed, their themes, and the asks they tak
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -148,6 +150,42 @@ def test_adopted_takes_up_every_ask_scoring_high_enough_at_most_max_asks():
     assert set(asks["source"]) == {"matcher"}
     assert list(best["candidate"]) == ["mark", "data"]  # the best, whatever its score
     assert list(best["candidate_score"]) == [0.9, 0.3]
+
+
+def test_adopted_an_ask_is_taken_up_once_per_report_by_the_best_assignment():
+    """A broad ask scoring high for three recommendations of one report is taken up by
+    one of them: the one whose other candidates are weak, not the one scoring it highest,
+    and the others take their next candidate (the set of links with the highest total
+    score). Another report's recommendation takes it up too."""
+    matcher = FakeMatcher(
+        [
+            {"needs": 0.58, "dialogue": 0.02},  # r 2: nothing else to take up
+            {"needs": 0.67, "funds": 0.27},  # r 3: scores "needs" highest
+            {"needs": 0.47, "civil": 0.39},  # r 4
+            {"needs": 0.6},  # another report
+        ]
+    )
+    keys = pd.DataFrame({"doc_id": ["r", "r", "r", "s"], "para_no": [2, 3, 4, 2]})
+    settings = MatchSettings(min_score=0.25, max_asks=1)
+    asks, best = take_up(keys.assign(text="x"), keys, matcher, settings)
+    assert list(zip(asks["doc_id"], asks["para_no"], asks["ask_id"], strict=True)) == [
+        ("r", 2, "needs"),
+        ("r", 3, "funds"),
+        ("r", 4, "civil"),
+        ("s", 2, "needs"),
+    ]
+    assert list(best["candidate"]) == ["needs"] * 4  # the best candidate is unchanged
+    every, _ = take_up(
+        keys.assign(text="x"), keys, matcher, replace(settings, once_per_report=False)
+    )
+    assert list(every["ask_id"]) == ["needs"] * 4
+
+
+def test_adopted_once_per_report_keeps_several_asks_of_one_recommendation():
+    matcher = FakeMatcher([{"share": 0.99, "online": 0.51}, {"online": 0.47, "tools": 0.06}])
+    keys = pd.DataFrame({"doc_id": ["r", "r"], "para_no": [4, 7]})
+    asks, _ = take_up(keys.assign(text="x"), keys, matcher, MatchSettings(0.25, 3))
+    assert list(zip(asks["para_no"], asks["ask_id"], strict=True)) == [(4, "share"), (4, "online")]
 
 
 def test_adopted_an_analysts_decision_replaces_the_matchers():

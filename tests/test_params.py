@@ -321,6 +321,7 @@ def adopted_change(**settings) -> Case:
                     "States parties should consider addressing, as appropriate and in "
                     "accordance with their domestic law, the distribution of digital files.",
                 ),
+                (4, "I. Recommendations", None, "States should collect data and digital files."),
             ],
         )
         tags = get_table("tags").empty()
@@ -584,9 +585,10 @@ COMPUTING: dict[str, Case] = {
     "cluster.max_exact": cluster_change(max_exact=2, n_neighbors=2),
     "cluster.n_neighbors": cluster_change(max_exact=2, n_neighbors=2),
     "evaluate.first_contact": evaluate_first_contact,
-    "adopted.min_score": adopted_change(min_score=0.2),
+    "adopted.min_score": adopted_change(min_score=0.45),
     "adopted.max_asks": adopted_change(max_asks=1),
     "adopted.strip_hedges": adopted_change(strip_hedges=True),
+    "adopted.once_per_report": adopted_change(once_per_report=False),
 }
 EXECUTION: dict[str, Case] = {
     "extract.backend": extract_backend,
