@@ -14,19 +14,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from pipeline.adoption.chapter import Addressees, adopted_recommendations
 from pipeline.adoption.matching import MatchSettings, queries, take_up, with_decisions
+from pipeline.asks.cached import fitted_matcher, matcher_fingerprint
 from pipeline.asks.catalogue import Ask
 from pipeline.asks.frame import reporting_frame
 from pipeline.asks.matcher import AskMatcher
+from pipeline.cache import DocCache
 from pipeline.cluster import catalogue_contexts
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
 from pipeline.paths import GoldSettings, Layout
+from pipeline.provenance import code_digest
 from pipeline.schemas import get_table, read_table, write_table
 from pipeline.vectors import open_encoder
 
@@ -43,6 +47,26 @@ def fit_matcher(catalogue: list[Ask], taxonomy: Taxonomy, encoder: Any) -> AskMa
     """The dialogues' matcher (as the cluster stage fits it), fitted on `catalogue`."""
     matcher = AskMatcher(encoder=encoder, frame=reporting_frame(taxonomy), wording=taxonomy.wording)
     return matcher.fit(catalogue)
+
+
+def cached_matcher(
+    catalogue: list[Ask], taxonomy: Taxonomy, encoder: Any, folder: Path
+) -> AskMatcher:
+    """`fit_matcher`, or the matcher fitted by an earlier run restored from `folder` (JSON,
+    bit for bit the fitted one) when the catalogue with its examples' paragraphs, the
+    sentence model and the code are unchanged: a new session's PDF refits nothing here."""
+    code = code_digest("adopted")
+    fingerprint = matcher_fingerprint(code, catalogue=catalogue, model=encoder.model_id)
+    cache = DocCache(folder, fingerprint)
+
+    def restore(text: str) -> AskMatcher:
+        frame = reporting_frame(taxonomy)
+        return AskMatcher.from_json(text, encoder, frame, taxonomy.wording).index(catalogue)
+
+    matcher = fitted_matcher(lambda: fit_matcher(catalogue, taxonomy, encoder), restore,
+                             fingerprint, cache)  # fmt: skip
+    cache.prune()
+    return matcher
 
 
 def adopted(
@@ -88,7 +112,7 @@ def main(layout: Layout, params: dict[str, Any]) -> dict[str, pd.DataFrame]:
     if taxonomy.asks and (tables["documents"]["doc_type"] == "wg_report").any():
         gold = load_settings(GoldSettings, "gold", params).train_folder
         catalogue = catalogue_contexts(taxonomy.asks, tables["paragraphs"], gold, taxonomy)
-        matcher = fit_matcher(catalogue, taxonomy, encoder)
+        matcher = cached_matcher(catalogue, taxonomy, encoder, layout.cache / "adopted")
     out = adopted(
         tables["paragraphs"], tables["documents"], tables["tags"], taxonomy, matcher, settings
     )

@@ -292,7 +292,7 @@ def _json(value: Any) -> str:
 
 def script(name: str, value: Any) -> str:
     """A file of the index: its JSON, deflated and base64-encoded, handed to search.js."""
-    packer = zlib.compressobj(9, zlib.DEFLATED, -15)
+    packer = zlib.compressobj(6, zlib.DEFLATED, -15)  # 9: 4 times the time, 0.8% smaller
     raw = packer.compress(_json(value).encode("utf-8")) + packer.flush()
     return f'CRPSearch.receive("{name}","{base64.b64encode(raw).decode("ascii")}");\n'
 

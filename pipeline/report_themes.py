@@ -9,7 +9,7 @@ that recur across sessions, the documents of no known session and the files skip
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,6 +38,7 @@ class ThemeIndex:
     cluster_sessions: dict[int, list[str]]  # cluster → session labels, in time
     first_doc: dict[int, str]  # cluster → the document where it was first asked
     session_ids: frozenset[str] = frozenset()  # the dialogues (charted by session)
+    cluster_rows: dict[int, dict[str, Any]] = field(default_factory=dict)  # clusters table
 
     @classmethod
     def build(cls, site: SiteData) -> ThemeIndex:
@@ -59,6 +60,8 @@ class ThemeIndex:
             sessions,
             first,
             frozenset(site.sessions["doc_id"]),
+            # a row lookup per cluster and theme (`.loc` four times) took a second at scale
+            site.clusters[["ask_id", "label", "source", "size"]].to_dict("index"),
         )
 
 
@@ -140,13 +143,14 @@ def _theme_clusters(site: SiteData, index: ThemeIndex, theme_id: str) -> list[di
     for cid, group in recs.groupby("cluster_id"):
         cid = int(cid)
         sessions = index.cluster_sessions.get(cid, [])
+        cluster = index.cluster_rows[cid]
         out.append(
             {
                 "id": cid,
-                "ask_id": site.clusters.loc[cid, "ask_id"],
-                "label": site.clusters.loc[cid, "label"] or "(no label)",
-                "candidate": site.clusters.loc[cid, "source"] == "new",
-                "size": int(site.clusters.loc[cid, "size"]),
+                "ask_id": cluster["ask_id"],
+                "label": cluster["label"] or "(no label)",
+                "candidate": cluster["source"] == "new",
+                "size": int(cluster["size"]),
                 "sessions": sessions,
                 "n_sessions": len(sessions),
                 "recommendations": [

@@ -253,3 +253,32 @@ def test_adopted_matches_formal_wording_to_the_catalogue():
     matcher = fit_matcher(firearms, TAXONOMY, Encoder(MiniLM()))
     out = adopted(report, DOCUMENTS, get_table("tags").empty(), TAXONOMY, matcher, MatchSettings())
     assert "mark_register_parts_components" in set(out["adopted_asks"]["ask_id"])
+
+
+def test_adopted_matcher_is_restored_not_refitted_when_its_inputs_are_unchanged(
+    tmp_path, monkeypatch
+):
+    """The second run restores the fitted matcher from data/cache/adopted and takes up the
+    same asks with the same scores, bit for bit; a changed catalogue fits again."""
+    from pipeline import adopted as stage
+    from pipeline.asks.catalogue import without_docs
+    from pipeline.vectors import Encoder, HashingModel
+
+    sessions = {e.doc_id for a in TAXONOMY.asks for e in a.examples}
+    firearms = without_docs(TAXONOMY.asks, {d for d in sessions if not d.startswith("fa_")})
+    encoder = Encoder(HashingModel())
+    fitted = stage.cached_matcher(firearms, TAXONOMY, encoder, tmp_path)
+    fits = []
+    real = stage.fit_matcher
+    monkeypatch.setattr(stage, "fit_matcher", lambda *a: fits.append(1) or real(*a))
+    restored = stage.cached_matcher(firearms, TAXONOMY, encoder, tmp_path)
+    assert fits == []
+    tags = get_table("tags").empty()
+    outs = [
+        adopted(REPORT, DOCUMENTS, tags, TAXONOMY, m, MatchSettings()) for m in (fitted, restored)
+    ]
+    assert outs[0]["adopted"]["candidate_score"].notna().all()  # every one was scored
+    for name in ("adopted", "adopted_asks"):
+        pd.testing.assert_frame_equal(outs[0][name], outs[1][name])
+    stage.cached_matcher(firearms[1:], TAXONOMY, encoder, tmp_path)
+    assert fits == [1]

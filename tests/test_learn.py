@@ -32,6 +32,39 @@ def test_linear_model_is_a_scikit_learn_estimator():
     assert (model.predict(x) == y).mean() > 0.8
 
 
+def test_estimator_protocol_without_scikit_learn_imported():
+    """The stages that only predict never import scikit-learn (0.7-1.2 s a process)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pipeline.tag, pipeline.embed, pipeline.cluster, pipeline.adopted, "
+        "pipeline.evaluate; from pipeline.learn import LinearModel; "
+        "LinearModel(C=2.0).set_params(max_iter=5).get_params(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'sklearn'))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_estimator_nested_parameters_and_clear_errors():
+    from pipeline.learn.estimator import Estimator
+
+    class Outer(Estimator):
+        def __init__(self, inner: LinearModel | None = None, k: int = 3) -> None:
+            self.inner, self.k = inner, k
+
+    outer = Outer(inner=LinearModel(C=0.5))
+    assert outer.get_params()["inner__C"] == 0.5
+    outer.set_params(inner__C=4.0, k=7)
+    assert outer.inner.C == 4.0 and outer.k == 7
+    assert repr(outer.inner) == "LinearModel(C=4.0)"
+    with pytest.raises(ValueError, match="invalid parameter 'c' for Outer"):
+        outer.set_params(c=1)
+    twin = clone(outer)
+    assert twin.inner is not outer.inner and twin.inner.C == 4.0
+
+
 def test_linear_model_round_trips_through_json_bit_for_bit():
     x, y, _ = data()
     model = LinearModel(C=2.0).fit(x, y, feature_names=["a", "b", "constant"])

@@ -28,7 +28,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
 from pipeline.asks.assign import cluster_new
 from pipeline.asks.catalogue import Ask, CatalogueError, without_docs
@@ -47,6 +46,7 @@ from pipeline.asks.features import (
 from pipeline.errors import PipelineError
 from pipeline.knowledge.compiled import Wording
 from pipeline.learn import LinearModel, choose_threshold, logo_predictions, unit_rows
+from pipeline.learn.estimator import Estimator
 
 NEW_THRESHOLDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)  # tried for clustering what matches nothing
 
@@ -66,9 +66,10 @@ class _Fold:
         return self.ids == self.gold[:, None]
 
 
-class AskMatcher(BaseEstimator):
-    """Matches recommendations to the asks of a catalogue (a scikit-learn estimator:
-    `get_params`/`set_params`, `fit` returns self, fitted attributes end in `_`).
+class AskMatcher(Estimator):
+    """Matches recommendations to the asks of a catalogue (scikit-learn's estimator
+    protocol, `learn.estimator`: `get_params`/`set_params`, `fit` returns self, fitted
+    attributes end in `_`).
 
     model: "logistic" (pair features → logistic regression) or "nearest" (the nearest
     example's cosine, no training). features: the pair features used (ask_features.FEATURES).

@@ -6,18 +6,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin
+
+from pipeline.learn.estimator import Estimator
 
 FORMAT = "crp-linear-model/1"
 
 
-class LinearModel(ClassifierMixin, BaseEstimator):
+class LinearModel(Estimator):
     """Standardized features → L2-regularized logistic regression, for binary targets.
 
     The standardization is the features' mean and standard deviation over the training
     rows (a constant feature, whose deviation is at most `min_scale`, is left unscaled).
-    Parameters are scikit-learn's (`C`, `solver`, `max_iter`, `random_state`), so the
-    model clones, cross-validates and tunes like any estimator. Fitted: `mean_`,
+    Parameters are scikit-learn's (`C`, `solver`, `max_iter`, `random_state`), and the
+    estimator protocol is (`learn.estimator`), so the model clones and cross-validates
+    like any estimator; scikit-learn is imported by `fit` only. Fitted: `mean_`,
     `scale_`, `coef_` (one weight per feature), `intercept_`, `classes_` and
     `feature_names_` (given to `fit`, or `x0, x1, ...`).
 
