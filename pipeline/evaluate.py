@@ -406,7 +406,28 @@ def scored_rows(
         name: frame[frame["doc_id"].isin(kept)].reset_index(drop=True)
         for name, frame in tables.items()
     }
+    if "rec_clusters" in rows:
+        rows["rec_clusters"] = canonical_clusters(rows["rec_clusters"])
     return rows, vectors
+
+
+def canonical_clusters(rec_clusters: pd.DataFrame) -> pd.DataFrame:
+    """The same partition numbered by first appearance in these rows, new asks likewise:
+    a document added elsewhere in the corpus renumbers clusters (they are numbered in time)
+    and new asks without changing what any score reads, so it must not change the key."""
+    out = rec_clusters.copy()
+    out["cluster_id"] = _first_appearance(out["cluster_id"]).astype(out["cluster_id"].dtype)
+    new = (out["source"] == "new").to_numpy()
+    if new.any():
+        numbers = _first_appearance(out.loc[new, "ask_id"])
+        out.loc[new, "ask_id"] = [f"new_{n + 1:03d}" for n in numbers]
+        out.loc[new, "cluster_label"] = out.loc[new, "ask_id"]
+    return out
+
+
+def _first_appearance(values: pd.Series) -> pd.Series:
+    rank: dict = {}
+    return pd.Series([rank.setdefault(v, len(rank)) for v in values], index=values.index)
 
 
 def table_digest(frame: pd.DataFrame) -> str:

@@ -228,3 +228,30 @@ def test_validation_runs_never_train_on_what_they_score():
         assert not set(train) & set(scored) and len(scored) == 1
     assert runs["in_sample"] == ([(["a", "b", "c", "new"], ["a", "b", "c", "new"])], True)
     assert "first_contact" not in validation_runs(["a", "b"], first_contact=["zz"])
+
+
+def test_evaluate_renumbered_clusters_and_new_asks_read_the_same():
+    """Clusters are numbered in time and new asks in order: a document added elsewhere
+    renumbers them; the rows evaluate keys its cache by do not change, a new partition does."""
+    from pipeline.evaluate import canonical_clusters
+
+    def rows(ids, asks, sources=("catalogue", "new", "new")):
+        return pd.DataFrame(
+            {
+                "doc_id": "d",
+                "para_no": [1, 2, 3],
+                "rec_no": 1,
+                "cluster_id": ids,
+                "cluster_label": ["Mark", "some text", "other text"],
+                "ask_id": asks,
+                "source": list(sources),
+                "score": 0.5,
+            }
+        )
+
+    first = canonical_clusters(rows([4, 9, 2], ["mark", "new_007", "new_002"]))
+    again = canonical_clusters(rows([1, 3, 8], ["mark", "new_001", "new_005"]))
+    pd.testing.assert_frame_equal(first, again)
+    assert list(first["cluster_id"]) == [0, 1, 2] and first["ask_id"][1] == "new_001"
+    merged = canonical_clusters(rows([4, 9, 9], ["mark", "new_007", "new_007"]))
+    assert not merged.equals(first)
