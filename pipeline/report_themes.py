@@ -139,9 +139,11 @@ def _articles(site: SiteData, in_theme: pd.DataFrame) -> list[dict[str, Any]]:
 
 def _theme_clusters(site: SiteData, index: ThemeIndex, theme_id: str) -> list[dict[str, Any]]:
     recs = site.recs_clustered.iloc[index.rec_rows.get(theme_id, [])]
+    groups: dict[int, list[Any]] = defaultdict(list)
+    for r in recs.itertuples():  # once: an itertuples per cluster cost a second at scale
+        groups[int(r.cluster_id)].append(r)
     out = []
-    for cid, group in recs.groupby("cluster_id"):
-        cid = int(cid)
+    for cid, group in sorted(groups.items()):
         sessions = index.cluster_sessions.get(cid, [])
         cluster = index.cluster_rows[cid]
         out.append(
@@ -154,7 +156,7 @@ def _theme_clusters(site: SiteData, index: ThemeIndex, theme_id: str) -> list[di
                 "sessions": sessions,
                 "n_sessions": len(sessions),
                 "recommendations": [
-                    _recommendation(site, r, index.first_doc.get(cid)) for r in group.itertuples()
+                    _recommendation(site, r, index.first_doc.get(cid)) for r in group
                 ],
             }
         )
