@@ -151,6 +151,28 @@ def test_model_learns_from_partial_rows_and_only_their_known_pairs():
     assert np.isclose(model.parts_.rates.overall, data.targets.mean(axis=0)).all()
 
 
+def test_an_answers_weight_also_weighs_it_in_the_vocabulary():
+    """`answer_weight` weighs an analyst's answer in the learned vocabulary too, not only in
+    the decision's rows: a session's wording, answered with weight, moves its theme."""
+    data = training_set()
+
+    def vocabulary_of(weight: float) -> float:
+        answered = TrainingSet(
+            [paragraph("Dealers stockpiled crossbows in warehouses.")],
+            np.array([[1, 0]]),
+            ["d9"],
+            data.examples,
+            data.example_targets,
+            known=np.array([[True, False]]),
+            weights=np.array([weight]),
+        )
+        both = data.plus(answered).plus(answered)  # twice: min_df keeps its words
+        parts = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit_parts(both, None, None)
+        return float(parts.vocabulary.predict_proba(["Crossbows in warehouses."])[0, 0])
+
+    assert vocabulary_of(10.0) > vocabulary_of(1.0) + 0.05
+
+
 # -- answers are final at tag time ----------------------------------------------------------
 def test_themes_component_applies_analysts_answers_whatever_the_model_says(tmp_path):
     model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(training_set())

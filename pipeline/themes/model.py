@@ -58,8 +58,8 @@ class TrainingSet:
     `known` (paragraphs × labels, None: all) says which targets are known: a gold
     paragraph knows every theme, an analyst's answer one theme of its paragraph; the
     vocabulary's per-theme model, the neighbours and the decision's pair rows use only
-    known targets. `weights` (one per paragraph, None: all 1) weigh its pair rows in the
-    decision."""
+    known targets. `weights` (one per paragraph, None: all 1) weigh it in the vocabulary
+    and its pair rows in the decision."""
 
     paragraphs: list[Paragraph]
     targets: np.ndarray  # paragraphs × labels, 0/1
@@ -151,7 +151,7 @@ class ThemeModel:
         texts = [p.text for p in data.paragraphs] + list(data.examples)
         targets = np.vstack([data.targets, data.example_targets])
         known = np.vstack([data.mask, np.ones(data.example_targets.shape, dtype=bool)])
-        weights = [1.0] * len(data.paragraphs) + [self.settings.vocabulary.example_weight] * len(
+        weights = list(data.row_weights) + [self.settings.vocabulary.example_weight] * len(
             data.examples
         )
         vocabulary = ThemeVocabulary(self.labels, self.settings.vocabulary)
