@@ -350,7 +350,7 @@ def main(layout: Layout, params: dict[str, Any], thresholds: bool = True) -> dic
     gold_settings = load_settings(GoldSettings, "gold", params)
     names = _scored_tables(layout.processed)
     names += [n for n in UPTAKE_TABLES if n not in names and layout.table(n).exists()]
-    kept = read_documents(gold_settings, taxonomy)
+    kept = scored_documents(gold_settings, taxonomy)
     tables, vectors = scored_rows(read_tables(layout.processed, names), layout, kept, thresholds)
     key = digest(
         {name: table_digest(frame) for name, frame in sorted(tables.items())},
@@ -383,7 +383,7 @@ def main(layout: Layout, params: dict[str, Any], thresholds: bool = True) -> dic
 UPTAKE_TABLES = ("rec_clusters", "adopted", "adopted_asks")
 
 
-def read_documents(gold: GoldSettings, taxonomy: Taxonomy) -> set[str]:
+def scored_documents(gold: GoldSettings, taxonomy: Taxonomy) -> set[str]:
     """The documents a score reads: those with a gold file (scoring or training folder)
     and the sessions of the catalogue's examples (the uptake scores read their paragraphs)."""
     kept = {e.doc_id for ask in taxonomy.asks for e in ask.examples}
