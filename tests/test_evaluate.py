@@ -233,7 +233,7 @@ def test_validation_runs_never_train_on_what_they_score():
 def test_evaluate_renumbered_clusters_and_new_asks_read_the_same():
     """Clusters are numbered in time and new asks in order: a document added elsewhere
     renumbers them; the rows evaluate keys its cache by do not change, a new partition does."""
-    from pipeline.evaluate import canonical_clusters
+    from pipeline.scored_rows import canonical_clusters
 
     def rows(ids, asks, sources=("catalogue", "new", "new")):
         return pd.DataFrame(
