@@ -133,17 +133,22 @@ def test_vocabulary_learns_a_theme_only_from_texts_whose_answer_it_knows():
     assert masked.predict_proba(seized)[0, 0] > as_negatives.predict_proba(seized)[0, 0]
 
 
-def test_model_learns_from_partial_rows_and_only_their_known_pairs():
-    data = training_set()
-    partial = TrainingSet(
-        [paragraph("Ammunition and pistols were stockpiled by dealers.")],
+def one_answer(data: TrainingSet, text: str, weight: float) -> TrainingSet:
+    """One paragraph of document d9 answered "yes" for the first theme only, at `weight`."""
+    return TrainingSet(
+        [paragraph(text)],
         np.array([[1, 0]]),
         ["d9"],
         data.examples,
         data.example_targets,
         known=np.array([[True, False]]),
-        weights=np.array([3.0]),
+        weights=np.array([weight]),
     )
+
+
+def test_model_learns_from_partial_rows_and_only_their_known_pairs():
+    data = training_set()
+    partial = one_answer(data, "Ammunition and pistols were stockpiled by dealers.", 3.0)
     both = data.plus(partial)
     assert both.mask.sum() == data.targets.size + 1
     model = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit(both)
@@ -157,15 +162,7 @@ def test_an_answers_weight_also_weighs_it_in_the_vocabulary():
     data = training_set()
 
     def vocabulary_of(weight: float) -> float:
-        answered = TrainingSet(
-            [paragraph("Dealers stockpiled crossbows in warehouses.")],
-            np.array([[1, 0]]),
-            ["d9"],
-            data.examples,
-            data.example_targets,
-            known=np.array([[True, False]]),
-            weights=np.array([weight]),
-        )
+        answered = one_answer(data, "Dealers stockpiled crossbows in warehouses.", weight)
         both = data.plus(answered).plus(answered)  # twice: min_df keeps its words
         parts = ThemeModel(LABELS, ThemeSettings(similarity=False)).fit_parts(both, None, None)
         return float(parts.vocabulary.predict_proba(["Crossbows in warehouses."])[0, 0])

@@ -38,10 +38,8 @@ from pipeline.paths import TAXONOMY_DIR, project_path
 
 # The taxonomy parts each stage reads (stage = module = dvc.yaml stage = CLI subcommand).
 # cross-validation compiles the tagger and fits the matcher as the stages do
-LEARNED_PARTS = (
+TAGGER_PARTS = (
     "labels",
-    "asks",
-    "wording",
     "working_groups",
     "themes",
     "articles",
@@ -49,18 +47,11 @@ LEARNED_PARTS = (
     "recommendations",
     "gazetteers",
 )
+LEARNED_PARTS = (*TAGGER_PARTS, "asks", "wording")
 STAGE_PARTS: dict[str, tuple[str, ...]] = {
     "extract": ("working_groups", "hyphenation", "gazetteers", "doc_types"),
     "segment": ("hyphenation", "gazetteers"),
-    "build_tagger": (
-        "labels",
-        "working_groups",
-        "themes",
-        "articles",
-        "actors",
-        "recommendations",
-        "gazetteers",
-    ),
+    "build_tagger": TAGGER_PARTS,
     "tag": (),
     "embed": ("recommendations",),
     "cluster": ("labels", "recommendations", "asks", "wording"),
