@@ -164,3 +164,39 @@ def test_report_search_index_is_rebuilt_only_when_its_rows_change(tmp_path, monk
     edited = [dict(p, text=p["text"] + " Edited.") if p["para_no"] == 2 else p for p in PARAGRAPHS]
     with pytest.raises(AssertionError, match="rebuilt"):
         write_search(tiny_site(edited), tmp_path / "c", {}, cache)
+
+
+def reference_postings(texts: list[str]) -> dict[str, list[int]]:
+    """The postings by their definition, one Python loop per posting (Lunr's BM25)."""
+    rows_of: dict[str, list[tuple[int, list[int]]]] = {}
+    lengths = [len(analyze(text)) for text in texts]
+    average = sum(lengths) / len(lengths)
+    for row, text in enumerate(texts):
+        where: dict[str, list[int]] = {}
+        for position, term in analyze(text):
+            where.setdefault(term, []).append(position)
+        for term, found in where.items():
+            rows_of.setdefault(term, []).append((row, found))
+    out = {}
+    for term, found in rows_of.items():
+        flat, previous = [], 0
+        for row, positions in found:
+            tf = len(positions)
+            norm = 1 - report_search.B + report_search.B * lengths[row] / average
+            weight = max(1, round(10 * tf * 2.2 / (tf + 1.2 * norm)))
+            deltas = [b - a for a, b in zip([0, *positions], positions, strict=False)]
+            flat += [row - previous, weight, tf, *deltas]
+            previous = row
+        out[term] = flat
+    return out
+
+
+def test_report_search_postings_are_lunr_bm25_by_definition_in_javascript_order():
+    words = "smuggling migrants firearms centre scam victims States trafficking Côte école the of"
+    words = words.split(" ")
+    texts = [" ".join(words[(i * 7 + j * j) % len(words)] for j in range(i % 9)) for i in range(60)]
+    built = report_search.postings(texts)
+    terms = [term for term, _ in built]
+    assert terms == sorted(terms, key=lambda t: t.encode("utf-16-be")) and "ecol" in terms
+    assert {term: json.loads(text)[1] for term, text in built} == reference_postings(texts)
+    assert all(json.loads(text)[0] == term for term, text in built)
