@@ -241,29 +241,84 @@ def facets(rows: pd.DataFrame, site: SiteData, theme_labels: dict[str, str]) -> 
     return out
 
 
-def postings(texts: list[str]) -> list[tuple[str, str]]:
+@dataclass(frozen=True)
+class RowTerms:
+    """The analysed words of consecutive rows (one document's): its vocabulary, and per
+    word its term (index into the vocabulary) and position; per row, how many words."""
+
+    vocabulary: list[str]
+    term: np.ndarray
+    position: np.ndarray
+    lengths: np.ndarray
+
+    @classmethod
+    def of(cls, texts: list[str]) -> RowTerms:
+        vocabulary: dict[str, int] = {}
+        term, position = array("q"), array("q")  # 8 bytes a value, not a Python int's 36
+        lengths = []
+        for text in texts:
+            analyzed = analyze(text)
+            lengths.append(len(analyzed))
+            position.extend([at for at, _ in analyzed])
+            term.extend([vocabulary.setdefault(word, len(vocabulary)) for _, word in analyzed])
+        return cls(
+            list(vocabulary),
+            np.frombuffer(term, dtype=np.int64),
+            np.frombuffer(position, dtype=np.int64),
+            np.asarray(lengths, dtype=np.int64),
+        )
+
+    def to_json(self) -> str:
+        return _json({k: v if k == "vocabulary" else v.tolist() for k, v in vars(self).items()})
+
+    @classmethod
+    def from_json(cls, text: str) -> RowTerms:
+        value = json.loads(text)
+        arrays = {k: np.asarray(v, dtype=np.int64) for k, v in value.items() if k != "vocabulary"}
+        return cls(value["vocabulary"], **arrays)
+
+
+def row_terms(texts: list[str], cache: DocCache | None) -> RowTerms:
+    """`RowTerms.of(texts)`, from the cache when these texts were analysed before (a
+    document's rows: adding a document analyses that document's words only)."""
+    key = digest("row_terms", texts)
+    cached = cache.get_text(key, "terms.json") if cache else None
+    if cached is not None:
+        return RowTerms.from_json(cached)
+    found = RowTerms.of(texts)
+    if cache is not None:
+        cache.put_text(key, "terms.json", found.to_json())
+    return found
+
+
+def postings(
+    texts: list[str], documents: list[int] | None = None, cache: DocCache | None = None
+) -> list[tuple[str, str]]:
     """(term, JSON of its postings) in the browser's term order: per row having the term,
-    [row delta, weight, number of positions, position deltas...], flattened.
+    [row delta, weight, number of positions, position deltas...], flattened. `documents`:
+    how many consecutive rows each document has (analysed, and cached, per document).
 
     Built with numpy over every (term, row, position) of the corpus at once: a Python list
     per posting held gigabytes and most of the stage's time at two thousand documents."""
     vocabulary: dict[str, int] = {}
-    term_ids, rows, positions = array("q"), array("q"), array("q")  # 8 bytes a value
-    lengths: list[int] = []
-    for row, text in enumerate(texts):
-        analyzed = analyze(text)
-        lengths.append(len(analyzed))
-        rows.extend([row] * len(analyzed))
-        positions.extend([position for position, _ in analyzed])
-        term_ids.extend([vocabulary.setdefault(term, len(vocabulary)) for _, term in analyzed])
+    term_ids, positions, lengths = ([np.zeros(0, np.int64)] for _ in range(3))
+    first = 0
+    for count in documents if documents is not None else [len(texts)]:
+        part = row_terms(texts[first : first + count], cache)
+        first += count
+        ids = [vocabulary.setdefault(term, len(vocabulary)) for term in part.vocabulary]
+        term_ids.append(np.asarray(ids, dtype=np.int64)[part.term])
+        positions.append(part.position)
+        lengths.append(part.lengths)
+    row_lengths = np.concatenate(lengths)
     terms = sorted(vocabulary, key=_utf16)
     rank = np.empty(len(terms), dtype=np.int64)
     rank[[vocabulary[term] for term in terms]] = np.arange(len(terms))
     flat, term_starts = _flat_postings(
-        rank[np.frombuffer(term_ids, dtype=np.int64)],
-        np.frombuffer(rows, dtype=np.int64),
-        np.frombuffer(positions, dtype=np.int64),
-        lengths,
+        rank[np.concatenate(term_ids)],
+        np.repeat(np.arange(len(row_lengths)), row_lengths),
+        np.concatenate(positions),
+        row_lengths.tolist(),
     )
     bounds = [*term_starts.tolist(), len(flat)]
     return [
@@ -302,6 +357,12 @@ def _flat_postings(
     flat[group_at], flat[group_at + 1], flat[group_at + 2] = row_delta, weight, tf
     flat[np.arange(n) + 3 * np.cumsum(starts_group)] = position_delta
     return flat, group_at[starts_term]
+
+
+def _run_lengths(values: list[str]) -> list[int]:
+    """How many equal values follow each other: ["a", "a", "b"] → [2, 1]."""
+    starts = [i for i, value in enumerate(values) if i == 0 or value != values[i - 1]]
+    return [b - a for a, b in zip(starts, [*starts[1:], len(values)], strict=False)]
 
 
 def _deltas(values: list[int]) -> list[int]:
@@ -351,15 +412,19 @@ def script(name: str, value: Any) -> str:
 
 
 def index_files(
-    rows: pd.DataFrame, documents: list[tuple[str, str]], row_facets: list[Facet]
+    rows: pd.DataFrame,
+    documents: list[tuple[str, str]],
+    row_facets: list[Facet],
+    cache: DocCache | None = None,
 ) -> dict[str, str]:
     """The index's files (name → content) for `rows` (ROW_COLUMNS, in order), the readable
-    documents as (doc_id, label shown) and the filters."""
+    documents as (doc_id, label shown) and the filters; `cache` keeps each document's
+    analysed words."""
     doc_index = {doc_id: i for i, (doc_id, _) in enumerate(documents)}
     kinds = [k.name for k in ROW_KINDS]
     theme_facet = next(f for f in row_facets if f.name == "theme")
     theme_index = {value: i for i, (value, _) in enumerate(theme_facet.values)}
-    terms = postings(list(rows["text"]))
+    terms = postings(list(rows["text"]), _run_lengths(list(rows["doc_id"])), cache)
     term_shards = _shards(terms, TERM_SHARD_CHARS, lambda item: len(item[1]))
     entries = [
         [
@@ -415,7 +480,11 @@ def write_search(
     row_facets = facets(rows, site, theme_labels)
     key = _inputs_key(rows, documents, row_facets) if cache else ""
     cached = cache.get_text(key, "search.json") if cache else None
-    files = json.loads(cached) if cached is not None else index_files(rows, documents, row_facets)
+    files = (
+        json.loads(cached)
+        if cached is not None
+        else index_files(rows, documents, row_facets, cache)
+    )
     if cache is not None and cached is None:
         cache.put_text(key, "search.json", _json(files))
     files |= {name: path.read_text(encoding="utf-8") for name, path in STATIC.items()}

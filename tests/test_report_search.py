@@ -200,3 +200,31 @@ def test_report_search_postings_are_lunr_bm25_by_definition_in_javascript_order(
     assert terms == sorted(terms, key=lambda t: t.encode("utf-16-be")) and "ecol" in terms
     assert {term: json.loads(text)[1] for term, text in built} == reference_postings(texts)
     assert all(json.loads(text)[0] == term for term, text in built)
+
+
+def test_report_search_an_edited_document_is_the_only_one_analysed_again(tmp_path, monkeypatch):
+    cache = DocCache(tmp_path / "cache", "fingerprint")
+    fresh = {
+        p.name: p.read_bytes() for p in write_search(tiny_site(PARAGRAPHS), tmp_path / "a", {})
+    }
+    analysed: list[list[str]] = []
+    row_terms_of = report_search.RowTerms.of
+    monkeypatch.setattr(
+        report_search.RowTerms, "of", lambda texts: analysed.append(texts) or row_terms_of(texts)
+    )
+    cached = {
+        p.name: p.read_bytes()
+        for p in write_search(tiny_site(PARAGRAPHS), tmp_path / "b", {}, cache)
+    }
+    assert cached == fresh and len(analysed) == 2  # documents d and e, each on its own
+    edited = [dict(p, text=p["text"] + " Edited.") if p["doc_id"] == "e" else p for p in PARAGRAPHS]
+    analysed.clear()
+    again = write_search(tiny_site(edited), tmp_path / "c", {}, cache)
+    assert [texts[-1] for texts in analysed] == [edited[-1]["text"]]
+    rebuilt = write_search(tiny_site(edited), tmp_path / "d", {})
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in rebuilt]
+
+
+def test_report_search_run_lengths_count_each_documents_rows():
+    assert report_search._run_lengths(["a", "a", "b", "c", "c", "c"]) == [2, 1, 3]
+    assert report_search._run_lengths([]) == []
