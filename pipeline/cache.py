@@ -134,6 +134,23 @@ class DocCache:
         (folder / name).write_text(text, encoding="utf-8")
         self._seal(folder, [name])
 
+    def get_folder(self, doc_key: str, name: str) -> Path | None:
+        """A cached folder of files (a search index), or None: read it, never write into it."""
+        folder = self.root / self.key(doc_key)
+        path = folder / name
+        if not (folder / "DONE").exists() or not path.is_dir():
+            return None
+        self.used.add(folder.name)
+        return path
+
+    def put_folder(self, doc_key: str, name: str, source: Path, files: Sequence[str]) -> None:
+        """Keep copies of `files` of the folder `source` as the entry's folder `name`."""
+        entry = self._empty_entry(doc_key)
+        (entry / name).mkdir()
+        for file in files:
+            shutil.copyfile(source / file, entry / name / file)
+        self._seal(entry, [name])
+
     def _empty_entry(self, doc_key: str) -> Path:
         folder = self.root / self.key(doc_key)
         shutil.rmtree(folder, ignore_errors=True)

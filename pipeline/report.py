@@ -18,13 +18,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from pipeline.cache import DocCache, digest, doc_digests
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.paths import TEMPLATES_DIR, Layout
 from pipeline.provenance import code_digest
-from pipeline.report_pages import SiteData, document_page, documents_page, site_data
+from pipeline.report_pages import SiteData, document_page, documents_page, plain, site_data
 from pipeline.report_search import write_search
 from pipeline.report_themes import ThemeIndex, index_page, theme_pages
 from pipeline.report_uptake import ask_labels, uptake_notes, uptake_page
@@ -58,9 +59,8 @@ def render(layout: Layout, cache_dir: Path | None = None, taxonomy: Taxonomy | N
 
     With `cache_dir`, a document page (and the search index) whose inputs are unchanged is
     copied from the last run instead of rendered (built) again."""
-    tables = {name: read_table(name, layout.table(name)) for name in TABLES}
     raw_rel = os.path.relpath(layout.raw, layout.reports)
-    site = site_data(tables, taxonomy or stage_taxonomy("report"), raw_rel)
+    site = site_data(_read_tables(layout), taxonomy or stage_taxonomy("report"), raw_rel)
     env, out = environment(), layout.reports
     if out.exists():
         shutil.rmtree(out)
@@ -113,7 +113,7 @@ class DocumentPages:
         frames = (
             site.documents,
             site.paragraphs,
-            site.tags.drop(columns="key"),
+            site.tags,
             site.recs,
             site.adopted,
             site.adopted_asks,
@@ -135,6 +135,12 @@ class DocumentPages:
         """Forget the pages of documents no longer in the corpus."""
         if self.cache is not None:
             self.cache.prune()
+
+
+def _read_tables(layout: Layout) -> dict[str, pd.DataFrame]:
+    """The report's tables, each as the report reads it (strings as Python objects) as soon
+    as it is read: a second copy of every table held the stage's memory up by a third."""
+    return {name: plain(read_table(name, layout.table(name))) for name in TABLES}
 
 
 def uptake_index(site: SiteData) -> dict[str, Any]:

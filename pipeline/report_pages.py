@@ -67,7 +67,7 @@ def session_label(row: Any, taxonomy: Taxonomy) -> str:
     return f"{group_name(taxonomy, row.working_group)}{year}{ordinal}"
 
 
-def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+def plain(frame: pd.DataFrame) -> pd.DataFrame:
     """String columns as Python objects: the report iterates and filters them thousands of
     times, which is several times slower on pandas' Arrow-backed strings."""
     strings = [c for c in frame.columns if isinstance(frame[c].dtype, pd.StringDtype)]
@@ -97,7 +97,7 @@ class SiteData:
     label_of: dict[str, str] = field(init=False)
     order: dict[str, int] = field(init=False)  # doc_id → position in time (others last)
     paragraph_of: dict[Key, dict] = field(init=False)
-    tag_rows_of_paragraph: dict[str, np.ndarray] = field(init=False)
+    tag_rows_of_paragraph: dict[Key, np.ndarray] = field(init=False)
     rows_of_doc: dict[str, dict[str, np.ndarray]] = field(init=False)  # table → doc → rows
     file_of: dict[str, str] = field(init=False)
     para_counts: pd.Series = field(init=False)
@@ -119,8 +119,8 @@ class SiteData:
         self.paragraph_of = {
             (r["doc_id"], int(r["para_no"])): r for r in self.paragraphs.to_dict("records")
         }
-        self.tags["key"] = self.tags["doc_id"] + "#" + self.tags["para_no"].astype(str)
-        self.tag_rows_of_paragraph = self.tags.groupby("key").indices
+        by_paragraph = self.tags.groupby(["doc_id", "para_no"]).indices
+        self.tag_rows_of_paragraph = {(d, int(p)): rows for (d, p), rows in by_paragraph.items()}
         frames = {"paragraphs": self.paragraphs, "tags": self.tags, "recs": self.recs}
         self.rows_of_doc = {name: f.groupby("doc_id").indices for name, f in frames.items()}
         self.file_of = dict(zip(self.documents["doc_id"], self.documents["file"], strict=True))
@@ -142,17 +142,17 @@ class SiteData:
 def site_data(tables: dict[str, pd.DataFrame], taxonomy: Taxonomy, raw_rel: str) -> SiteData:
     """The report's data from the pipeline's tables (documents, paragraphs, tags,
     recommendations, rec_clusters, clusters)."""
-    plain = {name: _plain(frame) for name, frame in tables.items()}
-    reports = {name: plain[name] for name in ("adopted", "adopted_asks", "uptake") if name in plain}
+    frames = {name: plain(frame) for name, frame in tables.items()}
+    reports = {n: frames[n] for n in ("adopted", "adopted_asks", "uptake") if n in frames}
     return SiteData(
         taxonomy=taxonomy,
         raw_rel=raw_rel,
-        documents=plain["documents"],
-        paragraphs=plain["paragraphs"],
-        tags=plain["tags"].copy(),
-        recs=plain["recommendations"],
-        rec_clusters=plain["rec_clusters"],
-        clusters=plain["clusters"].set_index("cluster_id"),
+        documents=frames["documents"],
+        paragraphs=frames["paragraphs"],
+        tags=frames["tags"],
+        recs=frames["recommendations"],
+        rec_clusters=frames["rec_clusters"],
+        clusters=frames["clusters"].set_index("cluster_id"),
         **reports,
     )
 

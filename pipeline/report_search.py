@@ -28,16 +28,19 @@ rows (doc_id, para_no, sub_no, text, themes, countries, orgs).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import re
+import shutil
 import sys
 import unicodedata
 import zlib
 from array import array
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +57,7 @@ WORD = re.compile(r"[^\W_]+")  # a run of letters and digits: [\p{L}\p{N}]+ in s
 K1, B = 1.2, 0.75
 TERM_SHARD_CHARS = 48_000  # JSON characters per term shard, before compression
 ROW_SHARD_CHARS = 16_000  # JSON characters per row shard: the hits shown load one each
+POSTINGS_CHUNK = 1_000_000  # words whose postings are built at once
 STATIC = {
     "search.js": TEMPLATES_DIR / "search.js",
     "stemmer.js": TEMPLATES_DIR / "vendor" / "stemmer.js",
@@ -254,7 +258,7 @@ class RowTerms:
     @classmethod
     def of(cls, texts: list[str]) -> RowTerms:
         vocabulary: dict[str, int] = {}
-        term, position = array("q"), array("q")  # 8 bytes a value, not a Python int's 36
+        term, position = array("i"), array("i")  # 4 bytes a value, not a Python int's 32
         lengths = []
         for text in texts:
             analyzed = analyze(text)
@@ -263,8 +267,8 @@ class RowTerms:
             term.extend([vocabulary.setdefault(word, len(vocabulary)) for _, word in analyzed])
         return cls(
             list(vocabulary),
-            np.frombuffer(term, dtype=np.int64),
-            np.frombuffer(position, dtype=np.int64),
+            np.frombuffer(term, dtype=np.int32),
+            np.frombuffer(position, dtype=np.int32),
             np.asarray(lengths, dtype=np.int64),
         )
 
@@ -274,7 +278,8 @@ class RowTerms:
     @classmethod
     def from_json(cls, text: str) -> RowTerms:
         value = json.loads(text)
-        arrays = {k: np.asarray(v, dtype=np.int64) for k, v in value.items() if k != "vocabulary"}
+        arrays = {k: np.asarray(v, dtype=np.int32) for k, v in value.items() if k != "vocabulary"}
+        arrays["lengths"] = arrays["lengths"].astype(np.int64)
         return cls(value["vocabulary"], **arrays)
 
 
@@ -293,7 +298,7 @@ def row_terms(texts: list[str], cache: DocCache | None) -> RowTerms:
 
 def postings(
     texts: list[str], documents: list[int] | None = None, cache: DocCache | None = None
-) -> list[tuple[str, str]]:
+) -> Iterator[tuple[str, str]]:
     """(term, JSON of its postings) in the browser's term order: per row having the term,
     [row delta, weight, number of positions, position deltas...], flattened. `documents`:
     how many consecutive rows each document has (analysed, and cached, per document).
@@ -301,40 +306,57 @@ def postings(
     Built with numpy over every (term, row, position) of the corpus at once: a Python list
     per posting held gigabytes and most of the stage's time at two thousand documents."""
     vocabulary: dict[str, int] = {}
-    term_ids, positions, lengths = ([np.zeros(0, np.int64)] for _ in range(3))
+    term_ids, positions = [np.zeros(0, np.int32)], [np.zeros(0, np.int32)]
+    lengths = [np.zeros(0, np.int64)]
     first = 0
     for count in documents if documents is not None else [len(texts)]:
         part = row_terms(texts[first : first + count], cache)
         first += count
         ids = [vocabulary.setdefault(term, len(vocabulary)) for term in part.vocabulary]
-        term_ids.append(np.asarray(ids, dtype=np.int64)[part.term])
+        term_ids.append(np.asarray(ids, dtype=np.int32)[part.term])
         positions.append(part.position)
         lengths.append(part.lengths)
     row_lengths = np.concatenate(lengths)
     terms = sorted(vocabulary, key=_utf16)
-    rank = np.empty(len(terms), dtype=np.int64)
+    rank = np.empty(len(terms), dtype=np.int32)
     rank[[vocabulary[term] for term in terms]] = np.arange(len(terms))
-    flat, term_starts = _flat_postings(
-        rank[np.concatenate(term_ids)],
-        np.repeat(np.arange(len(row_lengths)), row_lengths),
-        np.concatenate(positions),
-        row_lengths.tolist(),
-    )
-    bounds = [*term_starts.tolist(), len(flat)]
-    return [
-        (term, f"[{_json(term)},[{','.join(map(str, flat[a:b].tolist()))}]]")
-        for term, a, b in zip(terms, bounds, bounds[1:], strict=False)
-    ]
+    term_rank = rank[np.concatenate(term_ids)]
+    position = np.concatenate(positions)
+    del term_ids, positions  # memory: the corpus's words are held once, in 4-byte values
+    row = np.repeat(np.arange(len(row_lengths), dtype=np.int32), row_lengths)
+    chunks = _postings_by_term(term_rank, row, position, row_lengths)
+    for term, flat in zip(terms, chunks, strict=True):  # one term's text at a time
+        yield term, f"[{_json(term)},[{','.join(map(str, flat.tolist()))}]]"
+
+
+def _postings_by_term(
+    term: np.ndarray, row: np.ndarray, position: np.ndarray, lengths: np.ndarray
+) -> Iterator[np.ndarray]:
+    """Each term's postings in rank order (ranks 0..k-1, each with at least one word;
+    `row` and `position` in reading order), built a chunk of about `POSTINGS_CHUNK` words
+    at a time: at two thousand documents, a whole corpus's temporaries held a gigabyte."""
+    order = np.argsort(term, kind="stable")  # by term; rows and positions stay in order
+    term, row, position = term[order], row[order], position[order]
+    del order
+    starts = np.flatnonzero(np.r_[True, term[1:] != term[:-1], True])  # terms, and the end
+    average = int(lengths.sum()) / len(lengths) if len(lengths) else 1.0
+    first = 0
+    while first < len(starts) - 1:
+        last = max(first + 1, int(np.searchsorted(starts, starts[first] + POSTINGS_CHUNK)) - 1)
+        a, b = starts[first], starts[last]
+        flat, term_at = _flat_postings(row[a:b], position[a:b], term[a:b], lengths, average)
+        bounds = [*term_at.tolist(), len(flat)]
+        for begin, end in pairwise(bounds):
+            yield flat[begin:end]
+        first = last
 
 
 def _flat_postings(
-    term: np.ndarray, row: np.ndarray, position: np.ndarray, lengths: list[int]
+    row: np.ndarray, position: np.ndarray, term: np.ndarray, lengths: np.ndarray, average: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The postings of every term back to back (term ranks 0..k-1, each with at least one
-    occurrence), and where each term's begin. BM25 weights as Lunr's: k1 1.2, b 0.75,
+    """The postings of consecutive terms back to back (words sorted by term, in reading
+    order within one), and where each term's begin. BM25 weights as Lunr's: k1 1.2, b 0.75,
     times 10, rounded half to even (Python's round), at least 1."""
-    order = np.lexsort((position, row, term))
-    term, row, position = term[order], row[order], position[order]
     n = len(term)
     starts_group = np.ones(n, dtype=bool)
     starts_group[1:] = (term[1:] != term[:-1]) | (row[1:] != row[:-1])
@@ -349,11 +371,10 @@ def _flat_postings(
     position_delta = position.copy()
     position_delta[1:] -= position[:-1]
     position_delta[group_first] = position[group_first]
-    average = sum(lengths) / len(lengths) if lengths else 1.0
-    norm = 1 - B + B * np.asarray(lengths, dtype=np.float64)[group_row] / average
-    weight = np.maximum(1, np.rint(10 * tf * (K1 + 1) / (tf + K1 * norm))).astype(np.int64)
+    norm = 1 - B + B * lengths[group_row].astype(np.float64) / average
+    weight = np.maximum(1, np.rint(10 * tf * (K1 + 1) / (tf + K1 * norm))).astype(np.int32)
     group_at = 3 * np.arange(len(group_first)) + group_first  # where each posting begins
-    flat = np.empty(3 * len(group_first) + n, dtype=np.int64)
+    flat = np.empty(3 * len(group_first) + n, dtype=np.int32)
     flat[group_at], flat[group_at + 1], flat[group_at + 2] = row_delta, weight, tf
     flat[np.arange(n) + 3 * np.cumsum(starts_group)] = position_delta
     return flat, group_at[starts_term]
@@ -375,20 +396,21 @@ def _utf16(term: str) -> bytes:
 
 
 def _shards(
-    items: list[Any], limit: int, size_of: Callable[[Any], int] | None = None
-) -> list[list[Any]]:
+    items: Iterable[Any], limit: int, size_of: Callable[[Any], int] | None = None
+) -> Iterator[list[Any]]:
     """Consecutive items, a new shard when the current one's JSON passes `limit` chars
     (`size_of`: an item's JSON length, when known without encoding it)."""
     size_of = size_of or (lambda item: len(_json(item)))
-    shards: list[list[Any]] = [[]]
+    shard: list[Any] = []
     size = 0
     for item in items:
         if size >= limit:
-            shards.append([])
-            size = 0
-        shards[-1].append(item)
+            yield shard
+            shard, size = [], 0
+        shard.append(item)
         size += size_of(item)
-    return shards if shards[0] else []
+    if shard:
+        yield shard
 
 
 def _json(value: Any) -> str:
@@ -416,45 +438,31 @@ def index_files(
     documents: list[tuple[str, str]],
     row_facets: list[Facet],
     cache: DocCache | None = None,
-) -> dict[str, str]:
-    """The index's files (name → content) for `rows` (ROW_COLUMNS, in order), the readable
-    documents as (doc_id, label shown) and the filters; `cache` keeps each document's
-    analysed words."""
-    doc_index = {doc_id: i for i, (doc_id, _) in enumerate(documents)}
-    kinds = [k.name for k in ROW_KINDS]
-    theme_facet = next(f for f in row_facets if f.name == "theme")
-    theme_index = {value: i for i, (value, _) in enumerate(theme_facet.values)}
+) -> Iterator[tuple[str, str]]:
+    """The index's files (name, content), one at a time (an index of two thousand
+    documents is tens of megabytes: never all in memory), for `rows` (ROW_COLUMNS, in
+    order), the readable documents as (doc_id, label shown) and the filters; `cache` keeps
+    each document's analysed words. The manifest `index.js` comes last."""
     terms = postings(list(rows["text"]), _run_lengths(list(rows["doc_id"])), cache)
-    term_shards = _shards(terms, TERM_SHARD_CHARS, lambda item: len(item[1]))
-    entries = [
-        [
-            doc_index[r.doc_id],
-            kinds.index(r.kind),
-            int(r.para_no),
-            None if pd.isna(r.sub_no) else int(r.sub_no),
-            r.text,
-            [theme_index[t] for t in r.themes],
-        ]
-        for r in rows.itertuples()
-    ]
-    row_shards = _shards(entries, ROW_SHARD_CHARS)
-    files: dict[str, Any] = {
-        f"terms-{i:04d}": Json(f"[{','.join(text for _, text in shard)}]")
-        for i, shard in enumerate(term_shards)
-    }
-    files |= {f"rows-{i:04d}": shard for i, shard in enumerate(row_shards)}
-    files |= {f"facet-{f.name}": [_deltas(members) for members in f.rows] for f in row_facets}
-    starts = [0]
-    for shard in row_shards[:-1]:
-        starts.append(starts[-1] + len(shard))
-    files["index"] = {
+    first_terms = []
+    for i, shard in enumerate(_shards(terms, TERM_SHARD_CHARS, lambda item: len(item[1]))):
+        first_terms.append(shard[0][0])
+        yield _file(f"terms-{i:04d}", Json(f"[{','.join(text for _, text in shard)}]"))
+    row_starts, count = [], 0
+    for i, shard in enumerate(_shards(_row_entries(rows, documents, row_facets), ROW_SHARD_CHARS)):
+        row_starts.append(count)
+        count += len(shard)
+        yield _file(f"rows-{i:04d}", shard)
+    for f in row_facets:
+        yield _file(f"facet-{f.name}", [_deltas(members) for members in f.rows])
+    manifest = {
         "version": 1,
         "rows": len(rows),
         "stopWords": sorted(STOP_WORDS),
         "kinds": [k.label for k in ROW_KINDS],
         "docs": [list(d) for d in documents],
-        "termShards": [shard[0][0] for shard in term_shards],
-        "rowShards": starts if row_shards else [],
+        "termShards": first_terms,
+        "rowShards": row_starts,
         "facets": [
             {
                 "name": f.name,
@@ -464,7 +472,30 @@ def index_files(
             for f in row_facets
         ],
     }
-    return {f"{name}.js": script(name, value) for name, value in files.items()}
+    yield _file("index", manifest)
+
+
+def _row_entries(
+    rows: pd.DataFrame, documents: list[tuple[str, str]], row_facets: list[Facet]
+) -> Iterator[list[Any]]:
+    """What a hit shows of each row: document, kind, paragraph, number, text, themes."""
+    doc_index = {doc_id: i for i, (doc_id, _) in enumerate(documents)}
+    kinds = [k.name for k in ROW_KINDS]
+    theme_facet = next(f for f in row_facets if f.name == "theme")
+    theme_index = {value: i for i, (value, _) in enumerate(theme_facet.values)}
+    for r in rows.itertuples():
+        yield [
+            doc_index[r.doc_id],
+            kinds.index(r.kind),
+            int(r.para_no),
+            None if pd.isna(r.sub_no) else int(r.sub_no),
+            r.text,
+            [theme_index[t] for t in r.themes],
+        ]
+
+
+def _file(name: str, value: Any) -> tuple[str, str]:
+    return f"{name}.js", script(name, value)
 
 
 # -- writing -------------------------------------------------------------------------------
@@ -479,27 +510,34 @@ def write_search(
     documents = [(d, site.label_of[d]) for d in sorted(site.order, key=site.order.get)]
     row_facets = facets(rows, site, theme_labels)
     key = _inputs_key(rows, documents, row_facets) if cache else ""
-    cached = cache.get_text(key, "search.json") if cache else None
-    files = (
-        json.loads(cached)
-        if cached is not None
-        else index_files(rows, documents, row_facets, cache)
-    )
-    if cache is not None and cached is None:
-        cache.put_text(key, "search.json", _json(files))
-    files |= {name: path.read_text(encoding="utf-8") for name, path in STATIC.items()}
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in sorted(files):
-        path = folder / name
-        path.write_text(files[name], encoding="utf-8")
-        written.append(path)
-    return written
+    cached = cache.get_folder(key, "search") if cache else None
+    if cached is not None:
+        names = sorted(p.name for p in cached.iterdir())
+        for name in names:
+            shutil.copyfile(cached / name, folder / name)
+    else:
+        names = []
+        for name, content in index_files(rows, documents, row_facets, cache):
+            (folder / name).write_text(content, encoding="utf-8")
+            names.append(name)
+        if cache is not None:
+            cache.put_folder(key, "search", folder, names)
+    for name, path in STATIC.items():
+        shutil.copyfile(path, folder / name)
+    return [folder / name for name in sorted([*names, *STATIC])]
 
 
 def _inputs_key(
     rows: pd.DataFrame, documents: list[tuple[str, str]], row_facets: list[Facet]
 ) -> str:
-    """What the index is built from: its rows, the documents' names and the filters."""
-    hashed = pd.util.hash_pandas_object(rows.astype(str), index=False).to_numpy().tobytes()
-    return digest("search", hashed.hex(), documents, row_facets)
+    """What the index is built from: its rows, the documents' names and the filters (the
+    rows hashed a column at a time, lists as their items joined: no copy of the table)."""
+    hashed = hashlib.sha256()
+    for column in ROW_COLUMNS:
+        if column in ("themes", "countries", "orgs"):
+            texts = ["\x1f".join(v) for v in rows[column]]
+        else:
+            texts = [str(v) for v in rows[column]]  # astype(str) would make Arrow strings
+        hashed.update(pd.util.hash_array(np.array(texts, dtype=object)).tobytes())
+    return digest("search", hashed.hexdigest(), documents, row_facets)

@@ -69,7 +69,7 @@ def theme_page(site: SiteData, index: ThemeIndex, theme_id: str) -> dict[str, An
     theme = site.taxonomy.themes[theme_id]
     hits = index.hits.get(theme_id, site.tags.head(0))
     keys = sorted(set(zip(hits["doc_id"], hits["para_no"].astype(int), strict=True)))
-    rows = [site.tag_rows_of_paragraph[f"{d}#{p}"] for d, p in keys]
+    rows = [site.tag_rows_of_paragraph[(d, int(p))] for d, p in keys]
     in_theme = site.tags.iloc[np.sort(np.concatenate(rows))] if rows else site.tags.head(0)
     shares = _shares(site, Counter(d for d, _ in keys))
     speakers = _speaker_counts(in_theme)

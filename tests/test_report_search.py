@@ -191,11 +191,13 @@ def reference_postings(texts: list[str]) -> dict[str, list[int]]:
     return out
 
 
-def test_report_search_postings_are_lunr_bm25_by_definition_in_javascript_order():
+@pytest.mark.parametrize("chunk", [1, 7, 1_000_000])  # words built at once
+def test_report_search_postings_are_lunr_bm25_by_definition_in_javascript_order(chunk, monkeypatch):
+    monkeypatch.setattr(report_search, "POSTINGS_CHUNK", chunk)
     words = "smuggling migrants firearms centre scam victims States trafficking Côte école the of"
     words = words.split(" ")
     texts = [" ".join(words[(i * 7 + j * j) % len(words)] for j in range(i % 9)) for i in range(60)]
-    built = report_search.postings(texts)
+    built = list(report_search.postings(texts))
     terms = [term for term, _ in built]
     assert terms == sorted(terms, key=lambda t: t.encode("utf-16-be")) and "ecol" in terms
     assert {term: json.loads(text)[1] for term, text in built} == reference_postings(texts)
