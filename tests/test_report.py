@@ -177,5 +177,6 @@ def test_document_pages_come_from_the_cache_unless_their_document_changed(pipeli
     render(layout)  # without a cache: the same page as rendered fresh
     fresh = (layout.reports / f"doc-{doc}.html").read_text(encoding="utf-8")
     assert fresh == second[f"doc-{doc}.html"]
-    # the edited page's old entry is gone; one entry more holds the search index
-    assert len(list(cache.iterdir())) == len(first) + 1
+    # the edited page's and words' old entries are gone: each document has its page and its
+    # words analysed for the search index; one entry more holds the index
+    assert len(list(cache.iterdir())) == 2 * len(first) + 1
