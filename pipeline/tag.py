@@ -79,7 +79,13 @@ def make_docs(
 def tag(
     paragraphs: pd.DataFrame, working_groups: dict[str, str], nlp: Language, settings: TagSettings
 ) -> dict[str, pd.DataFrame]:
-    """The tags and recommendations tables of a paragraphs table (pure: no I/O)."""
+    """The tags and recommendations tables of a paragraphs table (pure: no I/O).
+
+    On one BLAS thread: the theme decision's matrix products are a few hundred rows by
+    384, where a second thread costs more than it saves (several times more on a busy
+    machine), and the tag stage's worker processes run on one thread each already."""
+    from threadpoolctl import threadpool_limits
+
     docs = nlp.pipe(
         make_docs(nlp, paragraphs, working_groups, settings.max_chars),
         batch_size=settings.batch_size,
@@ -87,10 +93,11 @@ def tag(
     tags: list[dict] = []
     recs: list[dict] = []
     keys = zip(paragraphs["doc_id"], paragraphs["para_no"], strict=True)
-    for (doc_id, para_no), text, doc in zip(keys, paragraphs["text"], docs, strict=True):
-        t, r = doc_rows(doc_id, int(para_no), doc, text)
-        tags += t
-        recs += r
+    with threadpool_limits(limits=1, user_api="blas"):
+        for (doc_id, para_no), text, doc in zip(keys, paragraphs["text"], docs, strict=True):
+            t, r = doc_rows(doc_id, int(para_no), doc, text)
+            tags += t
+            recs += r
     return {"tags": _frame("tags", tags), "recommendations": _frame("recommendations", recs)}
 
 
