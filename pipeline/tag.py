@@ -51,7 +51,8 @@ class TagSettings:
 
 @lru_cache(maxsize=2)
 def load_tagger(path: str) -> Language:
-    """The saved tagger (cached per process: worker processes load it once).
+    """The saved tagger (cached per process: worker processes load it once), its span
+    rulers' token patterns tried only where their words are (pipeline/tagging/prefilter.py).
 
     spaCy is imported here, not at the top: a rerun where every document is cached never
     pays for importing it."""
@@ -59,8 +60,9 @@ def load_tagger(path: str) -> Language:
 
     spacy = import_spacy()
     import pipeline.tagging.components  # noqa: F401  (registers the factories)
+    from pipeline.tagging.prefilter import install
 
-    return spacy.load(path)
+    return install(spacy.load(path))
 
 
 def clean_text(text: str, max_chars: int) -> str:
