@@ -95,3 +95,33 @@ def test_required_words_skip_tokens_that_may_be_absent():
         frozenset({"very"}),
         frozenset({"watch"}),
     ]
+
+
+def test_one_search_for_any_cue_decides_as_every_cue_would(nlp):
+    from dataclasses import replace
+
+    from pipeline.tagging.recommendations import first_cue
+
+    rules = nlp.get_pipe("crp_resolver").recommendation
+    assert rules.any_cue is not None  # the taxonomy's cues can be joined
+    every = replace(rules)
+    vars(every)["any_cue"] = None  # each cue searched in turn, as before the joined one
+    sentences = [s.text for t in TEXTS + corpus_paragraphs() for s in nlp(t).sents]
+    sentences += ["They URGED States to act.", "It was invited to", "Recommendations made."]
+    found = [first_cue(s, rules) for s in sentences]
+    assert found == [first_cue(s, every) for s in sentences]
+    assert sum(f is not None for f in found) >= 10
+
+
+def test_cues_with_groups_are_not_joined():
+    import re
+
+    from pipeline.tagging.recommendations import Cue, RecommendationRules
+
+    def rules(*patterns: str) -> RecommendationRules:
+        cues = tuple(Cue(str(i), re.compile(p, re.IGNORECASE)) for i, p in enumerate(patterns))
+        return RecommendationRules(cues, (), "states", frozenset(), "states")
+
+    assert rules(r"\burge\b", r"\bshould\b").any_cue is not None
+    assert rules(r"\b(urge)\s+\1\b", r"\bshould\b").any_cue is None
+    assert rules().any_cue is None

@@ -34,6 +34,8 @@ def check(nlp, text: str) -> None:
     assert views.lowers(doc) == [t.lower_ for t in doc]
     assert [(s.start, s.end) for s in views.sentences(doc)] == [(s.start, s.end) for s in doc.sents]
     assert views.sentence_chars(doc) == sentence_starts(doc)
+    assert [views.span_text(s) for s in doc.sents] == [s.text for s in doc.sents]
+    assert views.span_text(doc[1:3]) == doc[1:3].text
     p = from_doc(doc)
     assert p.text == doc.text
     assert p.sentences == (tuple(sentence_starts(doc)) or ((0, len(doc.text)),))

@@ -26,6 +26,12 @@ def text(doc: Doc) -> str:
     return cached
 
 
+def span_text(span: Span) -> str:
+    """A span's text (`span.text`, which spaCy joins from its tokens), cut from the
+    document's."""
+    return text(span.doc)[span.start_char : span.end_char]
+
+
 def lowers(doc: Doc) -> list[str]:
     """The document's tokens, lower-cased."""
     cached = doc.user_data.get("crp_lower")
