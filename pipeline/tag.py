@@ -156,8 +156,13 @@ def sentence_vectors(
     with nlp.select_pipes(enable=["crp_sentences"]):
         for paragraphs in documents:
             texts = [clean_text(t, settings.max_chars) for t in paragraphs["text"]]
-            docs = nlp.pipe(texts)
-            wanted.append([t for d in docs for t in (d.text, *(s.text for s in d.sents))])
+            wanted.append(  # each text and its sentences' (Span.text, cut from the text)
+                [
+                    t
+                    for text, d in zip(texts, nlp.pipe(texts), strict=True)
+                    for t in (text, *(text[s.start_char : s.end_char] for s in d.sents))
+                ]
+            )
     unique = list(dict.fromkeys(t for texts in wanted for t in texts))
     found = dict(zip(unique, encoder.encode(unique), strict=True)) if unique else {}
     return [{t: found[t] for t in texts} for texts in wanted]
