@@ -3,13 +3,13 @@
 spaCy's `Matcher` runs every token pattern over every token, and a `{"LOWER": {"IN":
 [...]}}` test is a Python call per token and pattern: the lexicon's 27 token patterns
 cost the tagger more than its 2,900 phrases. Most patterns need words most paragraphs
-lack ("ministry", "institute", "cooperation" followed by "with"...): a pattern here keeps,
-for each of its tokens that must be present (no `?`, `*`, `!` or `{0,n}`), the set of
-lower-case words its LOWER test accepts, and is run, in a Matcher of its own, only on a
-paragraph holding one of each set. A pattern whose tokens test anything else as well
-still has its LOWER test applied by the Matcher itself; a token tested on anything but
-LOWER, or with anything but a list of words, requires nothing. The matches are those of
-the one Matcher it replaces (`SpanRuler.match` makes a sorted set of them either way).
+lack ("ministry", "institute", "cooperation" and "with"...). Each pattern here keeps, for
+each of its tokens that must be present (no `?`, `*`, `!` or `{0,n}`), the set of
+lower-case words its LOWER test accepts; a paragraph is matched against the patterns it
+holds a word of each set for, by a Matcher of those patterns only. The Matcher still
+applies every test (a token tested on anything but LOWER, or with anything but a list of
+words, requires nothing here), so the matches are those of the one Matcher it replaces
+(`SpanRuler.match` makes a sorted set of them either way).
 
 `install(nlp)` puts one in each span ruler of a pipeline, built from the ruler's own
 patterns (the saved tagger is unchanged: `spacy.load` alone gives the same spans, more
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc
     from spacy.vocab import Vocab
 
+MAX_MATCHERS = 1024  # Matchers kept, one per set of patterns a paragraph needs
 QUANTIFIER = re.compile(r"\{\s*(\d*)\s*(?:,\s*\d*\s*)?\}")  # {n}, {n,m}, {n,}, {,m}
 
 
@@ -68,39 +69,56 @@ def _may_be_absent(op: Any) -> bool:
 
 class PrefilteredMatcher:
     """What a span ruler needs of a `Matcher` (`add`, `remove`, `len`, a call returning
-    `(match_id, start, end)`), with each pattern in its own Matcher, tried only on a
-    paragraph holding its required words."""
+    `(match_id, start, end)`): a paragraph is matched against only the patterns whose
+    required words it holds, by a Matcher of those patterns (made once per set of
+    patterns, and kept: a few dozen sets cover a corpus)."""
 
     def __init__(self, vocab: Vocab, validate: bool = False, **matcher_args: Any) -> None:
         self.vocab = vocab
         self.validate = validate
         self.matcher_args = matcher_args
-        self.patterns: list[tuple[str, list[frozenset[str]], Matcher]] = []
+        self.patterns: list[tuple[str, list[dict[str, Any]], list[frozenset[str]], dict]] = []
+        self._matchers: dict[tuple[int, ...], Matcher] = {}
 
     def add(self, key: str, patterns: list[list[dict[str, Any]]], **kwargs: Any) -> None:
         for pattern in patterns:
-            matcher = Matcher(self.vocab, validate=self.validate, **self.matcher_args)
-            matcher.add(key, [pattern], **kwargs)
-            self.patterns.append((key, required_words(pattern), matcher))
+            self.patterns.append((key, pattern, required_words(pattern), kwargs))
+        self._matchers.clear()
 
     def remove(self, key: str) -> None:
         if key not in self:
             raise ValueError(f"no pattern {key!r}")
         self.patterns = [p for p in self.patterns if p[0] != key]
+        self._matchers.clear()
 
     def __contains__(self, key: str) -> bool:
-        return any(k == key for k, _, _ in self.patterns)
+        return any(p[0] == key for p in self.patterns)
 
     def __len__(self) -> int:
-        return len({k for k, _, _ in self.patterns})
+        return len({p[0] for p in self.patterns})
 
     def __call__(self, doc: Doc) -> list[tuple[int, int, int]]:
         words = set(lowers(doc))
-        matches: list[tuple[int, int, int]] = []
-        for _, required, matcher in self.patterns:
-            if all(not words.isdisjoint(w) for w in required):
-                matches += matcher(doc)
-        return matches
+        chosen = tuple(
+            i
+            for i, (_, _, required, _) in enumerate(self.patterns)
+            if all(not words.isdisjoint(w) for w in required)
+        )
+        if not chosen:
+            return []
+        matcher = self._matchers.get(chosen)
+        if matcher is None:
+            if len(self._matchers) >= MAX_MATCHERS:
+                self._matchers.clear()
+            matcher = self._matchers[chosen] = self._matcher(chosen)
+        return list(matcher(doc))
+
+    def _matcher(self, chosen: tuple[int, ...]) -> Matcher:
+        matcher = Matcher(self.vocab, validate=self.validate, **self.matcher_args)
+        for i in chosen:
+            key, pattern, _, kwargs = self.patterns[i]
+            matcher.add(key, [pattern], **kwargs)
+        return matcher
 
 
 def install(nlp: Language) -> Language:
