@@ -1,6 +1,6 @@
 """Paragraphs per second and peak memory of the tag stage on one core.
 
-    python benchmarks/tag.py [--paragraphs 5000] [--batch-size 64]
+    python benchmarks/tag.py [--paragraphs 5000] [--batch-size 64] [--label before]
 
 Extracts and segments the sample corpus once, repeats its paragraphs until there are at
 least --paragraphs of them, and tags them in one process (`nlp.pipe` with batching),
@@ -8,11 +8,14 @@ without the per-document cache, with three taggers: the lexicon alone; the theme
 decision without sentence vectors (build_tagger.similarity false); and the decision as
 build_tagger ships it (with sentence vectors), first with an empty vector store (every
 text embedded), then again with the store the first run filled (nothing embedded).
+Recorded as `tag` (`tag_<label>` with --label) with the load averages before and after:
+the machine may be shared, so compare runs made back to back.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 from pathlib import Path
 
@@ -68,7 +71,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--paragraphs", type=int, default=5000)
     parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--label", default="")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     sequential = ParallelSettings(backend="sequential")
     tables = extract(input_files(RAW), ExtractSettings(), sequential)
     paragraphs = segment_corpus(tables["pages"], SegmentSettings(), sequential)
@@ -100,12 +105,14 @@ def main() -> None:
             if similarity:  # again, every sentence now in the store: nothing embedded
                 results[name + "_cached"] = timed(model, corpus, groups, settings, store)
     record(
-        "tag",
+        "tag" + (f"_{args.label}" if args.label else ""),
         {
             "paragraphs": len(corpus),
             "batch_size": args.batch_size,
             **results,
             "peak_memory": peak_rss_mb(),
+            "load_before": [round(x, 2) for x in load_before],
+            "load_after": [round(x, 2) for x in os.getloadavg()],
         },
     )
 

@@ -29,6 +29,7 @@ from pipeline.knowledge.parts import is_acronym
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.params import load_settings
 from pipeline.paths import GoldSettings, Layout, project_path
+from pipeline.tagging.prefilter import install
 from pipeline.themes.model import ThemeSettings
 
 if TYPE_CHECKING:
@@ -173,7 +174,7 @@ def build_nlp(taxonomy: Taxonomy) -> Language:
     nlp.add_pipe("crp_themes")  # the lexicon decides until a model is set (add_decision)
     nlp.meta["name"] = "crp_tagger"
     nlp.meta["description"] = "Rule-based tagger compiled from pipeline/taxonomy (see README)"
-    return nlp
+    return install(nlp)  # token patterns tried only where their words are (not saved)
 
 
 def build_tagger(taxonomy_dir: Path | None = None) -> Language:

@@ -51,7 +51,8 @@ class TagSettings:
 
 @lru_cache(maxsize=2)
 def load_tagger(path: str) -> Language:
-    """The saved tagger (cached per process: worker processes load it once).
+    """The saved tagger (cached per process: worker processes load it once), its span
+    rulers' token patterns tried only where their words are (pipeline/tagging/prefilter.py).
 
     spaCy is imported here, not at the top: a rerun where every document is cached never
     pays for importing it."""
@@ -59,8 +60,9 @@ def load_tagger(path: str) -> Language:
 
     spacy = import_spacy()
     import pipeline.tagging.components  # noqa: F401  (registers the factories)
+    from pipeline.tagging.prefilter import install
 
-    return spacy.load(path)
+    return install(spacy.load(path))
 
 
 def clean_text(text: str, max_chars: int) -> str:
@@ -79,7 +81,13 @@ def make_docs(
 def tag(
     paragraphs: pd.DataFrame, working_groups: dict[str, str], nlp: Language, settings: TagSettings
 ) -> dict[str, pd.DataFrame]:
-    """The tags and recommendations tables of a paragraphs table (pure: no I/O)."""
+    """The tags and recommendations tables of a paragraphs table (pure: no I/O).
+
+    On one BLAS thread: the theme decision's matrix products are a few hundred rows by
+    384, where a second thread costs more than it saves (several times more on a busy
+    machine), and the tag stage's worker processes run on one thread each already."""
+    from threadpoolctl import threadpool_limits
+
     docs = nlp.pipe(
         make_docs(nlp, paragraphs, working_groups, settings.max_chars),
         batch_size=settings.batch_size,
@@ -87,10 +95,11 @@ def tag(
     tags: list[dict] = []
     recs: list[dict] = []
     keys = zip(paragraphs["doc_id"], paragraphs["para_no"], strict=True)
-    for (doc_id, para_no), text, doc in zip(keys, paragraphs["text"], docs, strict=True):
-        t, r = doc_rows(doc_id, int(para_no), doc, text)
-        tags += t
-        recs += r
+    with threadpool_limits(limits=1, user_api="blas"):
+        for (doc_id, para_no), text, doc in zip(keys, paragraphs["text"], docs, strict=True):
+            t, r = doc_rows(doc_id, int(para_no), doc, text)
+            tags += t
+            recs += r
     return {"tags": _frame("tags", tags), "recommendations": _frame("recommendations", recs)}
 
 
@@ -147,8 +156,13 @@ def sentence_vectors(
     with nlp.select_pipes(enable=["crp_sentences"]):
         for paragraphs in documents:
             texts = [clean_text(t, settings.max_chars) for t in paragraphs["text"]]
-            docs = nlp.pipe(texts)
-            wanted.append([t for d in docs for t in (d.text, *(s.text for s in d.sents))])
+            wanted.append(  # each text and its sentences' (Span.text, cut from the text)
+                [
+                    t
+                    for text, d in zip(texts, nlp.pipe(texts), strict=True)
+                    for t in (text, *(text[s.start_char : s.end_char] for s in d.sents))
+                ]
+            )
     unique = list(dict.fromkeys(t for texts in wanted for t in texts))
     found = dict(zip(unique, encoder.encode(unique), strict=True)) if unique else {}
     return [{t: found[t] for t in texts} for texts in wanted]

@@ -168,3 +168,17 @@ def test_the_tagger_loads_without_torch_and_torch_still_imports_afterwards(tagge
 def test_tag_settings_validate_themselves(bad):
     with pytest.raises(ValueError):
         TagSettings(**bad)
+
+
+def test_sentence_vectors_are_those_of_the_texts_the_theme_decision_reads(nlp, tagger_dir):
+    from pipeline.tag import clean_text, sentence_vectors
+    from pipeline.tagging import paragraph_doc
+    from pipeline.themes.evidence import from_doc, texts_to_embed
+    from pipeline.vectors import Encoder
+    from pipeline.vectors.models import HashingModel
+
+    paras = paragraphs(HOSTILE | {"two": "States should act.  The Chair agreed (art. 5).\n"})
+    settings = TagSettings()
+    [vectors] = sentence_vectors(tagger_dir, [paras], settings, Encoder(HashingModel()))
+    docs = nlp.pipe(paragraph_doc(nlp, clean_text(t, settings.max_chars), "d") for t in paras.text)
+    assert set(vectors) == set(texts_to_embed([from_doc(d) for d in docs]))

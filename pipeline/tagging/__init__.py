@@ -40,6 +40,7 @@ def paragraph_doc(
     The document id is what keeps a paragraph's context in its own document: the resolver
     carries a speaker from one paragraph to the next of the same `doc_id` only."""
     doc = nlp.make_doc(text)
+    doc.user_data["crp_text"] = text  # spaCy keeps the text as given (views.text)
     doc._.doc_id = doc_id
     doc._.working_group = working_group
     return doc

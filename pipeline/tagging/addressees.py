@@ -30,6 +30,8 @@ from typing import Any
 import numpy as np
 from spacy.tokens import Span
 
+from pipeline.tagging.views import span_text
+
 FORMAT = "crp-implied-addressee/1"
 MODEL_FILE = "implied_addressee.json"
 POSITIVE, NEGATIVE = "states", "unspecified"  # the two readings the decision is between
@@ -91,7 +93,7 @@ def evidence(
 
 def _without(sent: Span, spans: list[Span]) -> str:
     """The sentence's text with the spans blanked (offsets kept)."""
-    chars = list(sent.text)
+    chars = list(span_text(sent))
     for span in spans:
         for k in range(max(span.start_char, sent.start_char), min(span.end_char, sent.end_char)):
             chars[k - sent.start_char] = " "

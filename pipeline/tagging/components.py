@@ -19,6 +19,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from pipeline.tagging import views
 from pipeline.tagging.addressees import MODEL_FILE as IMPLIED_FILE
 from pipeline.tagging.addressees import ImpliedAddressee
 from pipeline.tagging.articles import InstrumentNames, find_articles
@@ -110,7 +111,7 @@ class ArticleTagger:
     def __call__(self, doc: Doc) -> Doc:
         protocol = self.protocols.get(doc._.working_group or "")
         spans = []
-        for ref in find_articles(doc.text, self.names, protocol):
+        for ref in find_articles(views.text(doc), self.names, protocol):
             span = doc.char_span(
                 ref.start, ref.end, label=ref.label, span_id=ref.rule, alignment_mode="expand"
             )

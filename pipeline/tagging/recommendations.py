@@ -24,14 +24,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from spacy.tokens import Span
 
 from pipeline.tagging.addressees import AddresseeWords, ImpliedAddressee, evidence
 from pipeline.tagging.speakers import Speaker
+from pipeline.tagging.views import span_text
 
 BE = ("be", "been", "being", "was", "were", "is", "are")
+CUE_FLAGS = re.compile("", re.IGNORECASE).flags  # as from_config compiles every cue
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,18 @@ class RecommendationRules:
     modal_passive: re.Pattern[str] | None = None
     partner_words: frozenset[str] = frozenset()
     words: AddresseeWords = field(default_factory=AddresseeWords)
+
+    @cached_property
+    def any_cue(self) -> re.Pattern[str] | None:
+        """One regex that finds a match wherever some cue does: most sentences hold none,
+        and one search rules them out (None where the cues cannot be joined: a cue with
+        groups or flags of its own)."""
+        if not self.cues or any(c.regex.groups or c.regex.flags != CUE_FLAGS for c in self.cues):
+            return None
+        try:
+            return re.compile("|".join(f"(?:{c.regex.pattern})" for c in self.cues), CUE_FLAGS)
+        except re.error:
+            return None
 
     @classmethod
     def from_config(cls, cfg: dict) -> RecommendationRules:
@@ -83,6 +98,8 @@ class RecommendationRules:
 
 def first_cue(sentence: str, rules: RecommendationRules) -> tuple[Cue, int] | None:
     """The cue that marks `sentence` as a recommendation, with its offset, or None."""
+    if rules.any_cue is not None and rules.any_cue.search(sentence) is None:
+        return None
     if any(ex.regex.search(sentence) for ex in rules.exclusions):
         return None
     # in priority order (directive verbs before "need"/"should"), a cue in the passive
@@ -123,7 +140,7 @@ def _pronoun_antecedent(
 ) -> str | None:
     """ "encouraged them to ...": the addressee named last before the pronoun, in the
     sentence or earlier in the paragraph."""
-    match = cue.regex.search(sent.text, cue_offset)
+    match = cue.regex.search(span_text(sent), cue_offset)
     if match is None:
         return None
     end = sent.start_char + match.end()
@@ -176,7 +193,7 @@ def named_addressee(
     after = [a for a in inside if a.start_char >= cue_char]
     before = [a for a in inside if a.end_char <= cue_char]
     if cue.modal:
-        passive = rules.modal_passive and rules.modal_passive.search(sent.text[cue_offset:])
+        passive = rules.modal_passive and rules.modal_passive.search(span_text(sent)[cue_offset:])
         if passive:
             return rules.passive_should_default
         if before:
@@ -204,8 +221,8 @@ def addressee(
     for other in rules.cues:
         if other.id in rules.unspecified_cues or other.id == cue.id or other.modal:
             continue
-        match = other.regex.search(sent.text, cue_offset + 1)
-        if match and not _passive_before(sent.text, match.start()):  # not "to be invited to"
+        match = other.regex.search(span_text(sent), cue_offset + 1)
+        if match and not _passive_before(span_text(sent), match.start()):  # not "to be invited to"
             later = named_addressee(sent, other, match.start(), addressees, rules)
             if later is not None:
                 return later
@@ -249,7 +266,7 @@ def paragraph_recommendations(
     last = carried
     for sent, found in said:
         last = found[-1].type if found else last
-        cue = first_cue(sent.text, rules)
+        cue = first_cue(span_text(sent), rules)
         if cue is None:
             continue
         named = addressee(sent, cue[0], cue[1], addressees, rules)

@@ -34,6 +34,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
+from pipeline.tagging import views
 from pipeline.themes.evidence import (
     Paragraph,
     from_doc,
@@ -82,7 +83,7 @@ class ThemeDecider:
         paragraphs = [from_doc(d) for d in docs]
         if self.model is None:
             for doc, p in zip(docs, paragraphs, strict=True):
-                answered = self.answers.get(text_hash(doc.text), {})
+                answered = self.answers.get(text_hash(views.text(doc)), {})
                 kept = _answered({s.label_ for s in doc.spans.get("theme_hits", [])}, answered)
                 first = {t: p.sentences[0] for t in kept if not p.hits_of(t)}
                 _write(doc, kept, None, [], first, answered)
@@ -96,7 +97,7 @@ class ThemeDecider:
         rec_keep = self.model.keep(rec_probs)
         k = 0
         for doc, p, row, kept_row in zip(docs, paragraphs, probs, keep, strict=True):
-            answered = self.answers.get(text_hash(doc.text), {})
+            answered = self.answers.get(text_hash(views.text(doc)), {})
             kept = _answered({labels[i] for i in np.flatnonzero(kept_row)}, answered)
             rec_kept = []
             for _ in p.recommendations:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 
 from spacy.tokens import Doc
 
+from pipeline.tagging import views
+
 HITS_KEY = "theme_hits"  # the resolver's lexicon hits (doc.spans)
 
 
@@ -54,13 +56,14 @@ class Paragraph:
 
 def from_doc(doc: Doc) -> Paragraph:
     """The decision's view of a paragraph tagged by the rules."""
-    sentences = tuple((s.start_char, s.end_char) for s in doc.sents) or ((0, len(doc.text)),)
+    text = views.text(doc)
+    sentences = tuple(views.sentence_chars(doc)) or ((0, len(text)),)
     hits = tuple(
         Hit(s.label_, s.id_, s.start_char, s.end_char) for s in doc.spans.get(HITS_KEY, [])
     )
     recs = tuple((r["start"], r["end"]) for r in (doc._.recommendations or []))
     document = doc._.doc_id if Doc.has_extension("doc_id") else None
-    return Paragraph(doc.text, sentences, hits, recs, doc._.working_group, document)
+    return Paragraph(text, sentences, hits, recs, doc._.working_group, document)
 
 
 def of_document(p: Paragraph, document: str) -> Paragraph:

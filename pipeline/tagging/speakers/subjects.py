@@ -32,12 +32,13 @@ def impersonal(sent: Span, rules: SpeakerRules) -> Speaker | None:
 
 def passive_report(sent: Span, typed: list[Mention], rules: SpeakerRules) -> Speaker | None:
     """'<something> was stressed/noted' with no agent: the floor's view."""
-    for token in sent[1:]:
-        if token.lower_ in rules.passive_verbs and token.nbor(-1).lower_ in ("was", "were"):
-            agent = token.i + 1 < sent.end and token.nbor(1).lower_ == "by"
-            subject_typed = any(m.start < token.i and m.kind in ("org", "country") for m in typed)
+    words = lowers(sent.doc)
+    for i in range(sent.start + 1, sent.end):
+        if words[i] in rules.passive_verbs and words[i - 1] in ("was", "were"):
+            agent = i + 1 < sent.end and words[i + 1] == "by"
+            subject_typed = any(m.start < i and m.kind in ("org", "country") for m in typed)
             if not agent and not subject_typed:
-                return Speaker(token.i - 1, token.i + 1, rules.impersonal_type, "speaker/passive")
+                return Speaker(i - 1, i + 1, rules.impersonal_type, "speaker/passive")
             return None
     return None
 
