@@ -265,3 +265,32 @@ def test_recommendation_modal_cue_is_known_by_its_role_not_its_id(nlp, taxonomy_
     assert (rec["to"], rec["rule"]) == ("unodc", "recommendation/modal_verb")
     edit(path, "    role: modal\n", "")
     assert tagged_with_copy()["to"] == "states"  # no longer modal: the default, as the role said
+
+
+def test_taxonomy_yaml_reads_on_off_yes_no_as_words_and_only_true_false_as_booleans(tmp_path):
+    from pipeline.knowledge.source import read_source
+
+    path = tmp_path / "words.yaml"
+    path.write_text("words: [on, off, yes, no, y, n, On]\nflags: [true, false, True]\n", "utf-8")
+    data = read_source(path).data
+    assert data["words"] == ["on", "off", "yes", "no", "y", "n", "On"]
+    assert data["flags"] == [True, False, True]
+
+
+def _booleans(value, where=()):
+    """Where a boolean stands in a taxonomy file's lists (a word YAML 1.1 would misread)."""
+    if isinstance(value, bool) and where and isinstance(where[-1], int):
+        yield where
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _booleans(item, (*where, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _booleans(item, (*where, i))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in TAXONOMY_DIR.glob("*.yaml")))
+def test_taxonomy_lists_hold_no_boolean(name):
+    from pipeline.knowledge.source import read_source
+
+    assert list(_booleans(read_source(TAXONOMY_DIR / name).data)) == []

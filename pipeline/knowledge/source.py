@@ -8,6 +8,7 @@ the YAML parser's own marks (every node knows where it starts), never from a tex
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,23 @@ import yaml
 from pipeline.errors import PipelineError
 
 # libyaml's loader where PyYAML was built with it: ten times faster than the pure-Python one.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+BOOL_TAG = "tag:yaml.org,2002:bool"
+
+
+class TaxonomyLoader(_BASE_LOADER):
+    """The safe loader with YAML 1.2's booleans: only true and false. YAML 1.1 also reads
+    on, off, yes, no, y and n as booleans, so the word "on" in a pattern's word list
+    ("legislation on firearms", "Coalition on ...") was True and matched nothing."""
+
+
+TaxonomyLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != BOOL_TAG]
+    for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+}
+TaxonomyLoader.add_implicit_resolver(
+    BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 Loc = tuple[str | int, ...]
 
@@ -75,7 +92,7 @@ def read_source(path: Path) -> Source:
         raise TaxonomyError(f"{path}: cannot read: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise TaxonomyError(f"{path}: not UTF-8 text") from None
-    loader = SAFE_LOADER(text)
+    loader = TaxonomyLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
