@@ -122,12 +122,8 @@ class DocCache:
 
     def get_text(self, doc_key: str, name: str) -> str | None:
         """A cached text file of a document (a rendered page), or None."""
-        folder = self.root / self.key(doc_key)
-        path = folder / name
-        if not (folder / "DONE").exists() or not path.exists():
-            return None
-        self.used.add(folder.name)
-        return path.read_text(encoding="utf-8")
+        path = self._sealed(doc_key, name)
+        return path.read_text(encoding="utf-8") if path is not None and path.is_file() else None
 
     def put_text(self, doc_key: str, name: str, text: str) -> None:
         folder = self._empty_entry(doc_key)
@@ -136,12 +132,16 @@ class DocCache:
 
     def get_folder(self, doc_key: str, name: str) -> Path | None:
         """A cached folder of files (a search index), or None: read it, never write into it."""
+        path = self._sealed(doc_key, name)
+        return path if path is not None and path.is_dir() else None
+
+    def _sealed(self, doc_key: str, name: str) -> Path | None:
+        """`name` in a complete entry (marked used), or None."""
         folder = self.root / self.key(doc_key)
-        path = folder / name
-        if not (folder / "DONE").exists() or not path.is_dir():
+        if not (folder / "DONE").exists() or not (folder / name).exists():
             return None
         self.used.add(folder.name)
-        return path
+        return folder / name
 
     def put_folder(self, doc_key: str, name: str, source: Path, files: Sequence[str]) -> None:
         """Keep copies of `files` of the folder `source` as the entry's folder `name`."""

@@ -215,7 +215,7 @@ def test_browser_search_analyzes_words_as_python_does(browser, pipeline_out):
     the terms Python indexed (lunr.py's stemmer), on every paragraph of the sample corpus."""
     import pandas as pd
 
-    from pipeline.report_search import STOP_WORDS, analyze
+    from pipeline.report_postings import STOP_WORDS, analyze
 
     texts = list(pd.read_parquet(pipeline_out / "paragraphs.parquet")["text"])
     texts.append("Côte d’Ivoire, São Tomé, İstanbul, ﬁnance, naïve, Ærø, ½, x²; try lay")

@@ -89,3 +89,19 @@ def test_a_document_whose_rows_do_not_fit_the_schema_is_named(tmp_path):
     cache = DocCache(tmp_path, fingerprint="v1")
     with pytest.raises(SchemaError, match=r"footnotes \(document key-a\).*declared type"):
         cached_tables(bad_page, [("key-a", "a")], ("footnotes",), cache, SEQUENTIAL, "test")
+
+
+def test_cache_keeps_a_folder_of_files_and_gives_none_for_an_unsealed_entry(tmp_path):
+    source = tmp_path / "index"
+    source.mkdir()
+    (source / "a.js").write_text("one", encoding="utf-8")
+    (source / "b.js").write_text("two", encoding="utf-8")
+    cache = DocCache(tmp_path / "cache", "fingerprint")
+    assert cache.get_folder("key", "search") is None
+    cache.put_folder("key", "search", source, ["a.js"])
+    kept = cache.get_folder("key", "search")
+    assert kept is not None and sorted(p.name for p in kept.iterdir()) == ["a.js"]
+    assert (kept / "a.js").read_text(encoding="utf-8") == "one"
+    assert cache.get_text("key", "search") is None  # a folder is not a text
+    (kept.parent / "DONE").unlink()  # a run killed before sealing leaves no entry
+    assert DocCache(tmp_path / "cache", "fingerprint").get_folder("key", "search") is None

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from conftest import tiny_site
 
-from pipeline import report_search
+from pipeline import report_postings, report_search
 from pipeline.cache import DocCache
-from pipeline.report_search import analyze, fold, search_rows, write_search
+from pipeline.report_search import search_rows, write_search
 
 SCRIPT = re.compile(r'^CRPSearch\.receive\("([\w-]+)","([A-Za-z0-9+/=]*)"\);\n$')
 
@@ -93,13 +93,6 @@ def postings(index: dict, term: str) -> dict[int, list[int]]:
     return out
 
 
-def test_report_search_analysis_stems_and_folds_accents():
-    assert [t for _, t in analyze("Scam centres")] == [t for _, t in analyze("scam centre")]
-    assert [t for _, t in analyze("Côte d’Ivoire")] == [t for _, t in analyze("cote d'ivoire")]
-    assert fold("Ÿ São Tomé, İstanbul, ﬁnance") == "y sao tome, istanbul, finance"
-    assert analyze("trafficking in persons") == [(0, "traffick"), (2, "person")]
-
-
 def test_report_search_rows_are_paragraphs_and_recommendations_in_reading_order():
     rows = search_rows(tiny_site(PARAGRAPHS, TAGS, RECOMMENDATIONS))
     keys = list(zip(rows["doc_id"], rows["para_no"], rows["kind"], strict=True))
@@ -166,53 +159,15 @@ def test_report_search_index_is_rebuilt_only_when_its_rows_change(tmp_path, monk
         write_search(tiny_site(edited), tmp_path / "c", {}, cache)
 
 
-def reference_postings(texts: list[str]) -> dict[str, list[int]]:
-    """The postings by their definition, one Python loop per posting (Lunr's BM25)."""
-    rows_of: dict[str, list[tuple[int, list[int]]]] = {}
-    lengths = [len(analyze(text)) for text in texts]
-    average = sum(lengths) / len(lengths)
-    for row, text in enumerate(texts):
-        where: dict[str, list[int]] = {}
-        for position, term in analyze(text):
-            where.setdefault(term, []).append(position)
-        for term, found in where.items():
-            rows_of.setdefault(term, []).append((row, found))
-    out = {}
-    for term, found in rows_of.items():
-        flat, previous = [], 0
-        for row, positions in found:
-            tf = len(positions)
-            norm = 1 - report_search.B + report_search.B * lengths[row] / average
-            weight = max(1, round(10 * tf * 2.2 / (tf + 1.2 * norm)))
-            deltas = [b - a for a, b in zip([0, *positions], positions, strict=False)]
-            flat += [row - previous, weight, tf, *deltas]
-            previous = row
-        out[term] = flat
-    return out
-
-
-@pytest.mark.parametrize("chunk", [1, 7, 1_000_000])  # words built at once
-def test_report_search_postings_are_lunr_bm25_by_definition_in_javascript_order(chunk, monkeypatch):
-    monkeypatch.setattr(report_search, "POSTINGS_CHUNK", chunk)
-    words = "smuggling migrants firearms centre scam victims States trafficking Côte école the of"
-    words = words.split(" ")
-    texts = [" ".join(words[(i * 7 + j * j) % len(words)] for j in range(i % 9)) for i in range(60)]
-    built = list(report_search.postings(texts))
-    terms = [term for term, _ in built]
-    assert terms == sorted(terms, key=lambda t: t.encode("utf-16-be")) and "ecol" in terms
-    assert {term: json.loads(text)[1] for term, text in built} == reference_postings(texts)
-    assert all(json.loads(text)[0] == term for term, text in built)
-
-
 def test_report_search_an_edited_document_is_the_only_one_analysed_again(tmp_path, monkeypatch):
     cache = DocCache(tmp_path / "cache", "fingerprint")
     fresh = {
         p.name: p.read_bytes() for p in write_search(tiny_site(PARAGRAPHS), tmp_path / "a", {})
     }
     analysed: list[list[str]] = []
-    row_terms_of = report_search.RowTerms.of
+    row_terms_of = report_postings.RowTerms.of
     monkeypatch.setattr(
-        report_search.RowTerms, "of", lambda texts: analysed.append(texts) or row_terms_of(texts)
+        report_postings.RowTerms, "of", lambda texts: analysed.append(texts) or row_terms_of(texts)
     )
     cached = {
         p.name: p.read_bytes()
