@@ -64,8 +64,20 @@ def _tag_labels(site: SiteData, kind: str) -> pd.DataFrame:
 
 def _labels_of_paragraphs(site: SiteData, kind: str) -> pd.Series:
     """(doc_id, para_no) → sorted labels of the paragraph's tags of `kind`."""
-    tags = _tag_labels(site, kind)
-    return tags.groupby(["doc_id", "para_no"])["label"].agg(lambda s: sorted(set(s)))
+    return _label_sets(_tag_labels(site, kind), ["doc_id", "para_no"])
+
+
+def _label_sets(tags: pd.DataFrame, keys: list[str]) -> pd.Series:
+    """`keys` → the sorted distinct labels of the rows having them. One pass over the
+    sorted rows: a groupby with a Python function per group took seconds at 900,000 tags."""
+    rows = tags[[*keys, "label"]].drop_duplicates().sort_values([*keys, "label"])
+    groups: dict[tuple, list[str]] = {}
+    for *key, label in zip(*(rows[c] for c in [*keys, "label"]), strict=True):
+        groups.setdefault(tuple(key), []).append(label)
+    index = pd.MultiIndex.from_tuples(list(groups), names=keys) if groups else None
+    if index is None:
+        index = pd.MultiIndex.from_arrays([[] for _ in keys], names=keys)
+    return pd.Series(list(groups.values()), index=index, dtype=object)
 
 
 def paragraph_rows(site: SiteData) -> pd.DataFrame:
@@ -92,9 +104,7 @@ def recommendation_rows(site: SiteData) -> pd.DataFrame:
             suffixes=("", "_rec"),
         )
         inside = tags[(tags["start"] >= tags["start_rec"]) & (tags["end"] <= tags["end_rec"])]
-        labels = inside.groupby(["doc_id", "para_no", "rec_no"])["label"].agg(
-            lambda s: sorted(set(s))
-        )
+        labels = _label_sets(inside, ["doc_id", "para_no", "rec_no"])
         keys = pd.MultiIndex.from_frame(recs[["doc_id", "para_no", "rec_no"]])
         rows[column] = [v if isinstance(v, list) else [] for v in labels.reindex(keys)]
     return rows
