@@ -104,11 +104,11 @@ class RowTerms:
             np.asarray(lengths, dtype=np.int64),
         )
 
-    def tojson_text(self) -> str:
+    def to_json(self) -> str:
         return json_text({k: v if k == "vocabulary" else v.tolist() for k, v in vars(self).items()})
 
     @classmethod
-    def fromjson_text(cls, text: str) -> RowTerms:
+    def from_json(cls, text: str) -> RowTerms:
         value = json.loads(text)
         arrays = {k: np.asarray(v, dtype=np.int32) for k, v in value.items() if k != "vocabulary"}
         arrays["lengths"] = arrays["lengths"].astype(np.int64)
@@ -121,10 +121,10 @@ def row_terms(texts: list[str], cache: DocCache | None) -> RowTerms:
     key = digest("row_terms", texts)
     cached = cache.get_text(key, "terms.json") if cache else None
     if cached is not None:
-        return RowTerms.fromjson_text(cached)
+        return RowTerms.from_json(cached)
     found = RowTerms.of(texts)
     if cache is not None:
-        cache.put_text(key, "terms.json", found.tojson_text())
+        cache.put_text(key, "terms.json", found.to_json())
     return found
 
 

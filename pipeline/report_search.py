@@ -27,6 +27,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Any
 
@@ -74,9 +75,11 @@ def _label_sets(tags: pd.DataFrame, keys: list[str]) -> pd.Series:
     groups: dict[tuple, list[str]] = {}
     for *key, label in zip(*(rows[c] for c in [*keys, "label"]), strict=True):
         groups.setdefault(tuple(key), []).append(label)
-    index = pd.MultiIndex.from_tuples(list(groups), names=keys) if groups else None
-    if index is None:
-        index = pd.MultiIndex.from_arrays([[] for _ in keys], names=keys)
+    index = (
+        pd.MultiIndex.from_tuples(list(groups), names=keys)
+        if groups
+        else pd.MultiIndex.from_arrays([[] for _ in keys], names=keys)
+    )
     return pd.Series(list(groups.values()), index=index, dtype=object)
 
 
@@ -202,8 +205,7 @@ def facets(rows: pd.DataFrame, site: SiteData, theme_labels: dict[str, str]) -> 
 
 def _run_lengths(values: list[str]) -> list[int]:
     """How many equal values follow each other: ["a", "a", "b"] → [2, 1]."""
-    starts = [i for i, value in enumerate(values) if i == 0 or value != values[i - 1]]
-    return [b - a for a, b in zip(starts, [*starts[1:], len(values)], strict=False)]
+    return [len(list(run)) for _, run in groupby(values)]
 
 
 def _deltas(values: list[int]) -> list[int]:
@@ -228,17 +230,9 @@ def _shards(
         yield shard
 
 
-@dataclass(frozen=True)
-class Json:
-    """A value already written as JSON (a term shard, joined from its terms' texts)."""
-
-    text: str
-
-
-def script(name: str, value: Any) -> str:
-    """A file of the index: its JSON (`value`, or a `Json` text already encoded), deflated
-    and base64-encoded, handed to search.js."""
-    text = value.text if isinstance(value, Json) else json_text(value)
+def script(name: str, text: str) -> str:
+    """A file of the index: its JSON `text`, deflated and base64-encoded, handed to
+    search.js."""
     packer = zlib.compressobj(6, zlib.DEFLATED, -15)  # 9: 4 times the time, 0.8% smaller
     raw = packer.compress(text.encode("utf-8")) + packer.flush()
     return f'CRPSearch.receive("{name}","{base64.b64encode(raw).decode("ascii")}");\n'
@@ -258,7 +252,8 @@ def index_files(
     first_terms = []
     for i, shard in enumerate(_shards(terms, TERM_SHARD_CHARS, lambda item: len(item[1]))):
         first_terms.append(shard[0][0])
-        yield _file(f"terms-{i:04d}", Json(f"[{','.join(text for _, text in shard)}]"))
+        terms_json = f"[{','.join(text for _, text in shard)}]"  # each term's JSON, joined
+        yield f"terms-{i:04d}.js", script(f"terms-{i:04d}", terms_json)
     row_starts, count = [], 0
     for i, shard in enumerate(_shards(_row_entries(rows, documents, row_facets), ROW_SHARD_CHARS)):
         row_starts.append(count)
@@ -306,7 +301,7 @@ def _row_entries(
 
 
 def _file(name: str, value: Any) -> tuple[str, str]:
-    return f"{name}.js", script(name, value)
+    return f"{name}.js", script(name, json_text(value))
 
 
 # -- writing -------------------------------------------------------------------------------

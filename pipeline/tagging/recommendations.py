@@ -218,11 +218,12 @@ def addressee(
     named = named_addressee(sent, cue, cue_offset, addressees, rules)
     if named is not None or cue.id not in rules.unspecified_cues:
         return named
+    sentence = span_text(sent)
     for other in rules.cues:
         if other.id in rules.unspecified_cues or other.id == cue.id or other.modal:
             continue
-        match = other.regex.search(span_text(sent), cue_offset + 1)
-        if match and not _passive_before(span_text(sent), match.start()):  # not "to be invited to"
+        match = other.regex.search(sentence, cue_offset + 1)
+        if match and not _passive_before(sentence, match.start()):  # not "to be invited to"
             later = named_addressee(sent, other, match.start(), addressees, rules)
             if later is not None:
                 return later
