@@ -135,6 +135,10 @@ class DocCache:
         path = self._sealed(doc_key, name)
         return path if path is not None and path.is_dir() else None
 
+    def keep(self, doc_key: str, name: str) -> bool:
+        """Keep `name` of an entry (not pruned) without reading it: whether it is there."""
+        return self._sealed(doc_key, name) is not None
+
     def _sealed(self, doc_key: str, name: str) -> Path | None:
         """`name` in a complete entry (marked used), or None."""
         folder = self.root / self.key(doc_key)

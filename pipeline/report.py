@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ from pipeline.cache import DocCache, digest, doc_digests
 from pipeline.knowledge.taxonomy import Taxonomy, stage_taxonomy, taxonomy_folder
 from pipeline.paths import TEMPLATES_DIR, Layout
 from pipeline.provenance import code_digest
+from pipeline.report_files import SiteFiles
 from pipeline.report_pages import SiteData, document_page, documents_page, plain, site_data
 from pipeline.report_search import write_search
 from pipeline.report_themes import ThemeIndex, index_page, theme_pages
@@ -58,13 +58,12 @@ def render(layout: Layout, cache_dir: Path | None = None, taxonomy: Taxonomy | N
     """Write the site into layout.reports; returns the path of index.html.
 
     With `cache_dir`, a document page (and the search index) whose inputs are unchanged is
-    copied from the last run instead of rendered (built) again."""
+    taken from the last run instead of rendered (built) again, and a file of the site
+    already as it should be is not written again (`SiteFiles`)."""
     raw_rel = os.path.relpath(layout.raw, layout.reports)
     site = site_data(_read_tables(layout), taxonomy or stage_taxonomy("report"), raw_rel)
     env, out = environment(), layout.reports
-    if out.exists():
-        shutil.rmtree(out)
-    out.mkdir(parents=True)
+    files = SiteFiles(out, cache_dir)
     common = {"n_documents": len(site.sessions) + len(site.reports) + len(site.others)}
     index = ThemeIndex.build(site)
     themes = theme_pages(site, index)
@@ -73,25 +72,25 @@ def render(layout: Layout, cache_dir: Path | None = None, taxonomy: Taxonomy | N
         theme["top_cluster"] = theme["clusters"][0] if theme["clusters"] else None
         for cluster in theme["clusters"]:
             cluster["uptake"] = notes.get(cluster["ask_id"], [])
-        _write(out / theme["page"], env.get_template("theme.html").render(theme=theme, **common))
+        files.write(theme["page"], env.get_template("theme.html").render(theme=theme, **common))
     page = index_page(site, index, themes)
     for ask in page["recurring"]:
         ask["uptake"] = notes.get(ask["ask_id"], [])
     page["reports"] = uptake_index(site)
-    _write(out / "index.html", env.get_template("index.html").render(**page, **common))
+    files.write("index.html", env.get_template("index.html").render(**page, **common))
     labels = {t["id"]: t["label"] for t in themes}
     uptake = uptake_page(site, labels)
-    _write(out / "uptake.html", env.get_template("uptake.html").render(**uptake, **common))
+    files.write("uptake.html", env.get_template("uptake.html").render(**uptake, **common))
     documents = documents_page(site)
-    _write(
-        out / "documents.html",
-        env.get_template("documents.html").render(documents=documents, **common),
+    files.write(
+        "documents.html", env.get_template("documents.html").render(documents=documents, **common)
     )
     pages = DocumentPages(site, env, labels, cache_dir)
     for row in site.documents[site.documents["status"] == "ok"].itertuples():
-        _write(out / f"doc-{row.doc_id}.html", pages.page(row))
-    write_search(site, out / "search", labels, pages.cache)
+        pages.write(files, row)
+    write_search(site, out / "search", labels, pages.cache, files)
     pages.close()
+    files.close()
     return out / "index.html"
 
 
@@ -120,8 +119,23 @@ class DocumentPages:
         )
         self.keys = [doc_digests(frame) for frame in frames] if self.cache else []
 
-    def page(self, row: Any) -> str:
-        key = digest(*(keys.get(row.doc_id) for keys in self.keys))
+    def write(self, files: SiteFiles, row: Any) -> None:
+        """The page of the document `row` into the site: rendered (or read from the cache)
+        only when the site's copy was not made from the same inputs."""
+        key = self.key(row)
+        if files.write_keyed(f"doc-{row.doc_id}.html", key, lambda: self.page(row, key)):
+            self.keep(key)
+
+    def key(self, row: Any) -> str:
+        """What the page of the document `row` is made from ("" without a cache)."""
+        return digest(*(keys.get(row.doc_id) for keys in self.keys)) if self.cache else ""
+
+    def keep(self, key: str) -> None:
+        """The page of `key` is in the site already: its cache entry is kept (not pruned)."""
+        if self.cache is not None:
+            self.cache.keep(key, "page.html")
+
+    def page(self, row: Any, key: str) -> str:
         cached = self.cache.get_text(key, "page.html") if self.cache else None
         if cached is not None:
             return cached
@@ -153,10 +167,6 @@ def uptake_index(site: SiteData) -> dict[str, Any]:
         "n_raised": len(site.uptake),
         "n_taken": int(site.uptake["taken_up"].fillna(False).astype(bool).sum()),
     }
-
-
-def _write(path: Path, html: str) -> None:
-    path.write_text(html, encoding="utf-8")
 
 
 def main(layout: Layout, params: dict[str, Any]) -> Path:

@@ -118,7 +118,7 @@ class RowTerms:
 def row_terms(texts: list[str], cache: DocCache | None) -> RowTerms:
     """`RowTerms.of(texts)`, from the cache when these texts were analysed before (a
     document's rows: adding a document analyses that document's words only)."""
-    key = digest("row_terms", texts)
+    key = _terms_key(texts)
     cached = cache.get_text(key, "terms.json") if cache else None
     if cached is not None:
         return RowTerms.from_json(cached)
@@ -126,6 +126,19 @@ def row_terms(texts: list[str], cache: DocCache | None) -> RowTerms:
     if cache is not None:
         cache.put_text(key, "terms.json", found.to_json())
     return found
+
+
+def keep_row_terms(texts: list[str], documents: list[int], cache: DocCache) -> None:
+    """Keep each document's analysed words in the cache (unread) on a run whose index came
+    whole from the cache: pruned, the next new document would analyse the corpus again."""
+    first = 0
+    for count in documents:
+        cache.keep(_terms_key(texts[first : first + count]), "terms.json")
+        first += count
+
+
+def _terms_key(texts: list[str]) -> str:
+    return digest("row_terms", texts)
 
 
 def postings(

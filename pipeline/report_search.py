@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import shutil
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -36,8 +35,9 @@ import pandas as pd
 
 from pipeline.cache import DocCache, digest
 from pipeline.paths import TEMPLATES_DIR
+from pipeline.report_files import SiteFiles
 from pipeline.report_pages import SiteData, group_name
-from pipeline.report_postings import STOP_WORDS, json_text, postings
+from pipeline.report_postings import STOP_WORDS, json_text, keep_row_terms, postings
 
 TERM_SHARD_CHARS = 48_000  # JSON characters per term shard, before compression
 ROW_SHARD_CHARS = 16_000  # JSON characters per row shard: the hits shown load one each
@@ -308,29 +308,39 @@ def _file(name: str, value: Any) -> tuple[str, str]:
 
 
 def write_search(
-    site: SiteData, folder: Path, theme_labels: dict[str, str], cache: DocCache | None = None
+    site: SiteData,
+    folder: Path,
+    theme_labels: dict[str, str],
+    cache: DocCache | None = None,
+    files: SiteFiles | None = None,
 ) -> list[Path]:
     """Write the index and the search scripts into `folder`; with `cache`, an index whose
-    rows, documents and filters are unchanged is copied from the last run, not rebuilt."""
+    rows, documents and filters are unchanged is taken from the last run, not rebuilt;
+    `files`: the site's files (a file already as it should be is not written again)."""
     rows = search_rows(site)
     documents = [(d, site.label_of[d]) for d in sorted(site.order, key=site.order.get)]
     row_facets = facets(rows, site, theme_labels)
     key = _inputs_key(rows, documents, row_facets) if cache else ""
-    folder.mkdir(parents=True, exist_ok=True)
+    own = files is None
+    files = SiteFiles(folder) if files is None else files
+    prefix = "" if folder == files.root else f"{folder.relative_to(files.root).as_posix()}/"
     cached = cache.get_folder(key, "search") if cache else None
     if cached is not None:
+        keep_row_terms(list(rows["text"]), _run_lengths(list(rows["doc_id"])), cache)
         names = sorted(p.name for p in cached.iterdir())
         for name in names:
-            shutil.copyfile(cached / name, folder / name)
+            files.write_keyed(prefix + name, key, (cached / name).read_text)
     else:
         names = []
         for name, content in index_files(rows, documents, row_facets, cache):
-            (folder / name).write_text(content, encoding="utf-8")
+            files.write(prefix + name, content, key)
             names.append(name)
         if cache is not None:
             cache.put_folder(key, "search", folder, names)
     for name, path in STATIC.items():
-        shutil.copyfile(path, folder / name)
+        files.write(prefix + name, path.read_text(encoding="utf-8"))
+    if own:
+        files.close()
     return [folder / name for name in sorted([*names, *STATIC])]
 
 
