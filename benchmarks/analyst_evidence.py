@@ -51,19 +51,12 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import numpy as np
-from common import ROOT, record
+from common import record, theme_folds
 
-from pipeline.build_tagger import BuildTaggerSettings, build_nlp
-from pipeline.knowledge.taxonomy import stage_taxonomy
-from pipeline.params import load_settings, read_params
-from pipeline.paths import Layout
-from pipeline.tagging.gold import tag_gold
 from pipeline.themes.analyst import prf
 from pipeline.themes.sessions import offset
 from pipeline.themes.similarity import unit_rows
-from pipeline.themes.training import Embedded, train
 from pipeline.themes.unsure import log_odds
-from pipeline.vectors import open_encoder
 
 KS = (5, 10, 20)
 F_TODAY = 0.83  # pooled F1 without answers: weighs a fixed miss against a fixed false tag
@@ -72,18 +65,10 @@ F_TODAY = 0.83  # pooled F1 without answers: weighs a fixed miss against a fixed
 def fold_sessions() -> tuple[list[dict], dict]:
     """Per left-out document: log-odds z (threshold at 0), truth, probabilities and the
     evidence keys of every (paragraph, theme) pair; and what `simulate` needs."""
-    params = read_params(ROOT / "params.yaml")
-    taxonomy = stage_taxonomy("crossval")
-    settings = load_settings(BuildTaggerSettings, "build_tagger", params).themes
-    gold = tag_gold(build_nlp(taxonomy), ROOT / params["gold"]["train"], taxonomy)
-    embedded = Embedded.of(gold, taxonomy, open_encoder(Layout.repo(), params, "crossval"))
-    doc_ids = sorted({d for d, _ in gold.keys})
-    sessions, models = [], {}
-    for held in doc_ids:
-        keep = tuple(d for d in doc_ids if d != held)
-        model = models[keep] = train(gold, taxonomy, settings, embedded, keep)
-        full = gold.training_set(taxonomy, [*keep, held])
-        data = full.subset(full.rows_of(held))
+    context, folds = theme_folds()
+    embedded = context["embedded"]
+    sessions = []
+    for held, model, data in folds:
         p0 = model.predict_proba(data.paragraphs, embedded.vectors)
         own = unit_rows(np.stack([embedded.vectors[p.text] for p in data.paragraphs]))
         phrase, like = [], []
@@ -108,8 +93,7 @@ def fold_sessions() -> tuple[list[dict], dict]:
         z = log_odds(p0) - log_odds(model.threshold_)
         sessions.append({"z": z, "t": data.targets.astype(bool), "p": p0, "keys": keys})
         print(held, len(data.paragraphs), flush=True)
-    context = {"gold": gold, "taxonomy": taxonomy, "settings": settings, "embedded": embedded}
-    return sessions, {**context, "documents": doc_ids, "models": models}
+    return sessions, context
 
 
 # -- selections: (session, k) -> chosen cells ----------------------------------------------

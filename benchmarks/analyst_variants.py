@@ -24,18 +24,11 @@ import argparse
 from dataclasses import replace
 
 import numpy as np
-from common import ROOT, record
+from common import record, theme_folds
 
-from pipeline.build_tagger import BuildTaggerSettings, build_nlp
-from pipeline.knowledge.taxonomy import stage_taxonomy
-from pipeline.params import load_settings, read_params
-from pipeline.paths import Layout
-from pipeline.tagging.gold import tag_gold
 from pipeline.themes.analyst import prf, simulate
 from pipeline.themes.sessions import offset
-from pipeline.themes.training import Embedded, train
 from pipeline.themes.unsure import least_sure, log_odds
-from pipeline.vectors import open_encoder
 
 
 def offsets(var):
@@ -120,18 +113,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--weights", default="1,5,20")
     args = parser.parse_args()
-    params = read_params(ROOT / "params.yaml")
-    taxonomy = stage_taxonomy("crossval")
-    settings = load_settings(BuildTaggerSettings, "build_tagger", params).themes
-    gold = tag_gold(build_nlp(taxonomy), ROOT / params["gold"]["train"], taxonomy)
-    embedded = Embedded.of(gold, taxonomy, open_encoder(Layout.repo(), params, "crossval"))
-    doc_ids = sorted({d for d, _ in gold.keys})
-    models, sessions = {}, []
-    for held in doc_ids:
-        keep = tuple(d for d in doc_ids if d != held)
-        model = models[keep] = train(gold, taxonomy, settings, embedded, keep)
-        full = gold.training_set(taxonomy, [*keep, held])
-        data = full.subset(full.rows_of(held))
+    context, folds = theme_folds()
+    gold, taxonomy, settings, embedded = (
+        context[k] for k in ("gold", "taxonomy", "settings", "embedded")
+    )
+    doc_ids, models, sessions = context["documents"], context["models"], []
+    for _, model, data in folds:
         if not data.paragraphs:
             continue
         p0 = model.predict_proba(data.paragraphs, embedded.vectors)

@@ -79,3 +79,32 @@ def best_of(fn: Callable[[], Any], repeat: int = 1) -> float:
         fn()
         times.append(time.perf_counter() - start)
     return min(times)
+
+
+def theme_folds() -> tuple[dict[str, Any], list[tuple[str, Any, Any]]]:
+    """The theme decision leave-one-document-out over the development gold, fitted as
+    `crp crossval` fits it: what `simulate` takes (gold, taxonomy, settings, embedded,
+    documents, models by training documents) and, per left-out document, (document, its
+    fold's model, its rows)."""
+    from pipeline.build_tagger import BuildTaggerSettings, build_nlp
+    from pipeline.knowledge.taxonomy import stage_taxonomy
+    from pipeline.params import load_settings, read_params
+    from pipeline.paths import Layout
+    from pipeline.tagging.gold import tag_gold
+    from pipeline.themes.training import Embedded, train
+    from pipeline.vectors import open_encoder
+
+    params = read_params(ROOT / "params.yaml")
+    taxonomy = stage_taxonomy("crossval")
+    settings = load_settings(BuildTaggerSettings, "build_tagger", params).themes
+    gold = tag_gold(build_nlp(taxonomy), ROOT / params["gold"]["train"], taxonomy)
+    embedded = Embedded.of(gold, taxonomy, open_encoder(Layout.repo(), params, "crossval"))
+    doc_ids = sorted({d for d, _ in gold.keys})
+    models, folds = {}, []
+    for held in doc_ids:
+        keep = tuple(d for d in doc_ids if d != held)
+        model = models[keep] = train(gold, taxonomy, settings, embedded, keep)
+        full = gold.training_set(taxonomy, [*keep, held])
+        folds.append((held, model, full.subset(full.rows_of(held))))
+    context = {"gold": gold, "taxonomy": taxonomy, "settings": settings, "embedded": embedded}
+    return {**context, "documents": doc_ids, "models": models}, folds
